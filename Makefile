@@ -1,0 +1,90 @@
+# sealcam — top-level build.
+#
+#   make            sealcam.ko (via Kbuild) and the userspace tools in build/
+#   make check      the whole test suite (README's test command; installs
+#                   what it needs first)
+#   make demo       the main job: seal a few seconds of video in a VM and
+#                   unseal it into ./demo-out/
+#   make checkpatch kernel style check of kmod/
+
+KVER_HOST := $(shell uname -r)
+# Build against the running kernel when it has a build tree, else the newest
+# installed Debian 6.1 headers. KDIR= overrides.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_HOST)/build) \
+	$(lastword $(sort $(wildcard /lib/modules/6.1.*-amd64/build))))
+
+BUILD := build
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	  -Ikmod/uapi -Iuser -Iuser/libsealcam
+PKGS := libnl-genl-3.0 libsodium zlib
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRCS := $(wildcard user/libsealcam/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_SRCS := $(wildcard user/*.c)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+
+HOST_TEST_SRCS := $(wildcard tests/host/*.c)
+HOST_TESTS := $(HOST_TEST_SRCS:tests/host/%.c=$(BUILD)/tests/host/%)
+VM_TEST_SRCS := $(wildcard tests/vm/*.c)
+VM_TESTS := $(VM_TEST_SRCS:tests/vm/%.c=$(BUILD)/tests/vm/%)
+KSFT_DIR := $(BUILD)/linux-src/tools/testing/selftests
+
+.PHONY: all module user tests check check-long demo checkpatch clean
+
+all: module user
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/setup.sh or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: $(BUILD)/sealcam
+
+$(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/libsealcam.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(KSFT_DIR)/kselftest_harness.h:
+	scripts/kselftest.sh
+
+$(BUILD)/tests/host/%: tests/host/%.c $(BUILD)/libsealcam.a $(KSFT_DIR)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+
+$(BUILD)/tests/vm/%: tests/vm/%.c $(BUILD)/libsealcam.a $(KSFT_DIR)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -pthread -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+
+tests: all $(HOST_TESTS) $(VM_TESTS)
+
+check:
+	bash scripts/setup.sh
+	bash tests/run-tests.sh
+
+check-long:
+	SEALCAM_LONG=1 $(MAKE) check
+
+demo:
+	bash scripts/setup.sh
+	bash scripts/demo.sh
+
+checkpatch: $(KSFT_DIR)/kselftest_harness.h
+	$(BUILD)/linux-src/scripts/checkpatch.pl --strict --no-tree --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
+		$(wildcard kmod/*.c kmod/*.h kmod/uapi/*.h kmod/include/*.h)
+
+clean:
+	rm -rf $(BUILD)
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
