@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segment and frame sealing.
+ *
+ * Key wrapping is RFC 9180 HPKE, mode_auth (0x02), suite
+ * DHKEM(X25519, HKDF-SHA256) (0x0020) / HKDF-SHA256 (0x0001) /
+ * ChaCha20Poly1305 (0x0003): single-shot Seal of the 32-byte segment content
+ * key with sequence number 0, the device key as the authenticated sender.
+ * Frames are RFC 8439 ChaCha20-Poly1305 under the content key, 96-bit nonce
+ * = 0x00000000 || le64(frame index).
+ *
+ * A frame is encrypted in place in the caller's kernel-private staging
+ * buffer and only then copied into the (user-mappable) vb2 buffer: the tag is
+ * computed over ciphertext nobody else can write to while it is being
+ * computed, and no plaintext byte is ever stored in mappable memory.
+ */
+
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <crypto/chacha20poly1305.h>
+#include <crypto/curve25519.h>
+#include <crypto/hash.h>
+#include <crypto/sha2.h>
+#include <crypto/skcipher.h>
+
+#include "seal.h"
+#include "../tests/vectors/rfc9180_a2.h"
+
+#define HPKE_NH		32	/* SHA-256 output */
+#define HPKE_NK		32	/* ChaCha20Poly1305 key */
+#define HPKE_NN		12	/* ChaCha20Poly1305 nonce */
+#define HPKE_MODE_BASE	0x00
+#define HPKE_MODE_AUTH	0x02
+
+static const u8 hpke_version_label[] = "HPKE-v1";
+/* "KEM" || I2OSP(kem_id, 2) */
+static const u8 kem_suite_id[] = { 'K', 'E', 'M', 0x00, 0x20 };
+/* "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2) */
+static const u8 hpke_suite_id[] = { 'H', 'P', 'K', 'E', 0x00, 0x20,
+				    0x00, 0x01, 0x00, 0x03 };
+
+/*
+ * One HMAC and one AEAD transform shared by every camera; their keys are set
+ * per use, so every HPKE operation holds sc_hpke_lock. Segment starts are
+ * rare, frames never take this lock.
+ */
+static DEFINE_MUTEX(sc_hpke_lock);
+static struct crypto_shash *sc_hmac;
+static struct crypto_aead *sc_aead;
+static char sc_driver_desc[128];
+
+struct hpke_context {
+	u8 key[HPKE_NK];
+	u8 base_nonce[HPKE_NN];
+};
+
+struct hpke_bytes {
+	const u8 *data;
+	size_t len;
+};
+
+/* HMAC-SHA256(key, parts[0] || parts[1] || ...) */
+static int hmac_sha256(u8 out[HPKE_NH], const u8 *key, size_t key_len,
+		       const struct hpke_bytes *parts, unsigned int n_parts)
+{
+	SHASH_DESC_ON_STACK(desc, sc_hmac);
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&sc_hpke_lock);
+	err = crypto_shash_setkey(sc_hmac, key, key_len);
+	if (unlikely(err))
+		return err;
+	desc->tfm = sc_hmac;
+	err = crypto_shash_init(desc);
+	for (i = 0; !err && i < n_parts; i++)
+		err = crypto_shash_update(desc, parts[i].data, parts[i].len);
+	if (!err)
+		err = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return err;
+}
+
+/* LabeledExtract(salt, label, ikm), RFC 9180 section 4 */
+static int labeled_extract(u8 prk[HPKE_NH], const u8 *suite, size_t suite_len,
+			   const u8 *salt, size_t salt_len, const char *label,
+			   const u8 *ikm, size_t ikm_len)
+{
+	const struct hpke_bytes parts[] = {
+		{ hpke_version_label, sizeof(hpke_version_label) - 1 },
+		{ suite, suite_len },
+		{ label, strlen(label) },
+		{ ikm, ikm_len },
+	};
+
+	return hmac_sha256(prk, salt, salt_len, parts, ARRAY_SIZE(parts));
+}
+
+/*
+ * LabeledExpand(prk, label, info, L) for L <= Nh: HKDF-Expand needs a single
+ * block T(1) = HMAC(prk, labeled_info || 0x01).
+ */
+static int labeled_expand(u8 *out, size_t out_len, const u8 *suite,
+			  size_t suite_len, const u8 prk[HPKE_NH],
+			  const char *label, const u8 *info, size_t info_len)
+{
+	const u8 length[2] = { out_len >> 8, out_len & 0xff };
+	const u8 counter = 0x01;
+	const struct hpke_bytes parts[] = {
+		{ length, sizeof(length) },
+		{ hpke_version_label, sizeof(hpke_version_label) - 1 },
+		{ suite, suite_len },
+		{ label, strlen(label) },
+		{ info, info_len },
+		{ &counter, 1 },
+	};
+	u8 block[HPKE_NH];
+	int err;
+
+	if (WARN_ON_ONCE(out_len > HPKE_NH))
+		return -EINVAL;
+	err = hmac_sha256(block, prk, HPKE_NH, parts, ARRAY_SIZE(parts));
+	if (!err)
+		memcpy(out, block, out_len);
+	memzero_explicit(block, sizeof(block));
+	return err;
+}
+
+/*
+ * DHKEM Encap / AuthEncap (RFC 9180 4.1). @sk_e is the ephemeral private key
+ * (random in use, fixed by the test vectors); @sk_s is NULL in base mode.
+ */
+static int __must_check dhkem_encap(u8 shared_secret[HPKE_NH],
+				    u8 enc[CURVE25519_KEY_SIZE],
+				    const u8 pk_r[CURVE25519_KEY_SIZE],
+				    const u8 sk_e[CURVE25519_KEY_SIZE],
+				    const u8 *sk_s, const u8 *pk_s)
+{
+	u8 dh[2 * CURVE25519_KEY_SIZE];
+	u8 kem_context[3 * CURVE25519_KEY_SIZE];
+	size_t dh_len = CURVE25519_KEY_SIZE, ctx_len = 2 * CURVE25519_KEY_SIZE;
+	u8 eae_prk[HPKE_NH];
+	int err = -EINVAL;
+
+	if (unlikely(!curve25519_generate_public(enc, sk_e)))
+		goto out;
+	if (unlikely(!curve25519(dh, sk_e, pk_r)))
+		goto out;
+	memcpy(kem_context, enc, CURVE25519_KEY_SIZE);
+	memcpy(kem_context + CURVE25519_KEY_SIZE, pk_r, CURVE25519_KEY_SIZE);
+	if (sk_s) {
+		if (unlikely(!curve25519(dh + CURVE25519_KEY_SIZE, sk_s, pk_r)))
+			goto out;
+		dh_len += CURVE25519_KEY_SIZE;
+		memcpy(kem_context + ctx_len, pk_s, CURVE25519_KEY_SIZE);
+		ctx_len += CURVE25519_KEY_SIZE;
+	}
+	err = labeled_extract(eae_prk, kem_suite_id, sizeof(kem_suite_id),
+			      NULL, 0, "eae_prk", dh, dh_len);
+	if (!err)
+		err = labeled_expand(shared_secret, HPKE_NH, kem_suite_id,
+				     sizeof(kem_suite_id), eae_prk,
+				     "shared_secret", kem_context, ctx_len);
+out:
+	memzero_explicit(dh, sizeof(dh));
+	memzero_explicit(eae_prk, sizeof(eae_prk));
+	return err;
+}
+
+/* KeySchedule (RFC 9180 5.1) with the default (empty) PSK. */
+static int key_schedule(struct hpke_context *ctx, u8 mode,
+			const u8 shared_secret[HPKE_NH], const u8 *info,
+			size_t info_len)
+{
+	u8 ks_context[1 + 2 * HPKE_NH];
+	u8 secret[HPKE_NH];
+	int err;
+
+	ks_context[0] = mode;
+	err = labeled_extract(ks_context + 1, hpke_suite_id,
+			      sizeof(hpke_suite_id), NULL, 0, "psk_id_hash",
+			      NULL, 0);
+	if (!err)
+		err = labeled_extract(ks_context + 1 + HPKE_NH, hpke_suite_id,
+				      sizeof(hpke_suite_id), NULL, 0,
+				      "info_hash", info, info_len);
+	if (!err)
+		err = labeled_extract(secret, hpke_suite_id,
+				      sizeof(hpke_suite_id), shared_secret,
+				      HPKE_NH, "secret", NULL, 0);
+	if (!err)
+		err = labeled_expand(ctx->key, HPKE_NK, hpke_suite_id,
+				     sizeof(hpke_suite_id), secret, "key",
+				     ks_context, sizeof(ks_context));
+	if (!err)
+		err = labeled_expand(ctx->base_nonce, HPKE_NN, hpke_suite_id,
+				     sizeof(hpke_suite_id), secret,
+				     "base_nonce", ks_context,
+				     sizeof(ks_context));
+	memzero_explicit(secret, sizeof(secret));
+	return err;
+}
+
+/*
+ * ContextS.Seal(aad, pt) for sequence number @seq (RFC 9180 5.2):
+ * nonce = base_nonce XOR I2OSP(seq, Nn). @ct receives pt_len + 16 bytes.
+ */
+static int context_seal(const struct hpke_context *ctx, u64 seq,
+			const u8 *aad, size_t aad_len, const u8 *pt,
+			size_t pt_len, u8 *ct)
+{
+	struct aead_request *req;
+	struct scatterlist sg;
+	u8 nonce[HPKE_NN];
+	size_t buf_len = aad_len + pt_len + SEALCAM_TAG_LEN;
+	u8 *buf;
+	int i, err;
+
+	lockdep_assert_held(&sc_hpke_lock);
+	buf = kmalloc(buf_len, GFP_KERNEL);
+	req = aead_request_alloc(sc_aead, GFP_KERNEL);
+	if (!buf || !req) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(nonce, ctx->base_nonce, HPKE_NN);
+	for (i = 0; i < 8; i++)
+		nonce[HPKE_NN - 1 - i] ^= (seq >> (8 * i)) & 0xff;
+	memcpy(buf, aad, aad_len);
+	memcpy(buf + aad_len, pt, pt_len);
+
+	err = crypto_aead_setkey(sc_aead, ctx->key, HPKE_NK);
+	if (err)
+		goto out;
+	sg_init_one(&sg, buf, buf_len);
+	aead_request_set_callback(req, 0, NULL, NULL);
+	aead_request_set_ad(req, aad_len);
+	aead_request_set_crypt(req, &sg, &sg, pt_len, nonce);
+	err = crypto_aead_encrypt(req);
+	if (!err)
+		memcpy(ct, buf + aad_len, pt_len + SEALCAM_TAG_LEN);
+out:
+	aead_request_free(req);
+	kfree_sensitive(buf);
+	memzero_explicit(nonce, sizeof(nonce));
+	return err;
+}
+
+/*
+ * SealAuth / SealBase single shot (RFC 9180 6.1) with sequence 0;
+ * @sk_s == NULL selects base mode. Caller holds sc_hpke_lock.
+ */
+static int hpke_seal(u8 enc[CURVE25519_KEY_SIZE], u8 *ct,
+		     const u8 pk_r[CURVE25519_KEY_SIZE],
+		     const u8 sk_e[CURVE25519_KEY_SIZE], const u8 *sk_s,
+		     const u8 *pk_s, const u8 *info, size_t info_len,
+		     const u8 *aad, size_t aad_len, const u8 *pt, size_t pt_len)
+{
+	struct hpke_context ctx;
+	u8 shared_secret[HPKE_NH];
+	int err;
+
+	err = dhkem_encap(shared_secret, enc, pk_r, sk_e, sk_s, pk_s);
+	if (!err)
+		err = key_schedule(&ctx, sk_s ? HPKE_MODE_AUTH : HPKE_MODE_BASE,
+				   shared_secret, info, info_len);
+	if (!err)
+		err = context_seal(&ctx, 0, aad, aad_len, pt, pt_len, ct);
+	memzero_explicit(shared_secret, sizeof(shared_secret));
+	memzero_explicit(&ctx, sizeof(ctx));
+	return err;
+}
+
+/* ---- RFC 9180 Appendix A.2 known answers ---- */
+
+struct hpke_vector {
+	const char *name;
+	const u8 *sk_e, *pk_e, *pk_r, *sk_s, *pk_s;
+	const u8 *shared_secret, *key, *base_nonce, *ct_seq0, *ct_seq1;
+};
+
+static const struct hpke_vector hpke_vectors[] = {
+	{
+		.name = "A.2.1 (mode_base)",
+		.sk_e = rfc9180_a2_1_skEm, .pk_e = rfc9180_a2_1_pkEm,
+		.pk_r = rfc9180_a2_1_pkRm,
+		.shared_secret = rfc9180_a2_1_shared_secret,
+		.key = rfc9180_a2_1_key, .base_nonce = rfc9180_a2_1_base_nonce,
+		.ct_seq0 = rfc9180_a2_1_ct_seq0, .ct_seq1 = rfc9180_a2_1_ct_seq1,
+	},
+	{
+		.name = "A.2.3 (mode_auth)",
+		.sk_e = rfc9180_a2_3_skEm, .pk_e = rfc9180_a2_3_pkEm,
+		.pk_r = rfc9180_a2_3_pkRm,
+		.sk_s = rfc9180_a2_3_skSm, .pk_s = rfc9180_a2_3_pkSm,
+		.shared_secret = rfc9180_a2_3_shared_secret,
+		.key = rfc9180_a2_3_key, .base_nonce = rfc9180_a2_3_base_nonce,
+		.ct_seq0 = rfc9180_a2_3_ct_seq0, .ct_seq1 = rfc9180_a2_3_ct_seq1,
+	},
+};
+
+static int selftest_hpke_vector(const struct hpke_vector *v)
+{
+	const size_t pt_len = sizeof(rfc9180_a2_pt);
+	struct hpke_context ctx;
+	u8 shared_secret[HPKE_NH], enc[CURVE25519_KEY_SIZE];
+	u8 ct[sizeof(rfc9180_a2_pt) + SEALCAM_TAG_LEN];
+	u8 mode = v->sk_s ? HPKE_MODE_AUTH : HPKE_MODE_BASE;
+	int err;
+
+	mutex_lock(&sc_hpke_lock);
+	err = dhkem_encap(shared_secret, enc, v->pk_r, v->sk_e, v->sk_s,
+			  v->pk_s);
+	if (!err && (crypto_memneq(enc, v->pk_e, sizeof(enc)) ||
+		     crypto_memneq(shared_secret, v->shared_secret, HPKE_NH)))
+		err = -EBADMSG;
+	if (!err)
+		err = key_schedule(&ctx, mode, shared_secret, rfc9180_a2_info,
+				   sizeof(rfc9180_a2_info));
+	if (!err && (crypto_memneq(ctx.key, v->key, HPKE_NK) ||
+		     crypto_memneq(ctx.base_nonce, v->base_nonce, HPKE_NN)))
+		err = -EBADMSG;
+	if (!err)
+		err = context_seal(&ctx, 0, rfc9180_a2_aad_0,
+				   sizeof(rfc9180_a2_aad_0), rfc9180_a2_pt,
+				   pt_len, ct);
+	if (!err && crypto_memneq(ct, v->ct_seq0, sizeof(ct)))
+		err = -EBADMSG;
+	if (!err)
+		err = context_seal(&ctx, 1, rfc9180_a2_aad_1,
+				   sizeof(rfc9180_a2_aad_1), rfc9180_a2_pt,
+				   pt_len, ct);
+	if (!err && crypto_memneq(ct, v->ct_seq1, sizeof(ct)))
+		err = -EBADMSG;
+	mutex_unlock(&sc_hpke_lock);
+	memzero_explicit(shared_secret, sizeof(shared_secret));
+	memzero_explicit(&ctx, sizeof(ctx));
+	return err;
+}
+
+/*
+ * The frame path (chacha20poly1305 library, 64-bit nonce) must agree with
+ * the RFC 8439 AEAD transform given the 96-bit nonce 0^32 || le64(index)
+ * that docs/FORMAT.md promises.
+ */
+static int selftest_frame_aead(void)
+{
+	static const u8 ad[] = "sealcam frame header";
+	struct aead_request *req = NULL;
+	struct scatterlist sg;
+	u8 key[CHACHA20POLY1305_KEY_SIZE], nonce[HPKE_NN] = { 0 };
+	const size_t len = 1000;
+	const u64 index = 0x0102030405060708ULL;
+	u8 *lib_out, *api_buf;
+	int err = -ENOMEM;
+
+	lib_out = kmalloc(len + SEALCAM_TAG_LEN, GFP_KERNEL);
+	api_buf = kmalloc(sizeof(ad) + len + SEALCAM_TAG_LEN, GFP_KERNEL);
+	if (!lib_out || !api_buf)
+		goto out;
+	get_random_bytes(key, sizeof(key));
+	get_random_bytes(api_buf + sizeof(ad), len);
+	memcpy(api_buf, ad, sizeof(ad));
+	chacha20poly1305_encrypt(lib_out, api_buf + sizeof(ad), len, ad,
+				 sizeof(ad), index, key);
+	put_unaligned_le64(index, nonce + 4);
+
+	mutex_lock(&sc_hpke_lock);
+	req = aead_request_alloc(sc_aead, GFP_KERNEL);
+	err = req ? crypto_aead_setkey(sc_aead, key, sizeof(key)) : -ENOMEM;
+	if (!err) {
+		sg_init_one(&sg, api_buf, sizeof(ad) + len + SEALCAM_TAG_LEN);
+		aead_request_set_callback(req, 0, NULL, NULL);
+		aead_request_set_ad(req, sizeof(ad));
+		aead_request_set_crypt(req, &sg, &sg, len, nonce);
+		err = crypto_aead_encrypt(req);
+	}
+	mutex_unlock(&sc_hpke_lock);
+	if (!err && crypto_memneq(lib_out, api_buf + sizeof(ad),
+				  len + SEALCAM_TAG_LEN))
+		err = -EBADMSG;
+out:
+	aead_request_free(req);
+	kfree(lib_out);
+	kfree(api_buf);
+	memzero_explicit(key, sizeof(key));
+	return err;
+}
+
+int sc_crypto_selftest(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(hpke_vectors); i++) {
+		err = selftest_hpke_vector(&hpke_vectors[i]);
+		if (err) {
+			pr_err("sealcam: RFC 9180 %s self-test failed (%d)\n",
+			       hpke_vectors[i].name, err);
+			return err;
+		}
+	}
+	err = selftest_frame_aead();
+	if (err) {
+		pr_err("sealcam: RFC 8439 frame AEAD self-test failed (%d)\n",
+		       err);
+		return err;
+	}
+	pr_info("sealcam: crypto self-tests passed (RFC 9180 A.2 base+auth, RFC 8439), %s\n",
+		sc_driver_desc);
+	return 0;
+}
+
+/* ---- keys ---- */
+
+void sc_key_id(const u8 pub[SEALCAM_KEY_LEN], u8 id[SEALCAM_KEY_ID_LEN])
+{
+	u8 digest[SHA256_DIGEST_SIZE];
+
+	sha256(pub, SEALCAM_KEY_LEN, digest);
+	memcpy(id, digest, SEALCAM_KEY_ID_LEN);
+	memzero_explicit(digest, sizeof(digest));
+}
+
+int sc_x25519_public(u8 pub[SEALCAM_KEY_LEN], const u8 priv[SEALCAM_KEY_LEN])
+{
+	return curve25519_generate_public(pub, priv) ? 0 : -EINVAL;
+}
+
+void sc_x25519_generate(u8 priv[SEALCAM_KEY_LEN])
+{
+	curve25519_generate_secret(priv);
+}
+
+const char *sc_crypto_driver(void)
+{
+	return sc_driver_desc;
+}
+
+/* ---- segments and frames ---- */
+
+static void build_info(u8 *info, const u8 device_id[SEALCAM_KEY_ID_LEN],
+		       u64 segment_id)
+{
+	const size_t label_len = sizeof(SEALCAM_HPKE_LABEL) - 1;
+
+	memcpy(info, SEALCAM_HPKE_LABEL, label_len);
+	memcpy(info + label_len, device_id, SEALCAM_KEY_ID_LEN);
+	put_unaligned_le64(segment_id, info + label_len + SEALCAM_KEY_ID_LEN);
+}
+
+#define SC_INFO_LEN (sizeof(SEALCAM_HPKE_LABEL) - 1 + SEALCAM_KEY_ID_LEN + 8)
+
+int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
+		     const struct sc_key_snapshot *keys)
+{
+	const size_t frame_hdr_len = sizeof(struct sealcam_frame_hdr);
+	struct sealcam_segment_hdr *sh;
+	struct sealcam_recipient *rcpt;
+	u8 info[SC_INFO_LEN];
+	u8 sk_e[CURVE25519_KEY_SIZE];
+	unsigned int i, n = keys->n_recipients;
+	u32 seg_hdr_len;
+	u8 *buf;
+	int err = 0;
+
+	if (WARN_ON_ONCE(seg->active))
+		return -EBUSY;
+	if (n == 0)
+		return -ENOKEY;
+	if (n > SEALCAM_MAX_RECIPIENTS)
+		return -EINVAL;
+
+	seg_hdr_len = SEALCAM_SEG_HDR_LEN(n);
+	/* Room for the first frame's header in front: the AAD is contiguous. */
+	buf = kzalloc(frame_hdr_len + seg_hdr_len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	sh = (struct sealcam_segment_hdr *)(buf + frame_hdr_len);
+	rcpt = (struct sealcam_recipient *)(sh + 1);
+	sh->magic = cpu_to_le32(SEALCAM_SEGMENT_MAGIC);
+	sh->version = cpu_to_le16(SEALCAM_FORMAT_VERSION);
+	sh->n_recipients = cpu_to_le16(n);
+	memcpy(sh->device_pub, keys->device_pub, SEALCAM_KEY_LEN);
+	sh->segment_id = cpu_to_le64(segment_id);
+	sh->camera = cpu_to_le32(camera);
+
+	get_random_bytes(seg->content_key, sizeof(seg->content_key));
+	build_info(info, keys->device_id, segment_id);
+
+	mutex_lock(&sc_hpke_lock);
+	for (i = 0; i < n && !err; i++) {
+		memcpy(rcpt[i].key_id, keys->recipients[i].id,
+		       SEALCAM_KEY_ID_LEN);
+		curve25519_generate_secret(sk_e);
+		err = hpke_seal(rcpt[i].enc, rcpt[i].wrapped_key,
+				keys->recipients[i].pub, sk_e,
+				keys->device_priv, keys->device_pub, info,
+				sizeof(info), NULL, 0, seg->content_key,
+				SEALCAM_KEY_LEN);
+	}
+	mutex_unlock(&sc_hpke_lock);
+	memzero_explicit(sk_e, sizeof(sk_e));
+	if (err) {
+		memzero_explicit(seg->content_key, sizeof(seg->content_key));
+		kfree(buf);
+		return err;
+	}
+
+	seg->id = segment_id;
+	seg->camera = camera;
+	seg->frame_index = 0;
+	memcpy(seg->device_id, keys->device_id, SEALCAM_KEY_ID_LEN);
+	seg->seg_hdr = buf;
+	seg->seg_hdr_len = seg_hdr_len;
+	seg->closed = false;
+	seg->active = true;
+	return 0;
+}
+
+size_t sc_sealed_max(size_t plain_len)
+{
+	return SEALCAM_FRAME_OVERHEAD(SEALCAM_MAX_RECIPIENTS) -
+	       SEALCAM_META_LEN + plain_len;
+}
+
+ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
+		      u8 *plain, size_t plain_len, bool last)
+{
+	const size_t frame_hdr_len = sizeof(struct sealcam_frame_hdr);
+	struct sealcam_frame_hdr hdr = { 0 };
+	bool first = seg->frame_index == 0;
+	size_t aad_len = frame_hdr_len + (first ? seg->seg_hdr_len : 0);
+	size_t total = aad_len + plain_len + SEALCAM_TAG_LEN;
+	u16 flags = 0;
+	u8 *aad;
+
+	if (unlikely(!seg->active || seg->closed))
+		return -EPIPE;
+	if (unlikely(plain_len > U32_MAX - SEALCAM_TAG_LEN || total > dst_len))
+		return -ENOSPC;
+
+	if (first)
+		flags |= SEALCAM_F_FIRST | SEALCAM_F_KEYFRAME;
+	if (last)
+		flags |= SEALCAM_F_LAST;
+	hdr.magic = cpu_to_le32(SEALCAM_FRAME_MAGIC);
+	hdr.version = SEALCAM_FORMAT_VERSION;
+	hdr.hdr_len = frame_hdr_len;
+	hdr.flags = cpu_to_le16(flags);
+	hdr.seg_hdr_len = cpu_to_le32(first ? seg->seg_hdr_len : 0);
+	hdr.ct_len = cpu_to_le32(plain_len + SEALCAM_TAG_LEN);
+	memcpy(hdr.device_id, seg->device_id, SEALCAM_KEY_ID_LEN);
+	hdr.segment_id = cpu_to_le64(seg->id);
+	hdr.frame_index = cpu_to_le64(seg->frame_index);
+
+	if (first) {
+		memcpy(seg->seg_hdr, &hdr, frame_hdr_len);
+		aad = seg->seg_hdr;
+	} else {
+		aad = (u8 *)&hdr;
+	}
+
+	/* In place, in kernel-private memory; then publish ciphertext. */
+	chacha20poly1305_encrypt(plain, plain, plain_len, aad, aad_len,
+				 seg->frame_index, seg->content_key);
+	memcpy(dst, aad, aad_len);
+	memcpy(dst + aad_len, plain, plain_len + SEALCAM_TAG_LEN);
+
+	seg->frame_index++;
+	if (last)
+		seg->closed = true;
+	return total;
+}
+
+void sc_segment_end(struct sc_segment *seg)
+{
+	memzero_explicit(seg->content_key, sizeof(seg->content_key));
+	kfree_sensitive(seg->seg_hdr);
+	seg->seg_hdr = NULL;
+	seg->seg_hdr_len = 0;
+	seg->active = false;
+	seg->closed = false;
+}
+
+/* ---- init ---- */
+
+int sc_crypto_init(void)
+{
+	struct crypto_skcipher *chacha;
+	struct crypto_shash *poly;
+	int err;
+
+	sc_hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(sc_hmac)) {
+		err = PTR_ERR(sc_hmac);
+		goto err_hmac;
+	}
+	sc_aead = crypto_alloc_aead("rfc7539(chacha20,poly1305)", 0,
+				    CRYPTO_ALG_ASYNC);
+	if (IS_ERR(sc_aead)) {
+		err = PTR_ERR(sc_aead);
+		goto err_aead;
+	}
+	err = crypto_aead_setauthsize(sc_aead, SEALCAM_TAG_LEN);
+	if (err)
+		goto err_authsize;
+
+	/*
+	 * The frame path calls the ChaCha20/Poly1305 library, which runs the
+	 * architecture's code when its module is loaded; the highest-priority
+	 * skcipher/shash tells which implementation that is.
+	 */
+	chacha = crypto_alloc_skcipher("chacha20", 0, CRYPTO_ALG_ASYNC);
+	poly = crypto_alloc_shash("poly1305", 0, 0);
+	snprintf(sc_driver_desc, sizeof(sc_driver_desc), "%s+%s",
+		 IS_ERR(chacha) ? "chacha20-?" :
+		 crypto_skcipher_driver_name(chacha),
+		 IS_ERR(poly) ? "poly1305-?" : crypto_shash_driver_name(poly));
+	if (!IS_ERR(chacha))
+		crypto_free_skcipher(chacha);
+	if (!IS_ERR(poly))
+		crypto_free_shash(poly);
+	return 0;
+
+err_authsize:
+	crypto_free_aead(sc_aead);
+err_aead:
+	crypto_free_shash(sc_hmac);
+err_hmac:
+	pr_err("sealcam: crypto transforms unavailable (%d)\n", err);
+	return err;
+}
+
+void sc_crypto_exit(void)
+{
+	crypto_free_aead(sc_aead);
+	crypto_free_shash(sc_hmac);
+}
