@@ -12,7 +12,7 @@
 
 #include "hpke.h"
 #include "tap.h"
-#include "rfc9180_a2.h"
+#include "../vectors/rfc9180_a2.h"
 
 struct enc_vec {
 	unsigned int seq;

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The segment reader (user/libsealcam/sealed.c) accepts what the sealing
+ * side writes, returns the pixels unchanged, and detects each kind of damage
+ * with its own finding and exit code: wrong key, every header field, any
+ * flipped bit, truncation, dropped / swapped / duplicated frames, frames
+ * from another segment or device, unexpected recipients and devices, and
+ * replayed or missing segments across files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sealed.h"
+#include "sealwrite.h"
+#include "tap.h"
+
+#define W 160
+#define H 120
+#define MAXF 8
+
+static unsigned char owner_priv[32], owner_pub[32];
+static unsigned char other_priv[32], other_pub[32];
+static unsigned char dev_priv[32], dev_pub[32];
+static unsigned char dev2_priv[32], dev2_pub[32];
+
+struct seg {
+	unsigned char *f[MAXF];
+	size_t len[MAXF];
+	unsigned int n;
+};
+
+static void fill_pixels(unsigned char *px, size_t n, uint64_t seg_id,
+			uint64_t idx)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		px[i] = (unsigned char)(seg_id * 31 + idx * 7 + i * 13 + (i >> 8));
+}
+
+/*
+ * Seal @nframes GREY frames of segment @seg_id whose sequence starts at
+ * @seq0; @last_at: index that carries LAST (-1: the last one, -2: none).
+ */
+static void make_seg(struct seg *s, const unsigned char *devpriv,
+		     const unsigned char (*rcp)[32], unsigned int nr,
+		     uint64_t seg_id, unsigned int nframes, uint64_t seq0,
+		     int last_at)
+{
+	struct sc_seg_writer w;
+	unsigned char px[W * H];
+	struct sc_meta m = {
+		.timestamp_ns = 1700000000000000000ull,
+		.monotonic_ns = 5000000000ull,
+		.pixelformat = SEALCAM_PLAIN_GREY,
+		.width = W, .height = H, .bytesperline = W,
+		.fps_num = 1, .fps_den = 30,
+	};
+	unsigned int i;
+
+	if (sc_writer_begin(&w, devpriv, rcp, nr, seg_id, 0, NULL, NULL))
+		abort();
+	s->n = nframes;
+	for (i = 0; i < nframes; i++) {
+		bool last = last_at == -1 ? i + 1 == nframes : (int)i == last_at;
+
+		m.sequence = seq0 + i;
+		m.timestamp_ns += 33333333;
+		m.monotonic_ns += 33333333;
+		fill_pixels(px, sizeof(px), seg_id, i);
+		s->len[i] = sc_writer_frame_len(&w, sizeof(px));
+		s->f[i] = malloc(s->len[i]);
+		if (!s->f[i] ||
+		    sc_writer_frame(&w, s->f[i], &m, px, sizeof(px), last) != s->len[i])
+			abort();
+	}
+	sc_writer_end(&w);
+}
+
+static void free_seg(struct seg *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->f[i]);
+	s->n = 0;
+}
+
+/* Concatenate frames: pairs (segment, frame index), terminated by NULL. */
+struct pick {
+	const struct seg *s;
+	unsigned int i;
+};
+
+static unsigned char *assemble(const struct pick *p, size_t *len)
+{
+	size_t n = 0, k;
+	unsigned char *buf;
+
+	for (k = 0; p[k].s; k++)
+		n += p[k].s->len[p[k].i];
+	buf = malloc(n ? n : 1);
+	n = 0;
+	for (k = 0; p[k].s; k++) {
+		memcpy(buf + n, p[k].s->f[p[k].i], p[k].s->len[p[k].i]);
+		n += p[k].s->len[p[k].i];
+	}
+	*len = n;
+	return buf;
+}
+
+static unsigned char *whole(const struct seg *s, size_t *len)
+{
+	struct pick p[MAXF + 1] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		p[i] = (struct pick){ s, i };
+	return assemble(p, len);
+}
+
+struct result {
+	enum sc_exit code;
+	enum sc_finding fatal;
+	uint32_t counts[SC_FIND_MAX];
+	unsigned int frames;
+	bool pixels_ok;
+	char msg[256];
+};
+
+static int on_frame(void *arg, const struct sc_frame *f)
+{
+	struct result *res = arg;
+	unsigned char want[W * H];
+
+	res->frames++;
+	if (f->pixels_len != sizeof(want)) {
+		res->pixels_ok = false;
+		return 0;
+	}
+	fill_pixels(want, sizeof(want), f->seg->segment_id, f->frame_index);
+	if (memcmp(want, f->pixels, sizeof(want)))
+		res->pixels_ok = false;
+	return 0;
+}
+
+static const struct sc_reader_ops ops = { .frame = on_frame };
+
+struct opts {
+	const unsigned char *key;	/* default: owner */
+	const unsigned char *expect_device;
+	const unsigned char *expect_id;
+};
+
+static struct result run_files(unsigned char **bufs, size_t *lens,
+			       unsigned int nfiles, const struct opts *o)
+{
+	struct result res = { .pixels_ok = true };
+	struct sc_reader r;
+	unsigned int i;
+
+	if (sc_reader_init(&r, o && o->key ? o->key : owner_priv, &ops, &res))
+		abort();
+	if (o && o->expect_device)
+		sc_reader_expect_device(&r, o->expect_device);
+	if (o && o->expect_id)
+		sc_reader_expect_recipient(&r, o->expect_id);
+	for (i = 0; i < nfiles; i++)
+		sc_reader_feed(&r, bufs[i], lens[i], "test");
+	res.code = sc_reader_result(&r);
+	res.fatal = r.fatal;
+	memcpy(res.counts, r.counts, sizeof(res.counts));
+	snprintf(res.msg, sizeof(res.msg), "%s", r.message);
+	sc_reader_free(&r);
+	return res;
+}
+
+static struct result run(unsigned char *buf, size_t len, const struct opts *o)
+{
+	return run_files(&buf, &len, 1, o);
+}
+
+static int expect(struct result res, enum sc_finding f, enum sc_exit code,
+		  const char *word, const char *what)
+{
+	int ok = res.fatal == f && res.code == code &&
+		 (!word || strstr(res.msg, word));
+
+	if (!ok)
+		tap_diag("got finding %d exit %d: %s", res.fatal, res.code,
+			 res.msg);
+	return tap_ok(ok, "%s -> exit %d (%s)", what, code, sc_finding_name(f));
+}
+
+static uint64_t le64_at(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Flip one byte of a copy of a well-formed file and return the result. */
+static struct result flip(const unsigned char *buf, size_t len, size_t at,
+			  unsigned char mask)
+{
+	unsigned char *copy = malloc(len);
+	struct result res;
+
+	memcpy(copy, buf, len);
+	copy[at] ^= mask;
+	res = run(copy, len, NULL);
+	free(copy);
+	return res;
+}
+
+#define FH(f)	offsetof(struct sealcam_frame_hdr, f)
+#define SHO(f)	(sizeof(struct sealcam_frame_hdr) + offsetof(struct sealcam_segment_hdr, f))
+
+int main(void)
+{
+	const unsigned char (*to_owner)[32];
+	unsigned char both[2][32];
+	unsigned char other_id[8];
+	struct seg a, b, c, d, e;
+	unsigned char *buf, *bufs[3];
+	size_t len, lens[3], i;
+	struct result res;
+
+	if (sodium_init() < 0)
+		return 1;
+	tap_plan(57);
+	randombytes_buf(owner_priv, 32);
+	randombytes_buf(other_priv, 32);
+	randombytes_buf(dev_priv, 32);
+	randombytes_buf(dev2_priv, 32);
+	crypto_scalarmult_base(owner_pub, owner_priv);
+	crypto_scalarmult_base(other_pub, other_priv);
+	crypto_scalarmult_base(dev_pub, dev_priv);
+	crypto_scalarmult_base(dev2_pub, dev2_priv);
+	to_owner = (const unsigned char (*)[32])owner_pub;
+	memcpy(both[0], owner_pub, 32);
+	memcpy(both[1], other_pub, 32);
+	sc_key_id(other_id, other_pub);
+
+	/* ---- round trip ---- */
+	make_seg(&a, dev_priv, to_owner, 1, 7, 4, 100, -1);
+	buf = whole(&a, &len);
+	res = run(buf, len, NULL);
+	tap_ok(res.code == SC_EXIT_OK && res.fatal == SC_FIND_NONE,
+	       "intact segment verifies (exit 0)");
+	tap_ok(res.frames == 4 && res.pixels_ok,
+	       "all 4 frames decrypt to the original pixels");
+	{
+		struct opts o = { .expect_device = dev_pub };
+
+		res = run(buf, len, &o);
+		tap_ok(res.code == SC_EXIT_OK, "--expect-device with the right key passes");
+		o.expect_device = dev2_pub;
+		expect(run(buf, len, &o), SC_FIND_UNEXPECTED_DEVICE,
+		       SC_EXIT_UNEXPECTED_DEVICE, "expected device",
+		       "--expect-device with another device key");
+	}
+
+	/* ---- wrong key ---- */
+	{
+		struct opts o = { .key = other_priv };
+
+		expect(run(buf, len, &o), SC_FIND_NOT_RECIPIENT,
+		       SC_EXIT_WRONG_KEY, "not sealed to our key",
+		       "a key that is not a recipient");
+	}
+	/* wrapped_key of our entry altered: HPKE open fails */
+	res = flip(buf, len, SHO(n_recipients) + 62 + 8 + 32 + 5, 0x40);
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_EXIT_WRONG_KEY, "HPKE open",
+	       "altered wrapped key");
+	/* enc of our entry altered */
+	res = flip(buf, len, sizeof(struct sealcam_frame_hdr) + 64 + 8 + 3, 0x01);
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_EXIT_WRONG_KEY, "HPKE open",
+	       "altered encapsulated key");
+	/* another device key substituted, with a consistent device_id */
+	{
+		unsigned char *copy = malloc(len), id[8];
+
+		memcpy(copy, buf, len);
+		memcpy(copy + SHO(device_pub), dev2_pub, 32);
+		sc_key_id(id, dev2_pub);
+		memcpy(copy + FH(device_id), id, 8);
+		expect(run(copy, len, NULL), SC_FIND_UNWRAP_FAILED,
+		       SC_EXIT_WRONG_KEY, NULL,
+		       "device key swapped for another (HPKE auth fails)");
+		free(copy);
+	}
+
+	/* ---- header fields ---- */
+	expect(flip(buf, len, FH(magic), 0x01), SC_FIND_BAD_MAGIC,
+	       SC_EXIT_TAMPERED, "frame magic", "frame magic");
+	expect(flip(buf, len, FH(version), 0x02), SC_FIND_BAD_VERSION,
+	       SC_EXIT_TAMPERED, "version", "frame version");
+	expect(flip(buf, len, FH(hdr_len), 0x01), SC_FIND_BAD_LENGTH,
+	       SC_EXIT_TAMPERED, "hdr_len", "frame hdr_len");
+	expect(flip(buf, len, FH(flags) + 1, 0x80), SC_FIND_BAD_FLAGS,
+	       SC_EXIT_TAMPERED, "unknown frame flags", "unknown flag");
+	expect(flip(buf, len, FH(flags), SEALCAM_F_KEYFRAME), SC_FIND_BAD_FLAGS,
+	       SC_EXIT_TAMPERED, "KEYFRAME", "FIRST without KEYFRAME");
+	expect(flip(buf, len, FH(reserved), 0x01), SC_FIND_BAD_HEADER,
+	       SC_EXIT_TAMPERED, "reserved", "frame reserved field");
+	expect(flip(buf, len, FH(seg_hdr_len), 0x08), SC_FIND_BAD_LENGTH,
+	       SC_EXIT_TAMPERED, "seg_hdr_len", "seg_hdr_len");
+	expect(flip(buf, len, FH(ct_len) + 3, 0x80), SC_FIND_BAD_LENGTH,
+	       SC_EXIT_TAMPERED, "ct_len", "absurd ct_len");
+	expect(flip(buf, len, SHO(magic), 0x01), SC_FIND_BAD_MAGIC,
+	       SC_EXIT_TAMPERED, "segment header magic", "segment magic");
+	expect(flip(buf, len, SHO(version), 0x01), SC_FIND_BAD_VERSION,
+	       SC_EXIT_TAMPERED, "segment header version", "segment version");
+	expect(flip(buf, len, SHO(n_recipients), 0x02), SC_FIND_BAD_LENGTH,
+	       SC_EXIT_TAMPERED, "n_recipients", "n_recipients");
+	expect(flip(buf, len, SHO(reserved), 0x01), SC_FIND_BAD_HEADER,
+	       SC_EXIT_TAMPERED, "reserved", "segment reserved field");
+	expect(flip(buf, len, SHO(segment_id), 0x01), SC_FIND_HEADER_MISMATCH,
+	       SC_EXIT_TAMPERED, "segment_id", "segment id differs from frame header");
+	expect(flip(buf, len, FH(device_id), 0x01), SC_FIND_HEADER_MISMATCH,
+	       SC_EXIT_TAMPERED, "device_id", "device_id is not H(device_pub)");
+	expect(flip(buf, len, SHO(camera), 0x01), SC_FIND_AUTH_FAILED,
+	       SC_EXIT_TAMPERED, "authentication", "camera field (AAD)");
+	expect(flip(buf, len, a.len[0] + FH(frame_index), 0x01),
+	       SC_FIND_AUTH_FAILED, SC_EXIT_TAMPERED, "authentication",
+	       "frame_index of frame 1 (AAD and nonce)");
+	expect(flip(buf, len, a.len[0] + a.len[1] + FH(flags), SEALCAM_F_LAST),
+	       SC_FIND_AUTH_FAILED, SC_EXIT_TAMPERED, "authentication",
+	       "LAST flag set on frame 2");
+	expect(flip(buf, len, a.len[0] + 200, 0x10), SC_FIND_AUTH_FAILED,
+	       SC_EXIT_TAMPERED, "authentication", "ciphertext bit");
+	expect(flip(buf, len, a.len[0] - 1, 0x01), SC_FIND_AUTH_FAILED,
+	       SC_EXIT_TAMPERED, "authentication", "tag bit");
+
+	/* Every header byte and every 211th byte of the file, one bit each:
+	 * never accepted. */
+	{
+		size_t tried = 0, accepted = 0, first_bad = 0;
+
+		for (i = 0; i < len; i++) {
+			size_t in_frame = i, k = 0;
+
+			while (k < a.n && in_frame >= a.len[k])
+				in_frame -= a.len[k++];
+			if (in_frame >= 48 + (k == 0 ? 152 : 0) + 64 && i % 211)
+				continue;
+			tried++;
+			res = flip(buf, len, i, (unsigned char)(1u << (i % 8)));
+			if (res.code == SC_EXIT_OK || res.code == SC_EXIT_UNEXPECTED_RECIPIENT) {
+				if (!accepted++)
+					first_bad = i;
+			}
+		}
+		tap_ok(tried > 700 && accepted == 0,
+		       "%zu single-bit flips all rejected (first accepted at %zu)",
+		       tried, accepted ? first_bad : (size_t)0);
+	}
+
+	/* ---- truncation ---- */
+	expect(run(buf, len - 1, NULL), SC_FIND_PARTIAL_FRAME, SC_EXIT_TRUNCATED,
+	       "inside a frame", "last byte cut");
+	expect(run(buf, a.len[0] + 20, NULL), SC_FIND_PARTIAL_FRAME,
+	       SC_EXIT_TRUNCATED, "frame header", "cut inside a frame header");
+	expect(run(buf, len - a.len[3], NULL), SC_FIND_NO_LAST, SC_EXIT_TRUNCATED,
+	       "without a LAST", "LAST frame missing");
+	expect(run(buf, 0, NULL), SC_FIND_PARTIAL_FRAME, SC_EXIT_TRUNCATED,
+	       "empty", "empty file");
+	free(buf);
+
+	/* ---- frame order ---- */
+	{
+		struct pick drop[] = { { &a, 0 }, { &a, 2 }, { &a, 3 }, { 0 } };
+		struct pick swap[] = { { &a, 0 }, { &a, 2 }, { &a, 1 }, { &a, 3 }, { 0 } };
+		struct pick back[] = { { &a, 0 }, { &a, 1 }, { &a, 2 }, { &a, 1 }, { &a, 3 }, { 0 } };
+		struct pick dup[] = { { &a, 0 }, { &a, 1 }, { &a, 1 }, { &a, 2 }, { &a, 3 }, { 0 } };
+		struct pick dupfirst[] = { { &a, 0 }, { &a, 0 }, { &a, 1 }, { 0 } };
+		struct pick nofirst[] = { { &a, 1 }, { &a, 2 }, { &a, 3 }, { 0 } };
+
+		buf = assemble(drop, &len);
+		expect(run(buf, len, NULL), SC_FIND_DROPPED, SC_EXIT_TAMPERED,
+		       "dropped", "frame 1 dropped");
+		free(buf);
+		buf = assemble(swap, &len);
+		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_EXIT_TAMPERED,
+		       "swapped", "frames 1 and 2 swapped");
+		free(buf);
+		buf = assemble(back, &len);
+		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_EXIT_TAMPERED,
+		       "out of order", "frame index goes back");
+		free(buf);
+		buf = assemble(dup, &len);
+		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_EXIT_TAMPERED,
+		       "twice", "frame 1 duplicated");
+		free(buf);
+		buf = assemble(dupfirst, &len);
+		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_EXIT_TAMPERED,
+		       "FIRST frame appears again", "FIRST frame duplicated");
+		free(buf);
+		buf = assemble(nofirst, &len);
+		expect(run(buf, len, NULL), SC_FIND_NO_FIRST, SC_EXIT_TAMPERED,
+		       "FIRST", "FIRST frame removed");
+		free(buf);
+	}
+
+	/* ---- frames from elsewhere ---- */
+	make_seg(&b, dev_priv, to_owner, 1, 8, 4, 104, -1);
+	make_seg(&c, dev2_priv, to_owner, 1, 7, 4, 100, -1);
+	{
+		struct pick other_seg[] = { { &a, 0 }, { &a, 1 }, { &b, 2 }, { &a, 3 }, { 0 } };
+		struct pick other_dev[] = { { &a, 0 }, { &a, 1 }, { &c, 2 }, { &a, 3 }, { 0 } };
+		struct pick after_last[] = { { &a, 0 }, { &a, 1 }, { &a, 2 }, { &a, 3 }, { &a, 3 }, { 0 } };
+		struct pick two[] = { { &a, 0 }, { &a, 1 }, { &a, 2 }, { &a, 3 },
+				      { &b, 0 }, { &b, 1 }, { &b, 2 }, { &b, 3 }, { 0 } };
+		struct pick spliced_first[] = { { &a, 0 }, { &a, 1 }, { &b, 0 }, { &b, 1 }, { &b, 2 }, { &b, 3 }, { 0 } };
+
+		buf = assemble(other_seg, &len);
+		expect(run(buf, len, NULL), SC_FIND_OTHER_SEGMENT, SC_EXIT_TAMPERED,
+		       "segment 8 inside segment 7", "frame from another segment");
+		free(buf);
+		buf = assemble(other_dev, &len);
+		expect(run(buf, len, NULL), SC_FIND_OTHER_DEVICE, SC_EXIT_TAMPERED,
+		       "from device", "frame from another device, same segment id");
+		free(buf);
+		buf = assemble(after_last, &len);
+		expect(run(buf, len, NULL), SC_FIND_AFTER_LAST, SC_EXIT_TAMPERED,
+		       "follows the LAST", "frame after LAST");
+		free(buf);
+		buf = assemble(two, &len);
+		res = run(buf, len, NULL);
+		tap_ok(res.code == SC_EXIT_OK && res.frames == 8 && res.pixels_ok &&
+		       res.counts[SC_FIND_GAP] == 0,
+		       "two consecutive segments in one file verify without a gap");
+		free(buf);
+		buf = assemble(spliced_first, &len);
+		expect(run(buf, len, NULL), SC_FIND_NO_LAST, SC_EXIT_TRUNCATED,
+		       "without a LAST", "segment cut short by the start of the next");
+		free(buf);
+	}
+
+	/* ---- recipients ---- */
+	make_seg(&d, dev_priv, (const unsigned char (*)[32])both, 2, 9, 2, 108, -1);
+	buf = whole(&d, &len);
+	res = run(buf, len, NULL);
+	tap_ok(res.code == SC_EXIT_UNEXPECTED_RECIPIENT &&
+	       res.counts[SC_FIND_UNEXPECTED_RECIPIENT] == 1 && res.frames == 2 &&
+	       res.pixels_ok,
+	       "unexpected extra recipient: frames still decrypted, exit 6");
+	{
+		struct opts o = { .expect_id = other_id };
+
+		res = run(buf, len, &o);
+		tap_ok(res.code == SC_EXIT_OK, "--expect-recipient of that key id: exit 0");
+		o.key = other_priv;
+		o.expect_id = NULL;
+		res = run(buf, len, &o);
+		tap_ok(res.code == SC_EXIT_UNEXPECTED_RECIPIENT && res.frames == 2,
+		       "the other recipient opens it too, and is warned about the owner");
+	}
+	free(buf);
+
+	/* ---- across segment files ---- */
+	make_seg(&e, dev_priv, to_owner, 1, 10, 2, 110, -1);
+	bufs[0] = whole(&a, &lens[0]);		/* segment 7, seq 100..103 */
+	bufs[1] = whole(&b, &lens[1]);		/* segment 8, seq 104..107 */
+	bufs[2] = whole(&e, &lens[2]);		/* segment 10, seq 110..111 */
+	res = run_files(bufs, lens, 2, NULL);
+	tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 0 &&
+	       res.frames == 8, "segments 7, 8: no gap");
+	{
+		unsigned char *f3[2] = { bufs[0], bufs[2] };
+		size_t l3[2] = { lens[0], lens[2] };
+
+		res = run_files(f3, l3, 2, NULL);
+		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 2,
+		       "segments 7, 10: gap reported (id and sequence), exit 0");
+	}
+	{
+		unsigned char *f3[2] = { bufs[1], bufs[0] };
+		size_t l3[2] = { lens[1], lens[0] };
+
+		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_EXIT_REPLAY,
+		       "replayed", "segment 7 after segment 8");
+		f3[0] = bufs[0];
+		l3[0] = lens[0];
+		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_EXIT_REPLAY,
+		       "replayed", "segment 7 twice");
+	}
+	{
+		struct seg g;
+		unsigned char *f3[2];
+		size_t l3[2];
+
+		/* segment 8 with a sequence that skips 20 frames */
+		make_seg(&g, dev_priv, to_owner, 1, 8, 2, 124, -1);
+		f3[0] = bufs[0];
+		l3[0] = lens[0];
+		f3[1] = whole(&g, &l3[1]);
+		res = run_files(f3, l3, 2, NULL);
+		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 1,
+		       "sequence jump between consecutive segment ids is a gap");
+		free(f3[1]);
+		free_seg(&g);
+		f3[1] = whole(&c, &l3[1]);	/* device 2 */
+		expect(run_files(f3, l3, 2, NULL), SC_FIND_UNEXPECTED_DEVICE,
+		       SC_EXIT_UNEXPECTED_DEVICE, "earlier segments",
+		       "second file from another device");
+		free(f3[1]);
+	}
+	for (i = 0; i < 3; i++)
+		free(bufs[i]);
+
+	/* ---- metadata ---- */
+	{
+		struct sc_seg_writer w;
+		struct sc_meta m = { .pixelformat = SEALCAM_PLAIN_GREY, .width = W,
+				     .height = H, .bytesperline = W, .fps_num = 1,
+				     .fps_den = 30, .sequence = 5 };
+		unsigned char px[W * H] = { 0 }, *f0, *f1, *f2;
+		size_t l0, l1, l2;
+
+		sc_writer_begin(&w, dev_priv, to_owner, 1, 1, 0, NULL, NULL);
+		l0 = sc_writer_frame_len(&w, 100);
+		f0 = malloc(l0);
+		sc_writer_frame(&w, f0, &m, px, 100, true);
+		sc_writer_end(&w);
+		expect(run(f0, l0, NULL), SC_FIND_BAD_META, SC_EXIT_TAMPERED,
+		       "format needs", "payload shorter than the format needs");
+		free(f0);
+
+		sc_writer_begin(&w, dev_priv, to_owner, 1, 1, 0, NULL, NULL);
+		l0 = sc_writer_frame_len(&w, sizeof(px));
+		f0 = malloc(l0);
+		sc_writer_frame(&w, f0, &m, px, sizeof(px), false);
+		m.sequence = 9;		/* device dropped 3 frames */
+		l1 = sc_writer_frame_len(&w, sizeof(px));
+		f1 = malloc(l1);
+		sc_writer_frame(&w, f1, &m, px, sizeof(px), false);
+		m.sequence = 8;		/* sequence goes back */
+		l2 = sc_writer_frame_len(&w, sizeof(px));
+		f2 = malloc(l2);
+		sc_writer_frame(&w, f2, &m, px, sizeof(px), true);
+		sc_writer_end(&w);
+		buf = malloc(l0 + l1 + l2);
+		memcpy(buf, f0, l0);
+		memcpy(buf + l0, f1, l1);
+		memcpy(buf + l0 + l1, f2, l2);
+		expect(run(buf, l0 + l1 + l2, NULL), SC_FIND_BAD_META,
+		       SC_EXIT_TAMPERED, "does not increase",
+		       "sequence going back inside a segment");
+		/* make frame 1 the LAST: only the device-drop warning remains */
+		free(f1);
+		sc_writer_begin(&w, dev_priv, to_owner, 1, 1, 0, NULL, NULL);
+		m.sequence = 5;
+		sc_writer_frame(&w, f0, &m, px, sizeof(px), false);
+		m.sequence = 9;
+		f1 = malloc(l1);
+		sc_writer_frame(&w, f1, &m, px, sizeof(px), true);
+		sc_writer_end(&w);
+		memcpy(buf, f0, l0);
+		memcpy(buf + l0, f1, l1);
+		res = run(buf, l0 + l1, NULL);
+		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_DEVICE_DROPS] == 1,
+		       "sequence jump inside a segment: device-drop warning, exit 0");
+		free(buf);
+		free(f0);
+		free(f1);
+		free(f2);
+	}
+
+	/* ---- other pixel formats round trip ---- */
+	{
+		static const uint32_t fmts[2] = { SEALCAM_PLAIN_YUYV, SEALCAM_PLAIN_NV12 };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			struct sc_seg_writer w;
+			struct sc_meta m = { .pixelformat = fmts[k], .width = W,
+					     .height = H, .fps_num = 1, .fps_den = 30 };
+			size_t npx, fl;
+			unsigned char *px, *fr;
+
+			m.bytesperline = k == 0 ? 2 * W : W;
+			npx = sc_meta_expected_payload(&m);
+			px = malloc(npx);
+			fill_pixels(px, npx, 3, 0);
+			sc_writer_begin(&w, dev_priv, to_owner, 1, 3, 0, NULL, NULL);
+			fl = sc_writer_frame_len(&w, npx);
+			fr = malloc(fl);
+			sc_writer_frame(&w, fr, &m, px, npx, true);
+			sc_writer_end(&w);
+			{
+				struct sc_reader r;
+				struct result rr = { .pixels_ok = true };
+
+				sc_reader_init(&r, owner_priv, NULL, NULL);
+				rr.code = sc_reader_feed(&r, fr, fl, "t");
+				tap_ok(rr.code == SC_EXIT_OK && r.frames == 1 &&
+				       !memcmp(r.plain + 64, px, npx) &&
+				       le64_at(fr + FH(segment_id)) == 3,
+				       "%s %ux%u round trip (%zu bytes of pixels)",
+				       k == 0 ? "YUYV" : "NV12", W, H, npx);
+				sc_reader_free(&r);
+			}
+			free(px);
+			free(fr);
+		}
+	}
+
+	free_seg(&a);
+	free_seg(&b);
+	free_seg(&c);
+	free_seg(&d);
+	free_seg(&e);
+	return tap_done();
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one parser of sealed segment files (docs/FORMAT.md, layout in
+ * kmod/uapi/sealcam.h): walks the frames of one or more segment files in
+ * order, checks every rule, unwraps each segment's content key with HPKE
+ * (mode_auth, sender = the device key) and decrypts every frame. Used by
+ * `sealcam unseal`, the agent and the tests.
+ *
+ * Every problem is a "finding" with its own message; each finding maps to one
+ * exit code of `sealcam unseal` (enum sc_exit). Fatal findings stop the
+ * reader; warnings (unexpected recipient, gap, device drops) do not.
+ */
+#ifndef SEALCAM_SEALED_H
+#define SEALCAM_SEALED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../kmod/uapi/sealcam.h"
+
+/* Exit codes of `sealcam unseal`; also the reader's result. */
+enum sc_exit {
+	SC_EXIT_OK = 0,
+	SC_EXIT_USAGE = 1,		/* bad command line, unreadable key */
+	SC_EXIT_IO = 2,			/* cannot read input / write output */
+	SC_EXIT_WRONG_KEY = 3,		/* not a recipient, or HPKE open failed */
+	SC_EXIT_TAMPERED = 4,		/* malformed, inconsistent, AEAD failure,
+					 * dropped/swapped/duplicated/foreign frame */
+	SC_EXIT_TRUNCATED = 5,		/* partial frame, or no LAST frame */
+	SC_EXIT_UNEXPECTED_RECIPIENT = 6, /* warning: output still written */
+	SC_EXIT_UNEXPECTED_DEVICE = 7,	/* --expect-device mismatch, or the
+					 * device changes between segments */
+	SC_EXIT_REPLAY = 8,		/* segment id repeated or going back */
+};
+
+enum sc_finding {
+	SC_FIND_NONE = 0,
+	/* wrong key */
+	SC_FIND_NOT_RECIPIENT,		/* no recipient entry has our key id */
+	SC_FIND_UNWRAP_FAILED,		/* HPKE open of our entry failed */
+	/* tampered */
+	SC_FIND_BAD_MAGIC,		/* frame or segment header magic */
+	SC_FIND_BAD_VERSION,
+	SC_FIND_BAD_LENGTH,		/* hdr_len, seg_hdr_len, ct_len, n_recipients */
+	SC_FIND_BAD_FLAGS,		/* unknown flag, FIRST without KEYFRAME... */
+	SC_FIND_BAD_HEADER,		/* reserved field not zero, FIRST index != 0,
+					 * duplicate recipient */
+	SC_FIND_HEADER_MISMATCH,	/* segment header disagrees with frame
+					 * header, device_id != H(device_pub) */
+	SC_FIND_AUTH_FAILED,		/* ChaCha20-Poly1305 tag of a frame */
+	SC_FIND_BAD_META,		/* decrypted metadata invalid/inconsistent */
+	SC_FIND_NO_FIRST,		/* segment does not start with FIRST */
+	SC_FIND_AFTER_LAST,		/* frame of a segment after its LAST */
+	SC_FIND_DROPPED,		/* frame_index jumps forward */
+	SC_FIND_SWAPPED,		/* frame_index goes back / two swapped */
+	SC_FIND_DUPLICATE,		/* the same frame_index twice */
+	SC_FIND_OTHER_SEGMENT,		/* frame with another segment_id */
+	SC_FIND_OTHER_DEVICE,		/* frame with another device_id */
+	/* truncated */
+	SC_FIND_PARTIAL_FRAME,		/* file ends inside a frame */
+	SC_FIND_NO_LAST,		/* segment ends without a LAST frame */
+	/* device */
+	SC_FIND_UNEXPECTED_DEVICE,
+	/* replay */
+	SC_FIND_REPLAY,
+	/* warnings */
+	SC_FIND_UNEXPECTED_RECIPIENT,	/* exit 6 at the end */
+	SC_FIND_GAP,			/* segment id or sequence jump between
+					 * consecutive segments; exit 0 */
+	SC_FIND_DEVICE_DROPS,		/* sequence jump inside a segment: the
+					 * device had no buffer; exit 0 */
+	SC_FIND_MAX
+};
+
+/* Name ("tampered", "truncated", ...) and exit code of a finding. */
+const char *sc_finding_name(enum sc_finding f);
+enum sc_exit sc_finding_exit(enum sc_finding f);
+bool sc_finding_fatal(enum sc_finding f);
+
+/* struct sealcam_frame_meta in host byte order. */
+struct sc_meta {
+	uint64_t timestamp_ns;
+	uint64_t monotonic_ns;
+	uint64_t sequence;
+	uint32_t pixelformat;
+	uint32_t width;
+	uint32_t height;
+	uint32_t bytesperline;
+	uint32_t payload_len;
+	uint32_t fps_num;
+	uint32_t fps_den;
+	uint32_t pattern;
+	uint32_t reserved;
+};
+
+void sc_meta_decode(struct sc_meta *m, const unsigned char *p);
+void sc_meta_encode(unsigned char *p, const struct sc_meta *m);
+
+/* Pixel bytes a frame of this format must carry; 0 if invalid. */
+size_t sc_meta_expected_payload(const struct sc_meta *m);
+
+/* key id = first 8 bytes of SHA-256(public key) */
+void sc_key_id(unsigned char id[SEALCAM_KEY_ID_LEN],
+	       const unsigned char pub[SEALCAM_KEY_LEN]);
+
+/*
+ * HPKE info of a segment: SEALCAM_HPKE_LABEL (no NUL) || device_id[8] ||
+ * le64(segment_id). Returns its length.
+ */
+#define SC_HPKE_INFO_MAX (sizeof(SEALCAM_HPKE_LABEL) - 1 + 8 + 8)
+size_t sc_segment_info_bytes(unsigned char info[SC_HPKE_INFO_MAX],
+			     const unsigned char device_id[SEALCAM_KEY_ID_LEN],
+			     uint64_t segment_id);
+
+/* What the reader knows about the segment it is in. */
+struct sc_segment_info {
+	const char *source;		/* file name given to sc_reader_feed */
+	uint64_t file_offset;		/* of the FIRST frame */
+	uint64_t segment_id;
+	uint32_t camera;
+	unsigned char device_pub[SEALCAM_KEY_LEN];
+	unsigned char device_id[SEALCAM_KEY_ID_LEN];
+	unsigned int n_recipients;
+	unsigned char recipient_ids[SEALCAM_MAX_RECIPIENTS][SEALCAM_KEY_ID_LEN];
+	int our_index;			/* -1: we are not a recipient */
+	bool expected[SEALCAM_MAX_RECIPIENTS]; /* ours or --expect-recipient */
+	bool unwrapped;			/* content key recovered */
+	bool complete;			/* LAST frame verified */
+	uint64_t frames;		/* frames verified so far */
+	bool have_meta;
+	struct sc_meta first;		/* metadata of the first frame */
+	struct sc_meta last;		/* metadata of the latest frame */
+	uint64_t device_drops;		/* sum of sequence jumps inside */
+};
+
+/* One verified, decrypted frame. Valid only during the callback. */
+struct sc_frame {
+	const struct sc_segment_info *seg;
+	uint64_t frame_index;
+	uint16_t flags;
+	struct sc_meta meta;
+	const unsigned char *pixels;
+	size_t pixels_len;
+};
+
+struct sc_reader_ops {
+	/* Segment header parsed and structurally valid (not yet unwrapped). */
+	void (*segment_start)(void *arg, const struct sc_segment_info *seg);
+	/* A frame passed every check. Non-zero return stops with SC_EXIT_IO. */
+	int (*frame)(void *arg, const struct sc_frame *f);
+	/* The segment ended: LAST verified, or a fatal finding inside it. */
+	void (*segment_end)(void *arg, const struct sc_segment_info *seg);
+	/* Every finding, fatal or warning, with a one-line message. */
+	void (*report)(void *arg, enum sc_finding f, bool fatal,
+		       const char *source, const char *msg);
+};
+
+#define SC_MAX_EXPECTED_IDS 64
+
+struct sc_stream_state;
+
+struct sc_reader {
+	/* configuration */
+	unsigned char priv[SEALCAM_KEY_LEN];
+	unsigned char pub[SEALCAM_KEY_LEN];
+	unsigned char key_id[SEALCAM_KEY_ID_LEN];
+	bool have_expect_device;
+	unsigned char expect_device_pub[SEALCAM_KEY_LEN];
+	size_t n_expect_ids;
+	unsigned char expect_ids[SC_MAX_EXPECTED_IDS][SEALCAM_KEY_ID_LEN];
+	const struct sc_reader_ops *ops;
+	void *arg;
+
+	/* the segment being read */
+	bool in_segment;
+	struct sc_segment_info seg;
+	unsigned char content_key[SEALCAM_KEY_LEN];
+	unsigned char seg_hdr[SEALCAM_SEG_HDR_LEN(SEALCAM_MAX_RECIPIENTS)];
+	uint32_t seg_hdr_len;
+	uint64_t next_index;
+	bool have_closed;		/* a segment ended by LAST in this file */
+	uint64_t closed_segment_id;
+
+	/* continuity across segments, per (device, camera) */
+	struct sc_stream_state *streams;
+	size_t n_streams;
+	bool have_device;
+	unsigned char device_id[SEALCAM_KEY_ID_LEN]; /* of the first segment */
+
+	unsigned char *plain;		/* decryption buffer */
+	size_t plain_cap;
+
+	/* results */
+	enum sc_finding fatal;		/* first fatal finding, or NONE */
+	char message[256];		/* its message */
+	bool unexpected_recipient;
+	unsigned int warnings;
+	uint64_t segments;		/* segments completed */
+	uint64_t frames;		/* frames verified */
+	uint32_t counts[SC_FIND_MAX];	/* findings seen, by kind */
+};
+
+/* priv: our X25519 private key. ops may be NULL (verify only). */
+int sc_reader_init(struct sc_reader *r, const unsigned char priv[SEALCAM_KEY_LEN],
+		   const struct sc_reader_ops *ops, void *arg);
+void sc_reader_expect_device(struct sc_reader *r,
+			     const unsigned char pub[SEALCAM_KEY_LEN]);
+int sc_reader_expect_recipient(struct sc_reader *r,
+			       const unsigned char id[SEALCAM_KEY_ID_LEN]);
+
+/*
+ * Read one segment file (one or more whole segments). Files must be fed in
+ * order. Returns the exit code so far: non-zero fatal codes mean the reader
+ * stopped; further feeds return the same code without reading.
+ */
+enum sc_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
+			    size_t len, const char *source);
+
+/* Final result: the fatal exit code, else 6 if a recipient was not
+ * expected, else 0. */
+enum sc_exit sc_reader_result(const struct sc_reader *r);
+
+/* Wipe keys, free buffers. */
+void sc_reader_free(struct sc_reader *r);
+
+/* Read a whole file into a malloc'd buffer. 0 or -errno. */
+int sc_read_file(const char *path, unsigned char **buf, size_t *len);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+char *sc_hex(char *out, const unsigned char *p, size_t n);
+
+#endif /* SEALCAM_SEALED_H */
