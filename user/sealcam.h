@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sealcam command-line tool: user/sealcam.c parses the command line and
+ * dispatches; each subcommand is a function taking the arguments from its
+ * own name on (argv[0] is "genkey", "unseal", ...) and returning the exit
+ * status. Subcommands handle their own --help.
+ *
+ * Exit status shared by all subcommands: 0 success, 1 failure, 2 usage
+ * error; unseal adds its own codes above 2 (see its --help).
+ */
+#ifndef SEALCAM_CLI_H
+#define SEALCAM_CLI_H
+
+#define SC_EXIT_OK 0
+#define SC_EXIT_FAIL 1
+#define SC_EXIT_USAGE 2
+
+/* Implemented with libsealcam (user/unseal.c and its neighbours). */
+int cmd_genkey(int argc, char **argv);
+int cmd_pubkey(int argc, char **argv);
+int cmd_unseal(int argc, char **argv);
+
+#endif /* SEALCAM_CLI_H */
