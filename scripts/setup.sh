@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# setup.sh - install everything sealcam needs to build, run and test on
+# Debian 12 (bookworm).  Idempotent: when everything is present it only
+# checks, prints "nothing to do" lines and returns quickly.
+#
+#   * Debian 12 packages (kernel 6.1 image/headers/source, qemu, clang/llvm,
+#     bpftool, libbpf, libnl, libsodium, libcurl, v4l-utils, ...)
+#   * virtme-ng from Debian 13 (trixie): it is not in Debian 12.  The .deb
+#     (architecture all) is fetched through a PRIVATE apt source list under
+#     /var/lib/sealcam/apt that points at the same mirror the machine already
+#     uses, then installed with apt-get so that its dependencies come from
+#     Debian 12.  The system's apt sources are never modified.
+#   * npm packages pinned by package-lock.json (npm ci), when node_modules
+#     does not match the lockfile.
+#   * kselftest/checkpatch files extracted from linux-source-6.1
+#     (scripts/kselftest.sh).
+#
+# Environment: SEALCAM_APT_STATE (default /var/lib/sealcam/apt).
+
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+prog=setup.sh
+export DEBIAN_FRONTEND=noninteractive
+
+# Debian 12 packages.  busybox-static: vng builds an initramfs (Debian's 9p
+# and virtio drivers are modules) and insists on a static busybox.
+debian_pkgs=(
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	qemu-system-x86 busybox-static
+	clang llvm libclang-rt-14-dev
+	bpftool libbpf-dev libelf-dev zlib1g-dev
+	libnl-3-dev libnl-genl-3-dev libsodium-dev libcurl4-openssl-dev
+	v4l-utils pkg-config make gcc libc6-dev kmod xz-utils
+	perl python3 file
+	python3-argcomplete python3-requests python3-pkg-resources
+	nodejs
+)
+# nodejs/npm: Debian 12 ships both; a machine with another nodejs build
+# that bundles npm is fine too, so npm is only installed when missing.
+
+apt_state=${SEALCAM_APT_STATE:-/var/lib/sealcam/apt}
+trixie_suite=trixie
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+
+say() { echo "$prog: $*"; }
+
+# apt-get waits for another apt/dpkg (e.g. a concurrent install) instead of
+# failing on the lock.
+apt_get() { $sudo apt-get -o DPkg::Lock::Timeout=3600 "$@"; }
+
+is_installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
+}
+
+install_debian_pkgs() {
+	local missing=() p
+	for p in "${debian_pkgs[@]}"; do
+		is_installed "$p" || missing+=("$p")
+	done
+	if ! command -v npm >/dev/null; then
+		missing+=(npm)
+	fi
+	if [ ${#missing[@]} -eq 0 ]; then
+		say "Debian packages: all ${#debian_pkgs[@]} present, nothing to do"
+		return
+	fi
+	say "Debian packages: installing ${missing[*]}"
+	apt_get update -q
+	apt_get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Print the URI of the machine's own Debian archive (the source that carries
+# the release's main suite), from one-line .list files and deb822 .sources.
+system_debian_mirror() {
+	local codename f
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	{
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -r "$f" ] || continue
+			# deb [options] URI suite components...
+			sed -E -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" |
+				awk -v cn="$codename" '$1 == "deb" && $3 == cn { print $2 }'
+		done
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[ -r "$f" ] || continue
+			awk -v cn="$codename" '
+				function flush() {
+					if (enabled && types ~ /(^| )deb( |$)/ &&
+					    (" " suites " ") ~ (" " cn " ") && uris != "") {
+						split(uris, u, " "); print u[1]
+					}
+					types = ""; uris = ""; suites = ""; enabled = 1
+				}
+				BEGIN { enabled = 1 }
+				/^[ \t]*#/ { next }
+				/^[ \t]*$/ { flush(); next }
+				{
+					key = tolower($1); sub(/:$/, "", key)
+					val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+					if (key == "types") types = val
+					else if (key == "uris") uris = val
+					else if (key == "suites") suites = val
+					else if (key == "enabled") enabled = (tolower(val) != "no")
+				}
+				END { flush() }' "$f"
+		done
+	} | head -n1
+}
+
+install_virtme_ng() {
+	if is_installed virtme-ng && command -v vng >/dev/null; then
+		say "virtme-ng: $(vng --version 2>/dev/null || echo installed) present, nothing to do"
+		return
+	fi
+	local mirror keyring list opts deb
+	mirror=$(system_debian_mirror)
+	[ -n "$mirror" ] || {
+		say "cannot find the machine's Debian mirror in /etc/apt/sources*" >&2
+		exit 1
+	}
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	[ -r "$keyring" ] || { say "missing $keyring (debian-archive-keyring)" >&2; exit 1; }
+
+	$sudo mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial" \
+		"$apt_state/debs"
+	list=$apt_state/sources.list
+	echo "deb [signed-by=$keyring] $mirror $trixie_suite main" |
+		$sudo tee "$list" >/dev/null
+	say "virtme-ng: fetching from Debian $trixie_suite via private list $list ($mirror)"
+
+	# Private source list, private package lists and cache: the system's
+	# apt state is neither read for sources nor written.
+	opts=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache"
+		-o APT::Sandbox::User=root)
+	$sudo apt-get "${opts[@]}" update -q
+	(cd "$apt_state/debs" && $sudo rm -f virtme-ng_*.deb &&
+		$sudo apt-get "${opts[@]}" download virtme-ng)
+	deb=$(ls "$apt_state"/debs/virtme-ng_*_all.deb | head -n1)
+	say "virtme-ng: installing $deb with its dependencies from Debian 12"
+	# Dependencies resolve from the system's (Debian 12) sources.
+	apt_get install -y -q --no-install-recommends "$deb"
+	vng --version >/dev/null
+}
+
+install_npm_pkgs() {
+	local lock=$root/package-lock.json stamp=$root/node_modules/.sealcam-lock.sha256 sum
+	[ -f "$lock" ] || { say "npm: no package-lock.json, nothing to do"; return; }
+	sum=$(sha256sum "$lock" | cut -d' ' -f1)
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then
+		say "npm: node_modules matches package-lock.json, nothing to do"
+		return
+	fi
+	say "npm: node_modules out of date, running npm ci"
+	(cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+	echo "$sum" >"$stamp"
+}
+
+start=$(date +%s)
+install_debian_pkgs
+install_virtme_ng
+install_npm_pkgs
+"$root/scripts/kselftest.sh"
+say "done in $(($(date +%s) - start))s"

@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-suite.sh - run every VM test in ONE virtme-ng boot of the Debian 6.1
+# kernel and leave one TAP file per test on the host.
+#
+# Layout and conventions for VM tests (tests that need the module or any
+# other kernel facility):
+#
+#   * A VM test is an EXECUTABLE regular file whose name starts with "test_",
+#     either in tests/vm/ (scripts, committed) or in build/tests/vm/
+#     (compiled kselftest programs written there by `make tests`).  Sources
+#     (*.c, *.h) and non-executable files are ignored.  Tests run one after
+#     another, sorted by name, as root, in a single VM.
+#   * It prints TAP (kselftest_harness.h output, or tests/lib/tap.sh) on
+#     stdout; stderr is kept separately and shown by prove.  Exit 0 = pass,
+#     4 (KSFT_SKIP) = skipped, anything else = failure.
+#   * Environment given to each test:
+#       SEALCAM_ROOT      the checkout (read-only in the guest; also the cwd)
+#       SEALCAM_KO        $SEALCAM_ROOT/sealcam.ko (the built module)
+#       SEALCAM_TMP       a fresh, empty, writable scratch directory (guest
+#                         memory; deleted after the test)
+#       SEALCAM_ARTIFACTS a writable directory that survives on the host
+#                         (build/test-results/vm/<test>.d/), for files worth
+#                         keeping (segments, logs); empty ones are removed
+#       SEALCAM_DMESG_ALLOW  a file: a test that provokes kernel warnings on
+#                         purpose appends one extended regex per expected
+#                         line; only that test's kernel log is filtered by it
+#       SEALCAM_IN_VM=1, SEALCAM_LONG (as given to the host)
+#   * A test must unload what it loads (sealcam, vivid) before it exits, so
+#     the next test starts clean; the suite logs modules left behind.
+#   * Time limit per test: SEALCAM_VM_TEST_TIMEOUT seconds (default 900).
+#   * SEALCAM_VM_TESTS="test_a test_b" runs only those (names or globs).
+#
+# Results (host side, default build/test-results/vm/): <test>.tap,
+# <test>.stderr, <test>.rc, plus vm-dmesg.tap, a pseudo-test with one point
+# per test (and one for the boot) that fails when the kernel log written
+# during that test shows a warning, BUG, oops, lockdep report, hung task or
+# sanitizer report (tests/lib/dmesg-check.sh); vm-boot.tap fails when the VM
+# did not get through the whole suite.  The host then reads them with prove
+# (tests/lib/tap-exec).
+#
+# Usage (host):  tests/vm-suite.sh [--results DIR] [--no-prove] [vm-run options]
+#   Boots the VM (scripts/vm-run --cpu-max) and, unless --no-prove, prints
+#   prove's summary of the VM results.
+
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib/dmesg-check.sh
+. "$root/tests/lib/dmesg-check.sh"
+
+list_vm_tests() {
+	local d f
+	for d in "$root/tests/vm" "$root/build/tests/vm"; do
+		[ -d "$d" ] || continue
+		for f in "$d"/test_*; do
+			[ -f "$f" ] && [ -x "$f" ] || continue
+			case $f in *.c|*.h|*.o|*.d) continue ;; esac
+			if [ -n "${SEALCAM_VM_TESTS:-}" ]; then
+				local want ok=0
+				for want in $SEALCAM_VM_TESTS; do
+					# shellcheck disable=SC2053
+					[[ ${f##*/} == $want ]] && ok=1
+				done
+				[ "$ok" = 1 ] || continue
+			fi
+			printf '%s\t%s\n' "${f##*/}" "$f"
+		done
+	done | sort | cut -f2
+}
+
+# ---- guest side -----------------------------------------------------------
+
+kmsg() { echo "sealcam-vm-suite: $*" >/dev/kmsg 2>/dev/null || true; }
+
+dmesg_lines() { dmesg | wc -l; }
+
+# guest_dmesg_point N NAME FROM TO ALLOWFILE: one TAP point for the kernel
+# log lines FROM+1..TO written while NAME ran.
+guest_dmesg_point() {
+	local n=$1 name=$2 from=$3 to=$4 allow=$5 slice problems
+	slice=$(mktemp)
+	dmesg | sed -n "$((from + 1)),${to}p" >"$slice"
+	if [ -s "$allow" ]; then
+		grep -vE -f "$allow" "$slice" >"$slice.f" || true
+		mv "$slice.f" "$slice"
+	fi
+	if problems=$(dmesg_problems "$slice"); then
+		echo "not ok $n kernel log clean during $name"
+		sed 's/^/# /' <<<"$problems"
+	else
+		echo "ok $n kernel log clean during $name"
+	fi
+	rm -f "$slice"
+}
+
+guest_main() {
+	local results=$1 t name rc from to n=0 tmp art allow
+	local -a names=() froms=() tos=() allows=()
+	local per_test_timeout=${SEALCAM_VM_TEST_TIMEOUT:-900}
+
+	export SEALCAM_ROOT=$root SEALCAM_KO=$root/sealcam.ko SEALCAM_IN_VM=1
+	export SEALCAM_LONG=${SEALCAM_LONG:-}
+	cd "$root" || exit 1
+
+	kmsg "boot done, uptime $(cut -d' ' -f1 /proc/uptime)s"
+	echo "vm-suite: guest up after $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r)"
+	names+=(boot); froms+=(0); tos+=("$(dmesg_lines)"); allows+=(/dev/null)
+
+	while IFS= read -r t; do
+		name=${t##*/}
+		tmp=$(mktemp -d "/tmp/sealcam-$name.XXXXXX")
+		art=$results/$name.d
+		allow=$results/$name.dmesg-allow
+		mkdir -p "$art"
+		: >"$allow"
+		from=$(dmesg_lines)
+		kmsg "start $name"
+		local t0=$SECONDS
+		SEALCAM_TMP=$tmp SEALCAM_ARTIFACTS=$art SEALCAM_DMESG_ALLOW=$allow \
+			timeout -k 10 "$per_test_timeout" "$t" \
+			>"$results/$name.tap" 2>"$results/$name.stderr" </dev/null
+		rc=$?
+		[ "$rc" != 124 ] ||
+			echo "vm-suite: $name killed after ${per_test_timeout}s" >>"$results/$name.stderr"
+		echo "$rc" >"$results/$name.rc"
+		kmsg "end $name exit $rc"
+		echo "vm-suite: $name exit $rc in $((SECONDS - t0))s"
+		to=$(dmesg_lines)
+		names+=("$name"); froms+=("$from"); tos+=("$to"); allows+=("$allow")
+		for m in sealcam vivid; do
+			if grep -q "^$m " /proc/modules; then
+				echo "vm-suite: $name left module $m loaded; unloading" \
+					>>"$results/$name.stderr"
+				timeout 60 rmmod "$m" >>"$results/$name.stderr" 2>&1
+			fi
+		done
+		rm -rf "$tmp"
+		rmdir "$art" 2>/dev/null
+		[ -s "$allow" ] || rm -f "$allow"
+	done < <(list_vm_tests)
+
+	{
+		echo "TAP version 13"
+		echo "1..${#names[@]}"
+		for ((n = 0; n < ${#names[@]}; n++)); do
+			guest_dmesg_point $((n + 1)) "${names[n]}" "${froms[n]}" "${tos[n]}" "${allows[n]}"
+		done
+	} >"$results/vm-dmesg.tap"
+	echo 0 >"$results/vm-dmesg.rc"
+	grep -q '^not ok' "$results/vm-dmesg.tap" && echo 1 >"$results/vm-dmesg.rc"
+	dmesg >"$results/dmesg.txt"
+	echo "$(cut -d' ' -f1 /proc/uptime)" >"$results/suite.done"
+	sync
+}
+
+# ---- host side ------------------------------------------------------------
+
+host_main() {
+	local results=$root/build/test-results/vm prove=1 rc out
+	local -a vmrun_opts=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--results) results=$2; shift 2 ;;
+		--no-prove) prove=0; shift ;;
+		*) vmrun_opts+=("$1"); shift ;;
+		esac
+	done
+	mkdir -p "$results"
+	results=$(cd "$results" && pwd -P)
+	find "$results" -mindepth 1 -delete
+
+	echo "vm-suite: $(list_vm_tests | wc -l) VM test(s):" $(list_vm_tests | sed 's|.*/||')
+	local t0=$SECONDS
+	out=$results/vm-run.log
+	# The per-test dmesg verdicts are in vm-dmesg.tap, so vm-run's own
+	# whole-log check is off here.
+	"$root/scripts/vm-run" --cpu-max --no-dmesg-check --timeout "${SEALCAM_VM_TIMEOUT:-3600}" \
+		--rwdir "$results" "${vmrun_opts[@]}" -- \
+		"$root/tests/vm-suite.sh" --guest "$results" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	echo "vm-suite: VM finished in $((SECONDS - t0))s (vm-run exit $rc)"
+
+	{
+		echo "TAP version 13"
+		echo "1..1"
+		if [ -f "$results/suite.done" ]; then
+			echo "ok 1 VM booted and ran the whole suite"
+		else
+			echo "not ok 1 VM booted and ran the whole suite"
+			echo "# vm-run exit $rc; last output:"
+			tail -n 30 "$out" | sed 's/^/#   /'
+		fi
+	} >"$results/vm-boot.tap"
+	[ -f "$results/suite.done" ] && echo 0 >"$results/vm-boot.rc" ||
+		echo 1 >"$results/vm-boot.rc"
+
+	if [ "$prove" = 1 ]; then
+		(cd "$root" && prove --exec "$root/tests/lib/tap-exec" "${results#"$root"/}"/*.tap)
+		return
+	fi
+	[ -f "$results/suite.done" ]
+}
+
+if [ "${1:-}" = --guest ]; then
+	guest_main "$2"
+else
+	host_main "$@"
+fi
