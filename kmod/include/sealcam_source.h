@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sealcam frame source API.
+ *
+ * By default every sealcam camera renders the v4l2-tpg test pattern as its
+ * "sensor". A real sensor driver can instead attach itself to one camera and
+ * push raw frames into it. sealcam copies each pushed frame into a buffer
+ * that is private to the kernel, seals it (see kmod/seal.h) and only then
+ * hands it to userspace: the plain pixels never reach a vb2 buffer, and with
+ * no recipient key installed nothing is captured at all.
+ *
+ * Life cycle:
+ *   sealcam_source_register()     attach to an idle camera
+ *   ops->start(fmt)               the camera starts streaming in @fmt; the
+ *                                 source may refuse a format it cannot produce
+ *   sealcam_source_push_frame()   zero or more times, each a whole frame
+ *   ops->stop()                   streaming stopped; pushes now fail
+ *   sealcam_source_unregister()   detach; a stream still running on the
+ *                                 camera gets a queue error (EIO)
+ *
+ * ops->start and ops->stop are called in process context with the camera's
+ * lock held: they must not call back into this API.
+ */
+#ifndef _SEALCAM_SOURCE_H
+#define _SEALCAM_SOURCE_H
+
+#include <linux/types.h>
+#include <linux/videodev2.h>
+
+/* The frame layout a source must push while the camera streams. */
+struct sealcam_source_format {
+	u32 pixelformat;	/* V4L2_PIX_FMT_YUYV, _NV12 (Y plane then UV) or _GREY */
+	u32 width;
+	u32 height;
+	u32 bytesperline;	/* of the first plane; planes are not padded */
+	u32 sizeimage;		/* exact length of every pushed frame */
+	struct v4l2_fract timeperframe;	/* what userspace asked for */
+};
+
+struct sealcam_source;
+
+struct sealcam_source_ops {
+	/* Streaming starts; return 0 or a negative errno to refuse it. */
+	int (*start)(struct sealcam_source *src,
+		     const struct sealcam_source_format *fmt);
+	/* Streaming stopped; no push is accepted after this returns. */
+	void (*stop)(struct sealcam_source *src);
+};
+
+struct sealcam_source {
+	const char *name;
+	const struct sealcam_source_ops *ops;
+	void *priv;			/* for the source driver */
+	void *sealcam_priv;		/* owned by sealcam */
+};
+
+/*
+ * Attach @src to camera @camera (0-based). -ENODEV when there is no such
+ * camera, -EBUSY when it already has a source or is streaming.
+ */
+int sealcam_source_register(struct sealcam_source *src, unsigned int camera);
+
+/* Detach @src; stops the source first when its camera is streaming. */
+void sealcam_source_unregister(struct sealcam_source *src);
+
+/*
+ * Hand one whole frame to the camera. Process context; may sleep. The
+ * pixels are copied, so @pixels may be reused on return. Returns 0,
+ * -EAGAIN when the camera is not streaming, -EINVAL when @len is not the
+ * sizeimage given to ops->start. A frame pushed before the previous one was
+ * sealed replaces it and counts as a drop.
+ */
+int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
+			      size_t len);
+
+#endif /* _SEALCAM_SOURCE_H */

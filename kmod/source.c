@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where sealcam's frames come from, and the capture thread that seals them.
+ *
+ * Each streaming camera runs one kernel thread. It gets a frame either from
+ * the v4l2-tpg test pattern generator, paced by the frame interval, or from
+ * a sensor driver registered through include/sealcam_source.h. The frame
+ * (struct sealcam_frame_meta followed by the pixels) is assembled in a
+ * kernel-private staging buffer, sealed out of place into the next queued
+ * vb2 buffer, and the staging buffer is wiped.
+ *
+ * A segment starts with a snapshot of the keyring. It ends with a frame
+ * sealed LAST when its frame or time limit is reached or a rotation was
+ * requested; it ends without a LAST frame when streaming stops or the
+ * keyring changes (a removed recipient must not receive frames captured
+ * after its removal, so those go to a new segment instead).
+ */
+
+#include <linux/freezer.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+
+#include "sealcam.h"
+#include "camera.h"
+#include "include/sealcam_source.h"
+
+#define SC_PATTERN_NONE		U32_MAX	/* meta.pattern of sensor frames */
+
+static u64 sc_interval_ns(struct sc_camera *cam, struct v4l2_fract *tpf)
+{
+	spin_lock(&cam->qlock);
+	*tpf = cam->timeperframe;
+	spin_unlock(&cam->qlock);
+	return div_u64((u64)tpf->numerator * NSEC_PER_SEC, tpf->denominator);
+}
+
+/* ---- segments ---- */
+
+static int sc_segment_begin(struct sc_camera *cam)
+{
+	u64 id;
+	int ret;
+
+	ret = sc_keys_snapshot(cam->snap);
+	if (ret)
+		goto out;
+	id = cam->next_segment_id++;
+	memset(&cam->seg, 0, sizeof(cam->seg));
+	ret = sc_segment_start(&cam->seg, id, cam->index, cam->snap);
+	if (ret)
+		goto out;
+	cam->seg_generation = cam->snap->generation;
+	cam->seg_start_ns = ktime_get_ns();
+	atomic64_set(&cam->segment_id, id);
+	atomic64_inc(&cam->segments);
+	sc_event_segment(cam->index, true, id, 0);
+out:
+	sc_keys_snapshot_wipe(cam->snap);
+	return ret;
+}
+
+static void sc_segment_finish(struct sc_camera *cam)
+{
+	if (!cam->seg.active)
+		return;
+	sc_event_segment(cam->index, false, cam->seg.id, cam->seg.frame_index);
+	sc_segment_end(&cam->seg);
+}
+
+/* The frame about to be sealed is the segment's last one. */
+static bool sc_segment_full(struct sc_camera *cam, u64 now_ns)
+{
+	u32 frames = READ_ONCE(cam->seg_frames);
+	u32 ms = READ_ONCE(cam->seg_ms);
+
+	if (atomic_xchg(&cam->rotate, 0))
+		return true;
+	if (frames && cam->seg.frame_index + 1 >= frames)
+		return true;
+	if (ms && now_ns - cam->seg_start_ns >= (u64)ms * NSEC_PER_MSEC)
+		return true;
+	return false;
+}
+
+/* Make sure a segment sealed to the current keyring is open. */
+static int sc_segment_ensure(struct sc_camera *cam)
+{
+	if (cam->seg.active && cam->seg_generation == sc_keys_generation())
+		return 0;
+	sc_segment_finish(cam);
+	return sc_segment_begin(cam);
+}
+
+/* ---- one frame ---- */
+
+static struct sc_buffer *sc_next_buffer(struct sc_camera *cam)
+{
+	struct sc_buffer *buf;
+
+	spin_lock(&cam->qlock);
+	buf = list_first_entry_or_null(&cam->buf_list, struct sc_buffer, list);
+	if (buf)
+		list_del(&buf->list);
+	spin_unlock(&cam->qlock);
+	return buf;
+}
+
+static void sc_requeue_buffer(struct sc_camera *cam, struct sc_buffer *buf)
+{
+	spin_lock(&cam->qlock);
+	list_add(&buf->list, &cam->buf_list);
+	spin_unlock(&cam->qlock);
+}
+
+static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
+			 const struct v4l2_fract *tpf, u32 pattern)
+{
+	struct sealcam_frame_meta *meta = (void *)cam->staging;
+
+	meta->timestamp_ns = cpu_to_le64(ktime_get_real_ns());
+	meta->monotonic_ns = cpu_to_le64(mono_ns);
+	meta->sequence = cpu_to_le64(cam->meta_sequence);
+	meta->pixelformat = cpu_to_le32(cam->fmt->plain);
+	meta->width = cpu_to_le32(cam->width);
+	meta->height = cpu_to_le32(cam->height);
+	meta->bytesperline = cpu_to_le32(cam->bytesperline);
+	meta->payload_len = cpu_to_le32(cam->plain_size);
+	meta->fps_num = cpu_to_le32(tpf->numerator);
+	meta->fps_den = cpu_to_le32(tpf->denominator);
+	meta->pattern = cpu_to_le32(pattern);
+	meta->reserved = 0;
+}
+
+/*
+ * Seal the frame in the staging buffer (pixels already in place) into the
+ * next queued buffer. Called with src_lock held. Always wipes the staging
+ * buffer.
+ */
+static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
+{
+	struct v4l2_fract tpf;
+	struct sc_buffer *buf;
+	struct vb2_buffer *vb;
+	bool first, last;
+	u64 now;
+	ssize_t n;
+	u32 seq = cam->sequence++;
+
+	buf = sc_next_buffer(cam);
+	if (!buf) {
+		atomic64_inc(&cam->drops);
+		goto wipe;
+	}
+	vb = &buf->vb.vb2_buf;
+
+	if (sc_segment_ensure(cam)) {
+		dev_warn_ratelimited(&cam->vdev.dev,
+				     "no recipient key installed; dropping frames\n");
+		sc_requeue_buffer(cam, buf);
+		atomic64_inc(&cam->drops);
+		goto wipe;
+	}
+
+	now = ktime_get_ns();
+	sc_interval_ns(cam, &tpf);
+	sc_fill_meta(cam, now, &tpf, pattern);
+	first = cam->seg.frame_index == 0;
+	last = sc_segment_full(cam, now);
+
+	n = sc_seal_frame(&cam->seg, vb2_plane_vaddr(vb, 0),
+			  vb2_plane_size(vb, 0), cam->staging,
+			  SEALCAM_META_LEN + cam->plain_size, last);
+	if (n < 0) {
+		dev_warn_ratelimited(&cam->vdev.dev,
+				     "sealing frame failed: %zd\n", n);
+		/* Never resume a segment after a failed frame. */
+		sc_segment_finish(cam);
+		vb->timestamp = now;
+		buf->vb.sequence = seq;
+		vb2_set_plane_payload(vb, 0, 0);
+		vb2_buffer_done(vb, VB2_BUF_STATE_ERROR);
+		goto wipe;
+	}
+
+	cam->meta_sequence++;
+	atomic64_inc(&cam->frames);
+	atomic64_add(n, &cam->bytes);
+
+	vb2_set_plane_payload(vb, 0, n);
+	vb->timestamp = now;
+	buf->vb.sequence = seq;
+	buf->vb.field = V4L2_FIELD_NONE;
+	buf->vb.flags &= ~(V4L2_BUF_FLAG_KEYFRAME | V4L2_BUF_FLAG_PFRAME |
+			   V4L2_BUF_FLAG_BFRAME);
+	if (first)
+		buf->vb.flags |= V4L2_BUF_FLAG_KEYFRAME;
+	vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+
+	if (last)
+		sc_segment_finish(cam);
+wipe:
+	memzero_explicit(cam->staging, cam->staging_len);
+}
+
+static void sc_capture_pattern(struct sc_camera *cam)
+{
+	u32 pattern = READ_ONCE(cam->pattern);
+
+	mutex_lock(&cam->src_lock);
+	tpg_s_pattern(&cam->tpg, pattern);
+	tpg_fillbuffer(&cam->tpg, 0, 0, cam->staging + SEALCAM_META_LEN);
+	sc_seal_staged(cam, pattern);
+	mutex_unlock(&cam->src_lock);
+}
+
+/* ---- the capture thread ---- */
+
+static int sc_pattern_thread(void *data)
+{
+	struct sc_camera *cam = data;
+	u64 next = ktime_get_ns();
+
+	set_freezable();
+	while (!kthread_should_stop()) {
+		struct v4l2_fract tpf;
+		u64 interval = sc_interval_ns(cam, &tpf);
+		u64 now;
+
+		next += interval;
+		now = ktime_get_ns();
+		if (next + interval < now) {
+			/* Far behind (slow machine, suspend): resync. */
+			next = now;
+		} else if (next > now) {
+			unsigned long j = nsecs_to_jiffies(next - now);
+
+			schedule_timeout_interruptible(j ? j : 1);
+		}
+		try_to_freeze();
+		if (kthread_should_stop())
+			break;
+		sc_capture_pattern(cam);
+	}
+	return 0;
+}
+
+static int sc_source_thread(void *data)
+{
+	struct sc_camera *cam = data;
+
+	set_freezable();
+	while (!kthread_should_stop()) {
+		wait_event_freezable_timeout(cam->wq,
+					     READ_ONCE(cam->src_ready) ||
+					     kthread_should_stop(), HZ);
+		if (kthread_should_stop())
+			break;
+		mutex_lock(&cam->src_lock);
+		if (cam->src_ready) {
+			cam->src_ready = false;
+			sc_seal_staged(cam, SC_PATTERN_NONE);
+		}
+		mutex_unlock(&cam->src_lock);
+	}
+	return 0;
+}
+
+static void sc_source_fill_format(struct sc_camera *cam,
+				  struct sealcam_source_format *fmt)
+{
+	fmt->pixelformat = cam->fmt->plain;
+	fmt->width = cam->width;
+	fmt->height = cam->height;
+	fmt->bytesperline = cam->bytesperline;
+	fmt->sizeimage = cam->plain_size;
+	sc_interval_ns(cam, &fmt->timeperframe);
+}
+
+static void sc_staging_free(struct sc_camera *cam)
+{
+	mutex_lock(&cam->src_lock);
+	if (cam->staging) {
+		memzero_explicit(cam->staging, cam->staging_len);
+		vfree(cam->staging);
+	}
+	cam->staging = NULL;
+	cam->staging_len = 0;
+	cam->src_ready = false;
+	mutex_unlock(&cam->src_lock);
+}
+
+/* Called by vb2 start_streaming, with cam->lock held. */
+int sc_capture_start(struct sc_camera *cam)
+{
+	struct sealcam_source_format sfmt;
+	struct task_struct *thread;
+	size_t len = SEALCAM_META_LEN + cam->plain_size;
+	int ret;
+
+	cam->sequence = 0;
+	atomic_set(&cam->rotate, 0);
+
+	/* Refuse before anything else: never a plaintext fallback. */
+	ret = sc_segment_begin(cam);
+	if (ret) {
+		if (ret == -ENOKEY)
+			dev_warn_ratelimited(&cam->vdev.dev,
+					     "no recipient key installed; refusing to stream\n");
+		else
+			dev_warn_ratelimited(&cam->vdev.dev,
+					     "cannot start a segment: %d\n", ret);
+		return ret;
+	}
+
+	mutex_lock(&cam->src_lock);
+	cam->staging = vzalloc(len);
+	cam->staging_len = cam->staging ? len : 0;
+	cam->src_ready = false;
+	cam->src_streaming = false;
+	mutex_unlock(&cam->src_lock);
+	if (!cam->staging) {
+		ret = -ENOMEM;
+		goto err_segment;
+	}
+
+	if (cam->src) {
+		sc_source_fill_format(cam, &sfmt);
+		ret = cam->src->ops->start(cam->src, &sfmt);
+		if (ret)
+			goto err_staging;
+		mutex_lock(&cam->src_lock);
+		cam->src_streaming = true;
+		mutex_unlock(&cam->src_lock);
+		thread = kthread_run(sc_source_thread, cam, "sealcam-%u-src",
+				     cam->index);
+	} else {
+		thread = kthread_run(sc_pattern_thread, cam, "sealcam-%u-cap",
+				     cam->index);
+	}
+	if (IS_ERR(thread)) {
+		ret = PTR_ERR(thread);
+		goto err_source;
+	}
+	cam->thread = thread;
+	WRITE_ONCE(cam->streaming, true);
+	return 0;
+
+err_source:
+	if (cam->src_streaming) {
+		mutex_lock(&cam->src_lock);
+		cam->src_streaming = false;
+		mutex_unlock(&cam->src_lock);
+		cam->src->ops->stop(cam->src);
+	}
+err_staging:
+	sc_staging_free(cam);
+err_segment:
+	sc_segment_finish(cam);
+	atomic64_set(&cam->segment_id, 0);
+	return ret;
+}
+
+/* Called by vb2 stop_streaming (and on failed start), cam->lock held. */
+void sc_capture_stop(struct sc_camera *cam)
+{
+	if (!cam->thread)
+		return;
+	kthread_stop(cam->thread);
+	cam->thread = NULL;
+	WRITE_ONCE(cam->streaming, false);
+
+	if (cam->src_streaming) {
+		mutex_lock(&cam->src_lock);
+		cam->src_streaming = false;
+		mutex_unlock(&cam->src_lock);
+		if (cam->src)
+			cam->src->ops->stop(cam->src);
+	}
+	/* The open segment ends without LAST: unseal reports it truncated. */
+	sc_segment_finish(cam);
+	atomic64_set(&cam->segment_id, 0);
+	sc_staging_free(cam);
+}
+
+/* ---- the public source API ---- */
+
+int sealcam_source_register(struct sealcam_source *src, unsigned int camera)
+{
+	struct sc_camera *cam;
+	int ret = 0;
+
+	if (!src || !src->ops || !src->ops->start || !src->ops->stop)
+		return -EINVAL;
+
+	sc_cameras_lock();
+	cam = sc_camera_get_locked(camera);
+	if (!cam) {
+		ret = -ENODEV;
+		goto out;
+	}
+	mutex_lock(&cam->lock);
+	if (cam->src || vb2_is_busy(&cam->queue)) {
+		ret = -EBUSY;
+	} else {
+		mutex_lock(&cam->src_lock);
+		cam->src = src;
+		src->sealcam_priv = cam;
+		mutex_unlock(&cam->src_lock);
+		dev_info(&cam->vdev.dev, "frame source %s attached\n",
+			 src->name ? src->name : "(unnamed)");
+	}
+	mutex_unlock(&cam->lock);
+out:
+	sc_cameras_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(sealcam_source_register);
+
+void sealcam_source_unregister(struct sealcam_source *src)
+{
+	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
+
+	if (!cam)
+		return;
+	mutex_lock(&cam->lock);
+	mutex_lock(&cam->src_lock);
+	cam->src = NULL;
+	src->sealcam_priv = NULL;
+	if (cam->src_streaming) {
+		cam->src_streaming = false;
+		cam->src_ready = false;
+		mutex_unlock(&cam->src_lock);
+		src->ops->stop(src);
+		/* Userspace must learn that no more frames will come. */
+		vb2_queue_error(&cam->queue);
+	} else {
+		mutex_unlock(&cam->src_lock);
+	}
+	dev_info(&cam->vdev.dev, "frame source detached\n");
+	mutex_unlock(&cam->lock);
+}
+EXPORT_SYMBOL_GPL(sealcam_source_unregister);
+
+int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
+			      size_t len)
+{
+	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
+	int ret = 0;
+
+	if (!cam || !pixels)
+		return -EINVAL;
+	mutex_lock(&cam->src_lock);
+	if (cam->src != src || !cam->src_streaming || !cam->staging) {
+		ret = -EAGAIN;
+	} else if (len != cam->staging_len - SEALCAM_META_LEN) {
+		ret = -EINVAL;
+	} else {
+		if (cam->src_ready)
+			atomic64_inc(&cam->drops);
+		memcpy(cam->staging + SEALCAM_META_LEN, pixels, len);
+		cam->src_ready = true;
+	}
+	mutex_unlock(&cam->src_lock);
+	if (!ret)
+		wake_up(&cam->wq);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(sealcam_source_push_frame);
