@@ -123,7 +123,7 @@ static unsigned char *whole(const struct seg *s, size_t *len)
 }
 
 struct result {
-	enum sc_exit code;
+	enum sc_unseal_exit code;
 	enum sc_finding fatal;
 	uint32_t counts[SC_FIND_MAX];
 	unsigned int frames;
@@ -183,7 +183,7 @@ static struct result run(unsigned char *buf, size_t len, const struct opts *o)
 	return run_files(&buf, &len, 1, o);
 }
 
-static int expect(struct result res, enum sc_finding f, enum sc_exit code,
+static int expect(struct result res, enum sc_finding f, enum sc_unseal_exit code,
 		  const char *word, const char *what)
 {
 	int ok = res.fatal == f && res.code == code &&
@@ -252,7 +252,7 @@ int main(void)
 	make_seg(&a, dev_priv, to_owner, 1, 7, 4, 100, -1);
 	buf = whole(&a, &len);
 	res = run(buf, len, NULL);
-	tap_ok(res.code == SC_EXIT_OK && res.fatal == SC_FIND_NONE,
+	tap_ok(res.code == SC_UNSEAL_OK && res.fatal == SC_FIND_NONE,
 	       "intact segment verifies (exit 0)");
 	tap_ok(res.frames == 4 && res.pixels_ok,
 	       "all 4 frames decrypt to the original pixels");
@@ -260,10 +260,10 @@ int main(void)
 		struct opts o = { .expect_device = dev_pub };
 
 		res = run(buf, len, &o);
-		tap_ok(res.code == SC_EXIT_OK, "--expect-device with the right key passes");
+		tap_ok(res.code == SC_UNSEAL_OK, "--expect-device with the right key passes");
 		o.expect_device = dev2_pub;
 		expect(run(buf, len, &o), SC_FIND_UNEXPECTED_DEVICE,
-		       SC_EXIT_UNEXPECTED_DEVICE, "expected device",
+		       SC_UNSEAL_UNEXPECTED_DEVICE, "expected device",
 		       "--expect-device with another device key");
 	}
 
@@ -272,16 +272,16 @@ int main(void)
 		struct opts o = { .key = other_priv };
 
 		expect(run(buf, len, &o), SC_FIND_NOT_RECIPIENT,
-		       SC_EXIT_WRONG_KEY, "not sealed to our key",
+		       SC_UNSEAL_WRONG_KEY, "not sealed to our key",
 		       "a key that is not a recipient");
 	}
 	/* wrapped_key of our entry altered: HPKE open fails */
 	res = flip(buf, len, SHO(n_recipients) + 62 + 8 + 32 + 5, 0x40);
-	expect(res, SC_FIND_UNWRAP_FAILED, SC_EXIT_WRONG_KEY, "HPKE open",
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_WRONG_KEY, "HPKE open",
 	       "altered wrapped key");
 	/* enc of our entry altered */
 	res = flip(buf, len, sizeof(struct sealcam_frame_hdr) + 64 + 8 + 3, 0x01);
-	expect(res, SC_FIND_UNWRAP_FAILED, SC_EXIT_WRONG_KEY, "HPKE open",
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_WRONG_KEY, "HPKE open",
 	       "altered encapsulated key");
 	/* another device key substituted, with a consistent device_id */
 	{
@@ -292,52 +292,52 @@ int main(void)
 		sc_key_id(id, dev2_pub);
 		memcpy(copy + FH(device_id), id, 8);
 		expect(run(copy, len, NULL), SC_FIND_UNWRAP_FAILED,
-		       SC_EXIT_WRONG_KEY, NULL,
+		       SC_UNSEAL_WRONG_KEY, NULL,
 		       "device key swapped for another (HPKE auth fails)");
 		free(copy);
 	}
 
 	/* ---- header fields ---- */
 	expect(flip(buf, len, FH(magic), 0x01), SC_FIND_BAD_MAGIC,
-	       SC_EXIT_TAMPERED, "frame magic", "frame magic");
+	       SC_UNSEAL_TAMPERED, "frame magic", "frame magic");
 	expect(flip(buf, len, FH(version), 0x02), SC_FIND_BAD_VERSION,
-	       SC_EXIT_TAMPERED, "version", "frame version");
+	       SC_UNSEAL_TAMPERED, "version", "frame version");
 	expect(flip(buf, len, FH(hdr_len), 0x01), SC_FIND_BAD_LENGTH,
-	       SC_EXIT_TAMPERED, "hdr_len", "frame hdr_len");
+	       SC_UNSEAL_TAMPERED, "hdr_len", "frame hdr_len");
 	expect(flip(buf, len, FH(flags) + 1, 0x80), SC_FIND_BAD_FLAGS,
-	       SC_EXIT_TAMPERED, "unknown frame flags", "unknown flag");
+	       SC_UNSEAL_TAMPERED, "unknown frame flags", "unknown flag");
 	expect(flip(buf, len, FH(flags), SEALCAM_F_KEYFRAME), SC_FIND_BAD_FLAGS,
-	       SC_EXIT_TAMPERED, "KEYFRAME", "FIRST without KEYFRAME");
+	       SC_UNSEAL_TAMPERED, "KEYFRAME", "FIRST without KEYFRAME");
 	expect(flip(buf, len, FH(reserved), 0x01), SC_FIND_BAD_HEADER,
-	       SC_EXIT_TAMPERED, "reserved", "frame reserved field");
+	       SC_UNSEAL_TAMPERED, "reserved", "frame reserved field");
 	expect(flip(buf, len, FH(seg_hdr_len), 0x08), SC_FIND_BAD_LENGTH,
-	       SC_EXIT_TAMPERED, "seg_hdr_len", "seg_hdr_len");
+	       SC_UNSEAL_TAMPERED, "seg_hdr_len", "seg_hdr_len");
 	expect(flip(buf, len, FH(ct_len) + 3, 0x80), SC_FIND_BAD_LENGTH,
-	       SC_EXIT_TAMPERED, "ct_len", "absurd ct_len");
+	       SC_UNSEAL_TAMPERED, "ct_len", "absurd ct_len");
 	expect(flip(buf, len, SHO(magic), 0x01), SC_FIND_BAD_MAGIC,
-	       SC_EXIT_TAMPERED, "segment header magic", "segment magic");
+	       SC_UNSEAL_TAMPERED, "segment header magic", "segment magic");
 	expect(flip(buf, len, SHO(version), 0x01), SC_FIND_BAD_VERSION,
-	       SC_EXIT_TAMPERED, "segment header version", "segment version");
+	       SC_UNSEAL_TAMPERED, "segment header version", "segment version");
 	expect(flip(buf, len, SHO(n_recipients), 0x02), SC_FIND_BAD_LENGTH,
-	       SC_EXIT_TAMPERED, "n_recipients", "n_recipients");
+	       SC_UNSEAL_TAMPERED, "n_recipients", "n_recipients");
 	expect(flip(buf, len, SHO(reserved), 0x01), SC_FIND_BAD_HEADER,
-	       SC_EXIT_TAMPERED, "reserved", "segment reserved field");
+	       SC_UNSEAL_TAMPERED, "reserved", "segment reserved field");
 	expect(flip(buf, len, SHO(segment_id), 0x01), SC_FIND_HEADER_MISMATCH,
-	       SC_EXIT_TAMPERED, "segment_id", "segment id differs from frame header");
+	       SC_UNSEAL_TAMPERED, "segment_id", "segment id differs from frame header");
 	expect(flip(buf, len, FH(device_id), 0x01), SC_FIND_HEADER_MISMATCH,
-	       SC_EXIT_TAMPERED, "device_id", "device_id is not H(device_pub)");
+	       SC_UNSEAL_TAMPERED, "device_id", "device_id is not H(device_pub)");
 	expect(flip(buf, len, SHO(camera), 0x01), SC_FIND_AUTH_FAILED,
-	       SC_EXIT_TAMPERED, "authentication", "camera field (AAD)");
+	       SC_UNSEAL_TAMPERED, "authentication", "camera field (AAD)");
 	expect(flip(buf, len, a.len[0] + FH(frame_index), 0x01),
-	       SC_FIND_AUTH_FAILED, SC_EXIT_TAMPERED, "authentication",
+	       SC_FIND_AUTH_FAILED, SC_UNSEAL_TAMPERED, "authentication",
 	       "frame_index of frame 1 (AAD and nonce)");
 	expect(flip(buf, len, a.len[0] + a.len[1] + FH(flags), SEALCAM_F_LAST),
-	       SC_FIND_AUTH_FAILED, SC_EXIT_TAMPERED, "authentication",
+	       SC_FIND_AUTH_FAILED, SC_UNSEAL_TAMPERED, "authentication",
 	       "LAST flag set on frame 2");
 	expect(flip(buf, len, a.len[0] + 200, 0x10), SC_FIND_AUTH_FAILED,
-	       SC_EXIT_TAMPERED, "authentication", "ciphertext bit");
+	       SC_UNSEAL_TAMPERED, "authentication", "ciphertext bit");
 	expect(flip(buf, len, a.len[0] - 1, 0x01), SC_FIND_AUTH_FAILED,
-	       SC_EXIT_TAMPERED, "authentication", "tag bit");
+	       SC_UNSEAL_TAMPERED, "authentication", "tag bit");
 
 	/* Every header byte and every 211th byte of the file, one bit each:
 	 * never accepted. */
@@ -353,7 +353,7 @@ int main(void)
 				continue;
 			tried++;
 			res = flip(buf, len, i, (unsigned char)(1u << (i % 8)));
-			if (res.code == SC_EXIT_OK || res.code == SC_EXIT_UNEXPECTED_RECIPIENT) {
+			if (res.code == SC_UNSEAL_OK || res.code == SC_UNSEAL_UNEXPECTED_RECIPIENT) {
 				if (!accepted++)
 					first_bad = i;
 			}
@@ -364,13 +364,13 @@ int main(void)
 	}
 
 	/* ---- truncation ---- */
-	expect(run(buf, len - 1, NULL), SC_FIND_PARTIAL_FRAME, SC_EXIT_TRUNCATED,
+	expect(run(buf, len - 1, NULL), SC_FIND_PARTIAL_FRAME, SC_UNSEAL_TRUNCATED,
 	       "inside a frame", "last byte cut");
 	expect(run(buf, a.len[0] + 20, NULL), SC_FIND_PARTIAL_FRAME,
-	       SC_EXIT_TRUNCATED, "frame header", "cut inside a frame header");
-	expect(run(buf, len - a.len[3], NULL), SC_FIND_NO_LAST, SC_EXIT_TRUNCATED,
+	       SC_UNSEAL_TRUNCATED, "frame header", "cut inside a frame header");
+	expect(run(buf, len - a.len[3], NULL), SC_FIND_NO_LAST, SC_UNSEAL_TRUNCATED,
 	       "without a LAST", "LAST frame missing");
-	expect(run(buf, 0, NULL), SC_FIND_PARTIAL_FRAME, SC_EXIT_TRUNCATED,
+	expect(run(buf, 0, NULL), SC_FIND_PARTIAL_FRAME, SC_UNSEAL_TRUNCATED,
 	       "empty", "empty file");
 	free(buf);
 
@@ -384,27 +384,27 @@ int main(void)
 		struct pick nofirst[] = { { &a, 1 }, { &a, 2 }, { &a, 3 }, { 0 } };
 
 		buf = assemble(drop, &len);
-		expect(run(buf, len, NULL), SC_FIND_DROPPED, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_DROPPED, SC_UNSEAL_TAMPERED,
 		       "dropped", "frame 1 dropped");
 		free(buf);
 		buf = assemble(swap, &len);
-		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_UNSEAL_TAMPERED,
 		       "swapped", "frames 1 and 2 swapped");
 		free(buf);
 		buf = assemble(back, &len);
-		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_SWAPPED, SC_UNSEAL_TAMPERED,
 		       "out of order", "frame index goes back");
 		free(buf);
 		buf = assemble(dup, &len);
-		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_UNSEAL_TAMPERED,
 		       "twice", "frame 1 duplicated");
 		free(buf);
 		buf = assemble(dupfirst, &len);
-		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_DUPLICATE, SC_UNSEAL_TAMPERED,
 		       "FIRST frame appears again", "FIRST frame duplicated");
 		free(buf);
 		buf = assemble(nofirst, &len);
-		expect(run(buf, len, NULL), SC_FIND_NO_FIRST, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_NO_FIRST, SC_UNSEAL_TAMPERED,
 		       "FIRST", "FIRST frame removed");
 		free(buf);
 	}
@@ -421,25 +421,25 @@ int main(void)
 		struct pick spliced_first[] = { { &a, 0 }, { &a, 1 }, { &b, 0 }, { &b, 1 }, { &b, 2 }, { &b, 3 }, { 0 } };
 
 		buf = assemble(other_seg, &len);
-		expect(run(buf, len, NULL), SC_FIND_OTHER_SEGMENT, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_OTHER_SEGMENT, SC_UNSEAL_TAMPERED,
 		       "segment 8 inside segment 7", "frame from another segment");
 		free(buf);
 		buf = assemble(other_dev, &len);
-		expect(run(buf, len, NULL), SC_FIND_OTHER_DEVICE, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_OTHER_DEVICE, SC_UNSEAL_TAMPERED,
 		       "from device", "frame from another device, same segment id");
 		free(buf);
 		buf = assemble(after_last, &len);
-		expect(run(buf, len, NULL), SC_FIND_AFTER_LAST, SC_EXIT_TAMPERED,
+		expect(run(buf, len, NULL), SC_FIND_AFTER_LAST, SC_UNSEAL_TAMPERED,
 		       "follows the LAST", "frame after LAST");
 		free(buf);
 		buf = assemble(two, &len);
 		res = run(buf, len, NULL);
-		tap_ok(res.code == SC_EXIT_OK && res.frames == 8 && res.pixels_ok &&
+		tap_ok(res.code == SC_UNSEAL_OK && res.frames == 8 && res.pixels_ok &&
 		       res.counts[SC_FIND_GAP] == 0,
 		       "two consecutive segments in one file verify without a gap");
 		free(buf);
 		buf = assemble(spliced_first, &len);
-		expect(run(buf, len, NULL), SC_FIND_NO_LAST, SC_EXIT_TRUNCATED,
+		expect(run(buf, len, NULL), SC_FIND_NO_LAST, SC_UNSEAL_TRUNCATED,
 		       "without a LAST", "segment cut short by the start of the next");
 		free(buf);
 	}
@@ -448,7 +448,7 @@ int main(void)
 	make_seg(&d, dev_priv, (const unsigned char (*)[32])both, 2, 9, 2, 108, -1);
 	buf = whole(&d, &len);
 	res = run(buf, len, NULL);
-	tap_ok(res.code == SC_EXIT_UNEXPECTED_RECIPIENT &&
+	tap_ok(res.code == SC_UNSEAL_UNEXPECTED_RECIPIENT &&
 	       res.counts[SC_FIND_UNEXPECTED_RECIPIENT] == 1 && res.frames == 2 &&
 	       res.pixels_ok,
 	       "unexpected extra recipient: frames still decrypted, exit 6");
@@ -456,11 +456,11 @@ int main(void)
 		struct opts o = { .expect_id = other_id };
 
 		res = run(buf, len, &o);
-		tap_ok(res.code == SC_EXIT_OK, "--expect-recipient of that key id: exit 0");
+		tap_ok(res.code == SC_UNSEAL_OK, "--expect-recipient of that key id: exit 0");
 		o.key = other_priv;
 		o.expect_id = NULL;
 		res = run(buf, len, &o);
-		tap_ok(res.code == SC_EXIT_UNEXPECTED_RECIPIENT && res.frames == 2,
+		tap_ok(res.code == SC_UNSEAL_UNEXPECTED_RECIPIENT && res.frames == 2,
 		       "the other recipient opens it too, and is warned about the owner");
 	}
 	free(buf);
@@ -471,25 +471,25 @@ int main(void)
 	bufs[1] = whole(&b, &lens[1]);		/* segment 8, seq 104..107 */
 	bufs[2] = whole(&e, &lens[2]);		/* segment 10, seq 110..111 */
 	res = run_files(bufs, lens, 2, NULL);
-	tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 0 &&
+	tap_ok(res.code == SC_UNSEAL_OK && res.counts[SC_FIND_GAP] == 0 &&
 	       res.frames == 8, "segments 7, 8: no gap");
 	{
 		unsigned char *f3[2] = { bufs[0], bufs[2] };
 		size_t l3[2] = { lens[0], lens[2] };
 
 		res = run_files(f3, l3, 2, NULL);
-		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 2,
+		tap_ok(res.code == SC_UNSEAL_OK && res.counts[SC_FIND_GAP] == 2,
 		       "segments 7, 10: gap reported (id and sequence), exit 0");
 	}
 	{
 		unsigned char *f3[2] = { bufs[1], bufs[0] };
 		size_t l3[2] = { lens[1], lens[0] };
 
-		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_EXIT_REPLAY,
+		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_UNSEAL_REPLAY,
 		       "replayed", "segment 7 after segment 8");
 		f3[0] = bufs[0];
 		l3[0] = lens[0];
-		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_EXIT_REPLAY,
+		expect(run_files(f3, l3, 2, NULL), SC_FIND_REPLAY, SC_UNSEAL_REPLAY,
 		       "replayed", "segment 7 twice");
 	}
 	{
@@ -503,13 +503,13 @@ int main(void)
 		l3[0] = lens[0];
 		f3[1] = whole(&g, &l3[1]);
 		res = run_files(f3, l3, 2, NULL);
-		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_GAP] == 1,
+		tap_ok(res.code == SC_UNSEAL_OK && res.counts[SC_FIND_GAP] == 1,
 		       "sequence jump between consecutive segment ids is a gap");
 		free(f3[1]);
 		free_seg(&g);
 		f3[1] = whole(&c, &l3[1]);	/* device 2 */
 		expect(run_files(f3, l3, 2, NULL), SC_FIND_UNEXPECTED_DEVICE,
-		       SC_EXIT_UNEXPECTED_DEVICE, "earlier segments",
+		       SC_UNSEAL_UNEXPECTED_DEVICE, "earlier segments",
 		       "second file from another device");
 		free(f3[1]);
 	}
@@ -530,7 +530,7 @@ int main(void)
 		f0 = malloc(l0);
 		sc_writer_frame(&w, f0, &m, px, 100, true);
 		sc_writer_end(&w);
-		expect(run(f0, l0, NULL), SC_FIND_BAD_META, SC_EXIT_TAMPERED,
+		expect(run(f0, l0, NULL), SC_FIND_BAD_META, SC_UNSEAL_TAMPERED,
 		       "format needs", "payload shorter than the format needs");
 		free(f0);
 
@@ -552,7 +552,7 @@ int main(void)
 		memcpy(buf + l0, f1, l1);
 		memcpy(buf + l0 + l1, f2, l2);
 		expect(run(buf, l0 + l1 + l2, NULL), SC_FIND_BAD_META,
-		       SC_EXIT_TAMPERED, "does not increase",
+		       SC_UNSEAL_TAMPERED, "does not increase",
 		       "sequence going back inside a segment");
 		/* make frame 1 the LAST: only the device-drop warning remains */
 		free(f1);
@@ -566,7 +566,7 @@ int main(void)
 		memcpy(buf, f0, l0);
 		memcpy(buf + l0, f1, l1);
 		res = run(buf, l0 + l1, NULL);
-		tap_ok(res.code == SC_EXIT_OK && res.counts[SC_FIND_DEVICE_DROPS] == 1,
+		tap_ok(res.code == SC_UNSEAL_OK && res.counts[SC_FIND_DEVICE_DROPS] == 1,
 		       "sequence jump inside a segment: device-drop warning, exit 0");
 		free(buf);
 		free(f0);
@@ -601,7 +601,7 @@ int main(void)
 
 				sc_reader_init(&r, owner_priv, NULL, NULL);
 				rr.code = sc_reader_feed(&r, fr, fl, "t");
-				tap_ok(rr.code == SC_EXIT_OK && r.frames == 1 &&
+				tap_ok(rr.code == SC_UNSEAL_OK && r.frames == 1 &&
 				       !memcmp(r.plain + 64, px, npx) &&
 				       le64_at(fr + FH(segment_id)) == 3,
 				       "%s %ux%u round trip (%zu bytes of pixels)",

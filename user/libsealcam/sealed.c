@@ -79,38 +79,38 @@ static void put_le64(unsigned char *p, uint64_t v)
 
 static const struct {
 	const char *name;
-	enum sc_exit code;
+	enum sc_unseal_exit code;
 	bool fatal;
 } findings[SC_FIND_MAX] = {
-	[SC_FIND_NONE] = { "ok", SC_EXIT_OK, false },
-	[SC_FIND_NOT_RECIPIENT] = { "wrong key", SC_EXIT_WRONG_KEY, true },
-	[SC_FIND_UNWRAP_FAILED] = { "wrong key", SC_EXIT_WRONG_KEY, true },
-	[SC_FIND_BAD_MAGIC] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_BAD_VERSION] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_BAD_LENGTH] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_BAD_FLAGS] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_BAD_HEADER] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_HEADER_MISMATCH] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_AUTH_FAILED] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_BAD_META] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_NO_FIRST] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_AFTER_LAST] = { "tampered", SC_EXIT_TAMPERED, true },
-	[SC_FIND_DROPPED] = { "dropped frame", SC_EXIT_TAMPERED, true },
-	[SC_FIND_SWAPPED] = { "reordered frames", SC_EXIT_TAMPERED, true },
-	[SC_FIND_DUPLICATE] = { "duplicated frame", SC_EXIT_TAMPERED, true },
+	[SC_FIND_NONE] = { "ok", SC_UNSEAL_OK, false },
+	[SC_FIND_NOT_RECIPIENT] = { "wrong key", SC_UNSEAL_WRONG_KEY, true },
+	[SC_FIND_UNWRAP_FAILED] = { "wrong key", SC_UNSEAL_WRONG_KEY, true },
+	[SC_FIND_BAD_MAGIC] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_BAD_VERSION] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_BAD_LENGTH] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_BAD_FLAGS] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_BAD_HEADER] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_HEADER_MISMATCH] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_AUTH_FAILED] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_BAD_META] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_NO_FIRST] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_AFTER_LAST] = { "tampered", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_DROPPED] = { "dropped frame", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_SWAPPED] = { "reordered frames", SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_DUPLICATE] = { "duplicated frame", SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_OTHER_SEGMENT] = { "frame from another segment",
-				    SC_EXIT_TAMPERED, true },
+				    SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_OTHER_DEVICE] = { "frame from another device",
-				   SC_EXIT_TAMPERED, true },
-	[SC_FIND_PARTIAL_FRAME] = { "truncated", SC_EXIT_TRUNCATED, true },
-	[SC_FIND_NO_LAST] = { "truncated", SC_EXIT_TRUNCATED, true },
+				   SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_PARTIAL_FRAME] = { "truncated", SC_UNSEAL_TRUNCATED, true },
+	[SC_FIND_NO_LAST] = { "truncated", SC_UNSEAL_TRUNCATED, true },
 	[SC_FIND_UNEXPECTED_DEVICE] = { "unexpected device",
-					SC_EXIT_UNEXPECTED_DEVICE, true },
-	[SC_FIND_REPLAY] = { "replay", SC_EXIT_REPLAY, true },
+					SC_UNSEAL_UNEXPECTED_DEVICE, true },
+	[SC_FIND_REPLAY] = { "replay", SC_UNSEAL_REPLAY, true },
 	[SC_FIND_UNEXPECTED_RECIPIENT] = { "unexpected recipient",
-					   SC_EXIT_UNEXPECTED_RECIPIENT, false },
-	[SC_FIND_GAP] = { "gap", SC_EXIT_OK, false },
-	[SC_FIND_DEVICE_DROPS] = { "device drops", SC_EXIT_OK, false },
+					   SC_UNSEAL_UNEXPECTED_RECIPIENT, false },
+	[SC_FIND_GAP] = { "gap", SC_UNSEAL_OK, false },
+	[SC_FIND_DEVICE_DROPS] = { "device drops", SC_UNSEAL_OK, false },
 };
 
 const char *sc_finding_name(enum sc_finding f)
@@ -118,9 +118,9 @@ const char *sc_finding_name(enum sc_finding f)
 	return f < SC_FIND_MAX ? findings[f].name : "?";
 }
 
-enum sc_exit sc_finding_exit(enum sc_finding f)
+enum sc_unseal_exit sc_finding_exit(enum sc_finding f)
 {
-	return f < SC_FIND_MAX ? findings[f].code : SC_EXIT_TAMPERED;
+	return f < SC_FIND_MAX ? findings[f].code : SC_UNSEAL_TAMPERED;
 }
 
 bool sc_finding_fatal(enum sc_finding f)
@@ -257,12 +257,12 @@ void sc_reader_free(struct sc_reader *r)
 	sodium_memzero(r, sizeof(*r));
 }
 
-enum sc_exit sc_reader_result(const struct sc_reader *r)
+enum sc_unseal_exit sc_reader_result(const struct sc_reader *r)
 {
 	if (r->fatal != SC_FIND_NONE)
 		return sc_finding_exit(r->fatal);
-	return r->unexpected_recipient ? SC_EXIT_UNEXPECTED_RECIPIENT :
-					 SC_EXIT_OK;
+	return r->unexpected_recipient ? SC_UNSEAL_UNEXPECTED_RECIPIENT :
+					 SC_UNSEAL_OK;
 }
 
 /* Per-file parse position, for messages. */
@@ -272,7 +272,7 @@ struct cursor {
 };
 
 __attribute__((format(printf, 4, 5)))
-static enum sc_exit report(struct sc_reader *r, const struct cursor *c,
+static enum sc_unseal_exit report(struct sc_reader *r, const struct cursor *c,
 			   enum sc_finding f, const char *fmt, ...)
 {
 	char msg[sizeof(r->message)];
@@ -296,7 +296,7 @@ static enum sc_exit report(struct sc_reader *r, const struct cursor *c,
 	}
 	if (r->ops && r->ops->report)
 		r->ops->report(r->arg, f, sc_finding_fatal(f), c->source, msg);
-	return sc_finding_fatal(f) ? sc_finding_exit(f) : SC_EXIT_OK;
+	return sc_finding_fatal(f) ? sc_finding_exit(f) : SC_UNSEAL_OK;
 }
 
 static void end_segment(struct sc_reader *r)
@@ -340,7 +340,7 @@ static int remember_stream(struct sc_reader *r, const struct sc_segment_info *s)
 }
 
 /* Structural checks of the 48-byte frame header (FORMAT.md rules F1-F9). */
-static enum sc_exit check_frame_header(struct sc_reader *r,
+static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 				       const struct cursor *c,
 				       const unsigned char *p, size_t avail)
 {
@@ -400,11 +400,11 @@ static enum sc_exit check_frame_header(struct sc_reader *r,
 		return report(r, c, SC_FIND_PARTIAL_FRAME,
 			      "file ends inside a frame (%zu of %" PRIu64 " bytes)",
 			      avail, (uint64_t)FH_LEN + seg_hdr_len + ct_len);
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
 /* Segment header of a FIRST frame (FORMAT.md rules S1-S7). */
-static enum sc_exit parse_segment_header(struct sc_reader *r,
+static enum sc_unseal_exit parse_segment_header(struct sc_reader *r,
 					 const struct cursor *c,
 					 const unsigned char *fh,
 					 const unsigned char *sh,
@@ -473,11 +473,11 @@ static enum sc_exit parse_segment_header(struct sc_reader *r,
 	}
 	memcpy(r->seg_hdr, sh, sh_len);
 	r->seg_hdr_len = sh_len;
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
 /* HPKE mode_auth open of our recipient entry: the content key K. */
-static enum sc_exit unwrap_content_key(struct sc_reader *r,
+static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 				       const struct cursor *c)
 {
 	struct sc_segment_info *s = &r->seg;
@@ -507,10 +507,10 @@ static enum sc_exit unwrap_content_key(struct sc_reader *r,
 			      "segment %" PRIu64 ": HPKE open of our key entry %s failed (wrong key, or the entry or device key was altered)",
 			      s->segment_id, sc_hex(hex, r->key_id, 8));
 	s->unwrapped = true;
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
-static enum sc_exit check_meta(struct sc_reader *r, const struct cursor *c,
+static enum sc_unseal_exit check_meta(struct sc_reader *r, const struct cursor *c,
 			       const struct sc_meta *m, uint32_t pixels_len,
 			       uint64_t index)
 {
@@ -535,7 +535,7 @@ static enum sc_exit check_meta(struct sc_reader *r, const struct cursor *c,
 			      "frame %" PRIu64 ": frame interval %u/%u",
 			      index, m->fps_num, m->fps_den);
 	if (!s->have_meta)
-		return SC_EXIT_OK;
+		return SC_UNSEAL_OK;
 	if (m->pixelformat != s->first.pixelformat ||
 	    m->width != s->first.width || m->height != s->first.height ||
 	    m->bytesperline != s->first.bytesperline)
@@ -546,11 +546,11 @@ static enum sc_exit check_meta(struct sc_reader *r, const struct cursor *c,
 		return report(r, c, SC_FIND_BAD_META,
 			      "frame %" PRIu64 ": sequence %" PRIu64 " does not increase (previous %" PRIu64 ")",
 			      index, m->sequence, s->last.sequence);
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
 /* Continuity with the previous segment of the same device and camera. */
-static enum sc_exit check_continuity(struct sc_reader *r, const struct cursor *c,
+static enum sc_unseal_exit check_continuity(struct sc_reader *r, const struct cursor *c,
 				     const struct sc_meta *m)
 {
 	const struct sc_segment_info *s = &r->seg;
@@ -590,7 +590,7 @@ static enum sc_exit check_continuity(struct sc_reader *r, const struct cursor *c
 			report(r, c, SC_FIND_UNEXPECTED_RECIPIENT,
 			       "segment %" PRIu64 " is also sealed to key id %s, which is neither ours nor expected",
 			       s->segment_id, sc_hex(hex1, s->recipient_ids[i], 8));
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
 /* frame_index of the frame after this one, if it belongs to @segment_id. */
@@ -604,14 +604,14 @@ static bool peek_next_index(const unsigned char *p, size_t avail,
 	return true;
 }
 
-static enum sc_exit check_order(struct sc_reader *r, const struct cursor *c,
+static enum sc_unseal_exit check_order(struct sc_reader *r, const struct cursor *c,
 				uint64_t index, const unsigned char *next,
 				size_t next_avail)
 {
 	uint64_t want = r->next_index, peek;
 
 	if (index == want)
-		return SC_EXIT_OK;
+		return SC_UNSEAL_OK;
 	if (index + 1 == want)
 		return report(r, c, SC_FIND_DUPLICATE,
 			      "segment %" PRIu64 ": frame %" PRIu64 " appears twice",
@@ -649,11 +649,11 @@ static int grow_plain(struct sc_reader *r, size_t need)
 }
 
 /* Check and decrypt the frame at @p; *consumed = its length. */
-static enum sc_exit read_frame(struct sc_reader *r, const struct cursor *c,
+static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *c,
 			       const unsigned char *p, size_t avail,
 			       size_t *consumed)
 {
-	enum sc_exit ret;
+	enum sc_unseal_exit ret;
 	uint32_t seg_hdr_len, ct_len, pixels_len;
 	uint64_t segment_id, index;
 	uint16_t flags;
@@ -783,25 +783,25 @@ static enum sc_exit read_frame(struct sc_reader *r, const struct cursor *c,
 		if (r->fatal == SC_FIND_NONE)
 			snprintf(r->message, sizeof(r->message),
 				 "cannot write output");
-		return SC_EXIT_IO;
+		return SC_UNSEAL_IO;
 	}
 	if (flags & SEALCAM_F_LAST) {
 		r->seg.complete = true;
 		r->segments++;
 		if (remember_stream(r, &r->seg))
-			return SC_EXIT_IO;
+			return SC_UNSEAL_IO;
 		r->have_closed = true;
 		r->closed_segment_id = r->seg.segment_id;
 		end_segment(r);
 	}
-	return SC_EXIT_OK;
+	return SC_UNSEAL_OK;
 }
 
-enum sc_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
+enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
 			    size_t len, const char *source)
 {
 	struct cursor c = { .source = source, .offset = 0 };
-	enum sc_exit ret = SC_EXIT_OK;
+	enum sc_unseal_exit ret = SC_UNSEAL_OK;
 	bool io_error = false;
 
 	if (r->fatal != SC_FIND_NONE)
@@ -814,7 +814,7 @@ enum sc_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
 
 		ret = read_frame(r, &c, buf + c.offset, len - c.offset, &consumed);
 		if (ret) {
-			io_error = ret == SC_EXIT_IO && r->fatal == SC_FIND_NONE;
+			io_error = ret == SC_UNSEAL_IO && r->fatal == SC_FIND_NONE;
 			break;
 		}
 		c.offset += consumed;
@@ -825,8 +825,8 @@ enum sc_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
 			     r->seg.segment_id, r->seg.frames);
 	end_segment(r);
 	if (io_error)
-		return SC_EXIT_IO;
-	return ret ? ret : SC_EXIT_OK;
+		return SC_UNSEAL_IO;
+	return ret ? ret : SC_UNSEAL_OK;
 }
 
 int sc_read_file(const char *path, unsigned char **buf, size_t *len)

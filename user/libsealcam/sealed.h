@@ -7,7 +7,7 @@
  * `sealcam unseal`, the agent and the tests.
  *
  * Every problem is a "finding" with its own message; each finding maps to one
- * exit code of `sealcam unseal` (enum sc_exit). Fatal findings stop the
+ * exit code of `sealcam unseal` (enum sc_unseal_exit). Fatal findings stop the
  * reader; warnings (unexpected recipient, gap, device drops) do not.
  */
 #ifndef SEALCAM_SEALED_H
@@ -19,19 +19,20 @@
 
 #include "../../kmod/uapi/sealcam.h"
 
-/* Exit codes of `sealcam unseal`; also the reader's result. */
-enum sc_exit {
-	SC_EXIT_OK = 0,
-	SC_EXIT_USAGE = 1,		/* bad command line, unreadable key */
-	SC_EXIT_IO = 2,			/* cannot read input / write output */
-	SC_EXIT_WRONG_KEY = 3,		/* not a recipient, or HPKE open failed */
-	SC_EXIT_TAMPERED = 4,		/* malformed, inconsistent, AEAD failure,
+/* Exit codes of `sealcam unseal` (1 and 2 as for every sealcam command,
+ * see user/sealcam.h); also the reader's result. */
+enum sc_unseal_exit {
+	SC_UNSEAL_OK = 0,
+	SC_UNSEAL_IO = 1,		/* cannot read input / write output */
+	SC_UNSEAL_USAGE = 2,		/* bad command line, unreadable key */
+	SC_UNSEAL_WRONG_KEY = 3,		/* not a recipient, or HPKE open failed */
+	SC_UNSEAL_TAMPERED = 4,		/* malformed, inconsistent, AEAD failure,
 					 * dropped/swapped/duplicated/foreign frame */
-	SC_EXIT_TRUNCATED = 5,		/* partial frame, or no LAST frame */
-	SC_EXIT_UNEXPECTED_RECIPIENT = 6, /* warning: output still written */
-	SC_EXIT_UNEXPECTED_DEVICE = 7,	/* --expect-device mismatch, or the
+	SC_UNSEAL_TRUNCATED = 5,		/* partial frame, or no LAST frame */
+	SC_UNSEAL_UNEXPECTED_RECIPIENT = 6, /* warning: output still written */
+	SC_UNSEAL_UNEXPECTED_DEVICE = 7,	/* --expect-device mismatch, or the
 					 * device changes between segments */
-	SC_EXIT_REPLAY = 8,		/* segment id repeated or going back */
+	SC_UNSEAL_REPLAY = 8,		/* segment id repeated or going back */
 };
 
 enum sc_finding {
@@ -75,7 +76,7 @@ enum sc_finding {
 
 /* Name ("tampered", "truncated", ...) and exit code of a finding. */
 const char *sc_finding_name(enum sc_finding f);
-enum sc_exit sc_finding_exit(enum sc_finding f);
+enum sc_unseal_exit sc_finding_exit(enum sc_finding f);
 bool sc_finding_fatal(enum sc_finding f);
 
 /* struct sealcam_frame_meta in host byte order. */
@@ -147,7 +148,7 @@ struct sc_frame {
 struct sc_reader_ops {
 	/* Segment header parsed and structurally valid (not yet unwrapped). */
 	void (*segment_start)(void *arg, const struct sc_segment_info *seg);
-	/* A frame passed every check. Non-zero return stops with SC_EXIT_IO. */
+	/* A frame passed every check. Non-zero return stops with SC_UNSEAL_IO. */
 	int (*frame)(void *arg, const struct sc_frame *f);
 	/* The segment ended: LAST verified, or a fatal finding inside it. */
 	void (*segment_end)(void *arg, const struct sc_segment_info *seg);
@@ -214,12 +215,12 @@ int sc_reader_expect_recipient(struct sc_reader *r,
  * order. Returns the exit code so far: non-zero fatal codes mean the reader
  * stopped; further feeds return the same code without reading.
  */
-enum sc_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
+enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
 			    size_t len, const char *source);
 
 /* Final result: the fatal exit code, else 6 if a recipient was not
  * expected, else 0. */
-enum sc_exit sc_reader_result(const struct sc_reader *r);
+enum sc_unseal_exit sc_reader_result(const struct sc_reader *r);
 
 /* Wipe keys, free buffers. */
 void sc_reader_free(struct sc_reader *r);
