@@ -31,6 +31,8 @@ HOST_TEST_SRCS := $(wildcard tests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:tests/host/%.c=$(BUILD)/tests/host/%)
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TESTS := $(VM_TEST_SRCS:tests/vm/%.c=$(BUILD)/tests/vm/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 KSFT_DIR := $(BUILD)/linux-src/tools/testing/selftests
 
 .PHONY: all module user tests check check-long demo checkpatch clean
@@ -65,7 +67,11 @@ $(BUILD)/tests/vm/%: tests/vm/%.c $(BUILD)/libsealcam.a $(KSFT_DIR)/kselftest_ha
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -pthread -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
 
-tests: all $(HOST_TESTS) $(VM_TESTS)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -pthread -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+
+tests: all $(HOST_TESTS) $(VM_TESTS) $(TOOLS)
 
 check:
 	bash scripts/setup.sh

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell library (source it) for VM tests that use sealcam.ko.
+#
+#   sc_load [PARAM=VALUE...]   load the module's dependencies and sealcam.ko
+#   sc_unload                  rmmod sealcam (no error when not loaded)
+#   sc_node [N]                /dev/videoX of sealcam camera N (default 0)
+#   $SC                        the sealcam CLI; $SC_TOOLS the test tools
+
+SC_ROOT=${SEALCAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SC=$SC_ROOT/build/sealcam
+SC_TOOLS=$SC_ROOT/build/tests/tools
+SC_KO=${SEALCAM_KO:-$SC_ROOT/sealcam.ko}
+
+# insmod does not resolve dependencies: load what sealcam.ko links against
+# (and its soft dependencies, so the SIMD ChaCha20/Poly1305 are the ones used).
+SC_DEPS="videodev videobuf2-common videobuf2-v4l2 videobuf2-vmalloc v4l2-tpg
+	libchacha20poly1305 libcurve25519 chacha20poly1305 chacha-x86_64
+	poly1305-x86_64 curve25519-x86_64 hmac sha256_generic"
+
+sc_load() {
+	local m
+	for m in $SC_DEPS; do
+		modprobe "$m" 2>/dev/null
+	done
+	insmod "$SC_KO" "$@"
+}
+
+sc_unload() {
+	grep -q '^sealcam ' /proc/modules || return 0
+	rmmod sealcam
+}
+
+sc_node() {
+	local n=${1:-0} d
+	for d in /sys/class/video4linux/video*; do
+		[ "$(cat "$d/name" 2>/dev/null)" = "sealcam-$n" ] || continue
+		echo "/dev/${d##*/}"
+		return 0
+	done
+	# fall back to driver name via v4l2-ctl
+	v4l2-ctl --list-devices 2>/dev/null | awk -v n="$n" '
+		/^sealcam/ { on = 1; next } on && /\/dev\/video/ { if (i++ == n) { print $1; exit } }'
+}

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sc_capture - test tool: capture N frames from a V4L2 node with one I/O
+ * method (mmap, read, userptr, dmabuf) into a file, while a second thread
+ * keeps scanning every buffer userspace can see for a plaintext byte
+ * sequence. Used by the VM tests to prove that no plaintext ever reaches
+ * memory userspace can map or read, and as the capture step of the demo.
+ *
+ * Exit: 0 ok, 1 error, 2 usage, 3 the needle was found in a buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+
+#include "../../kmod/uapi/sealcam.h"
+
+#define MAX_BUFS 8
+
+struct buf {
+	void *addr;
+	size_t len;
+	int dmabuf_fd;
+};
+
+static struct buf bufs[MAX_BUFS];
+static unsigned int n_bufs;
+static unsigned char needle[64];
+static size_t needle_len;
+static atomic_bool scanning = true;
+static atomic_ulong scans, hits;
+static atomic_ulong scanned_bytes;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "sc_capture: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static bool contains_needle(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+
+	if (!needle_len || len < needle_len)
+		return false;
+	while (p + needle_len <= end) {
+		const unsigned char *q = memchr(p, needle[0],
+						end - p - needle_len + 1);
+
+		if (!q)
+			return false;
+		if (!memcmp(q, needle, needle_len))
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
+static void scan_region(const void *addr, size_t len)
+{
+	/* volatile copy semantics are not needed: the kernel writes, we read */
+	if (contains_needle(addr, len))
+		atomic_fetch_add(&hits, 1);
+	atomic_fetch_add(&scanned_bytes, len);
+}
+
+static void *scanner(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	while (atomic_load(&scanning)) {
+		for (i = 0; i < n_bufs; i++)
+			scan_region(bufs[i].addr, bufs[i].len);
+		atomic_fetch_add(&scans, 1);
+	}
+	return NULL;
+}
+
+static int parse_hex(const char *s, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+
+	while (s[0] && s[1] && n < max) {
+		unsigned int v;
+
+		if (sscanf(s, "%2x", &v) != 1)
+			return -1;
+		out[n++] = v;
+		s += 2;
+	}
+	return *s ? -1 : (int)n;
+}
+
+static uint32_t fourcc_of(const char *name)
+{
+	if (!strcmp(name, "yuyv"))
+		return SEALCAM_PIX_FMT_YUYV;
+	if (!strcmp(name, "nv12"))
+		return SEALCAM_PIX_FMT_NV12;
+	if (!strcmp(name, "grey"))
+		return SEALCAM_PIX_FMT_GREY;
+	if (!strcmp(name, "plain-yuyv"))
+		return V4L2_PIX_FMT_YUYV;
+	return 0;
+}
+
+static void usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: sc_capture -d DEV [-f yuyv|nv12|grey|plain-yuyv] [-s WxH] [-r FPS]\n"
+		"       [-n FRAMES] [-m mmap|read|userptr|dmabuf] [-e EXPORTER_DEV]\n"
+		"       [-p PATTERN] [-o OUT] [-x NEEDLE_HEX [-R REPEAT]] [-b BUFFERS]\n");
+	exit(code);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = NULL, *out_path = NULL, *mode = "mmap";
+	const char *exporter = NULL, *fmt_name = "yuyv";
+	unsigned int width = 640, height = 480, fps = 30, frames = 30;
+	unsigned int repeat = 1, want_bufs = 4;
+	int pattern = -1, opt, fd, efd = -1, i;
+	enum v4l2_memory memory = V4L2_MEMORY_MMAP;
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_requestbuffers req = { 0 };
+	unsigned long long total_bytes = 0;
+	unsigned int got = 0, keyframes = 0;
+	FILE *out = NULL;
+	pthread_t thr;
+	bool is_read;
+
+	while ((opt = getopt(argc, argv, "d:f:s:r:n:m:e:p:o:x:R:b:h")) != -1) {
+		switch (opt) {
+		case 'd': dev = optarg; break;
+		case 'f': fmt_name = optarg; break;
+		case 's':
+			if (sscanf(optarg, "%ux%u", &width, &height) != 2)
+				usage(2);
+			break;
+		case 'r': fps = atoi(optarg); break;
+		case 'n': frames = atoi(optarg); break;
+		case 'm': mode = optarg; break;
+		case 'e': exporter = optarg; break;
+		case 'p': pattern = atoi(optarg); break;
+		case 'o': out_path = optarg; break;
+		case 'x': {
+			int n = parse_hex(optarg, needle, 16);
+
+			if (n <= 0)
+				usage(2);
+			needle_len = n;
+			break;
+		}
+		case 'R': repeat = atoi(optarg); break;
+		case 'b': want_bufs = atoi(optarg); break;
+		case 'h': usage(0); break;
+		default: usage(2);
+		}
+	}
+	if (!dev || !fourcc_of(fmt_name) || want_bufs < 2 ||
+	    want_bufs > MAX_BUFS || repeat < 1 ||
+	    needle_len * repeat > sizeof(needle))
+		usage(2);
+	for (i = 1; i < (int)repeat; i++)
+		memcpy(needle + i * needle_len, needle, needle_len);
+	needle_len *= repeat;
+
+	is_read = !strcmp(mode, "read");
+	if (!strcmp(mode, "userptr"))
+		memory = V4L2_MEMORY_USERPTR;
+	else if (!strcmp(mode, "dmabuf"))
+		memory = V4L2_MEMORY_DMABUF;
+	else if (!is_read && strcmp(mode, "mmap"))
+		usage(2);
+	if (memory == V4L2_MEMORY_DMABUF && !exporter)
+		usage(2);
+
+	fd = open(dev, O_RDWR);
+	if (fd < 0)
+		die(dev);
+	if (pattern >= 0) {
+		struct v4l2_control c = { V4L2_CID_TEST_PATTERN, pattern };
+
+		if (xioctl(fd, VIDIOC_S_CTRL, &c))
+			die("VIDIOC_S_CTRL test pattern");
+	}
+	fmt.fmt.pix.width = width;
+	fmt.fmt.pix.height = height;
+	fmt.fmt.pix.pixelformat = fourcc_of(fmt_name);
+	fmt.fmt.pix.field = V4L2_FIELD_NONE;
+	if (xioctl(fd, VIDIOC_S_FMT, &fmt))
+		die("VIDIOC_S_FMT");
+	if (fmt.fmt.pix.pixelformat != fourcc_of(fmt_name) ||
+	    fmt.fmt.pix.width != width || fmt.fmt.pix.height != height) {
+		fprintf(stderr, "sc_capture: driver chose another format\n");
+		return 1;
+	}
+	{
+		struct v4l2_streamparm parm = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		};
+
+		parm.parm.capture.timeperframe.numerator = 1;
+		parm.parm.capture.timeperframe.denominator = fps;
+		if (xioctl(fd, VIDIOC_S_PARM, &parm))
+			die("VIDIOC_S_PARM");
+	}
+	if (out_path) {
+		out = fopen(out_path, "wb");
+		if (!out)
+			die(out_path);
+	}
+
+	if (is_read) {
+		size_t cap = fmt.fmt.pix.sizeimage;
+		unsigned char *b = malloc(cap);
+
+		if (!b)
+			die("malloc");
+		while (got < frames) {
+			ssize_t n = read(fd, b, cap);
+
+			if (n < 0)
+				die("read");
+			if (n >= (ssize_t)sizeof(struct sealcam_frame_hdr)) {
+				const struct sealcam_frame_hdr *h = (void *)b;
+
+				if (h->flags & SEALCAM_F_KEYFRAME)
+					keyframes++;
+			}
+			/* scan the whole buffer: what read() left anywhere */
+			scan_region(b, cap);
+			if (out && fwrite(b, 1, n, out) != (size_t)n)
+				die("write");
+			total_bytes += n;
+			got++;
+		}
+		free(b);
+		goto done;
+	}
+
+	req.count = want_bufs;
+	req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	req.memory = memory;
+	if (xioctl(fd, VIDIOC_REQBUFS, &req))
+		die("VIDIOC_REQBUFS");
+	n_bufs = req.count;
+	if (n_bufs > MAX_BUFS)
+		n_bufs = MAX_BUFS;
+
+	if (memory == V4L2_MEMORY_DMABUF) {
+		/* buffers come from another node (vivid): EXPBUF, mmap, import */
+		struct v4l2_format efmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+		struct v4l2_requestbuffers ereq = { 0 };
+
+		efd = open(exporter, O_RDWR);
+		if (efd < 0)
+			die(exporter);
+		if (xioctl(efd, VIDIOC_G_FMT, &efmt))
+			die("exporter G_FMT");
+		efmt.fmt.pix.width = 1920;
+		efmt.fmt.pix.height = 1080;
+		efmt.fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+		if (xioctl(efd, VIDIOC_S_FMT, &efmt))
+			die("exporter S_FMT");
+		if (efmt.fmt.pix.sizeimage < fmt.fmt.pix.sizeimage) {
+			fprintf(stderr, "sc_capture: exporter buffers too small\n");
+			return 1;
+		}
+		ereq.count = n_bufs;
+		ereq.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		ereq.memory = V4L2_MEMORY_MMAP;
+		if (xioctl(efd, VIDIOC_REQBUFS, &ereq) || ereq.count < n_bufs)
+			die("exporter REQBUFS");
+		for (i = 0; i < (int)n_bufs; i++) {
+			struct v4l2_exportbuffer eb = {
+				.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				.index = i, .flags = O_RDWR,
+			};
+
+			if (xioctl(efd, VIDIOC_EXPBUF, &eb))
+				die("VIDIOC_EXPBUF");
+			bufs[i].dmabuf_fd = eb.fd;
+			bufs[i].len = efmt.fmt.pix.sizeimage;
+			bufs[i].addr = mmap(NULL, bufs[i].len, PROT_READ,
+					    MAP_SHARED, eb.fd, 0);
+			if (bufs[i].addr == MAP_FAILED)
+				die("mmap dmabuf");
+		}
+	}
+
+	for (i = 0; i < (int)n_bufs; i++) {
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = memory, .index = i,
+		};
+
+		if (memory == V4L2_MEMORY_MMAP) {
+			if (xioctl(fd, VIDIOC_QUERYBUF, &b))
+				die("VIDIOC_QUERYBUF");
+			bufs[i].len = b.length;
+			bufs[i].addr = mmap(NULL, b.length,
+					    PROT_READ | PROT_WRITE, MAP_SHARED,
+					    fd, b.m.offset);
+			if (bufs[i].addr == MAP_FAILED)
+				die("mmap");
+		} else if (memory == V4L2_MEMORY_USERPTR) {
+			bufs[i].len = fmt.fmt.pix.sizeimage;
+			bufs[i].addr = aligned_alloc(4096,
+					(bufs[i].len + 4095) & ~4095UL);
+			if (!bufs[i].addr)
+				die("aligned_alloc");
+			memset(bufs[i].addr, 0, bufs[i].len);
+			b.m.userptr = (unsigned long)bufs[i].addr;
+			b.length = bufs[i].len;
+		} else {
+			b.m.fd = bufs[i].dmabuf_fd;
+			b.length = bufs[i].len;
+		}
+		if (xioctl(fd, VIDIOC_QBUF, &b))
+			die("VIDIOC_QBUF");
+	}
+
+	if (pthread_create(&thr, NULL, scanner, NULL))
+		die("pthread_create");
+	{
+		enum v4l2_buf_type t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+
+		if (xioctl(fd, VIDIOC_STREAMON, &t)) {
+			int e = errno;
+
+			atomic_store(&scanning, false);
+			pthread_join(thr, NULL);
+			errno = e;
+			die("VIDIOC_STREAMON");
+		}
+	}
+	while (got < frames) {
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = memory,
+		};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 20000) <= 0) {
+			fprintf(stderr, "sc_capture: no frame within 20 s\n");
+			return 1;
+		}
+		if (xioctl(fd, VIDIOC_DQBUF, &b))
+			die("VIDIOC_DQBUF");
+		if (b.flags & V4L2_BUF_FLAG_KEYFRAME)
+			keyframes++;
+		if (out && fwrite(bufs[b.index].addr, 1, b.bytesused, out) !=
+			   b.bytesused)
+			die("write");
+		total_bytes += b.bytesused;
+		got++;
+		if (memory == V4L2_MEMORY_DMABUF)
+			b.m.fd = bufs[b.index].dmabuf_fd;
+		else if (memory == V4L2_MEMORY_USERPTR) {
+			b.m.userptr = (unsigned long)bufs[b.index].addr;
+			b.length = bufs[b.index].len;
+		}
+		if (xioctl(fd, VIDIOC_QBUF, &b))
+			die("VIDIOC_QBUF");
+	}
+	{
+		enum v4l2_buf_type t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+
+		if (xioctl(fd, VIDIOC_STREAMOFF, &t))
+			die("VIDIOC_STREAMOFF");
+	}
+	atomic_store(&scanning, false);
+	pthread_join(thr, NULL);
+	/* one last look after streaming stopped */
+	for (i = 0; i < (int)n_bufs; i++)
+		scan_region(bufs[i].addr, bufs[i].len);
+done:
+	if (out && fclose(out))
+		die("close output");
+	printf("frames=%u keyframes=%u bytes=%llu scans=%lu scanned_mb=%lu hits=%lu\n",
+	       got, keyframes, total_bytes, atomic_load(&scans),
+	       atomic_load(&scanned_bytes) >> 20, atomic_load(&hits));
+	close(fd);
+	if (efd >= 0)
+		close(efd);
+	return atomic_load(&hits) ? 3 : 0;
+}
