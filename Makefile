@@ -26,6 +26,8 @@ LIB_SRCS := $(wildcard user/libsealcam/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS := $(wildcard user/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+# what tests link: the format library and the CLI's pieces, without main()
+TEST_LIBS := $(filter-out $(BUILD)/user/sealcam.o,$(CLI_OBJS)) $(BUILD)/libsealcam.a
 
 HOST_TEST_SRCS := $(wildcard tests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:tests/host/%.c=$(BUILD)/tests/host/%)
@@ -59,17 +61,17 @@ $(BUILD)/%.o: %.c
 $(KSFT_DIR)/kselftest_harness.h:
 	scripts/kselftest.sh
 
-$(BUILD)/tests/host/%: tests/host/%.c $(BUILD)/libsealcam.a $(KSFT_DIR)/kselftest_harness.h
+$(BUILD)/tests/host/%: tests/host/%.c $(TEST_LIBS) $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-$(BUILD)/tests/vm/%: tests/vm/%.c $(BUILD)/libsealcam.a $(KSFT_DIR)/kselftest_harness.h
+$(BUILD)/tests/vm/%: tests/vm/%.c $(TEST_LIBS) $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -pthread -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(KSFT_DIR) -Itests -pthread -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libsealcam.a
+$(BUILD)/tests/tools/%: tests/tools/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -pthread -o $@ $< $(BUILD)/libsealcam.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -pthread -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
 tests: all $(HOST_TESTS) $(VM_TESTS) $(TOOLS)
 
@@ -93,4 +95,4 @@ clean:
 	rm -rf $(BUILD)
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
