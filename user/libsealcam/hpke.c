@@ -22,6 +22,10 @@ static const unsigned char hpke_suite_id[] = {
 	'H', 'P', 'K', 'E', 0x00, 0x20, 0x00, 0x01, 0x00, 0x03
 };
 
+/* libsodium declares its buffers nonnull even when the length is 0. */
+static const unsigned char empty[1];
+#define NONNULL(p) ((p) ? (const unsigned char *)(p) : empty)
+
 static int crypto_ready(void)
 {
 	return sodium_init() < 0 ? -1 : 0;
@@ -34,8 +38,8 @@ void sc_hkdf_extract(unsigned char prk[SC_HPKE_NH], const unsigned char *salt,
 	 * with zeros anyway, so an empty key gives the same PRK. */
 	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, salt, salt_len);
-	crypto_auth_hmacsha256_update(&st, ikm, ikm_len);
+	crypto_auth_hmacsha256_init(&st, NONNULL(salt), salt_len);
+	crypto_auth_hmacsha256_update(&st, NONNULL(ikm), ikm_len);
 	crypto_auth_hmacsha256_final(&st, prk);
 	sodium_memzero(&st, sizeof(st));
 }
@@ -57,7 +61,7 @@ int sc_hkdf_expand(unsigned char *out, size_t out_len,
 		counter++;
 		crypto_auth_hmacsha256_init(&st, prk, SC_HPKE_NH);
 		crypto_auth_hmacsha256_update(&st, t, t_len);
-		crypto_auth_hmacsha256_update(&st, info, info_len);
+		crypto_auth_hmacsha256_update(&st, NONNULL(info), info_len);
 		crypto_auth_hmacsha256_update(&st, &counter, 1);
 		crypto_auth_hmacsha256_final(&st, t);
 		sodium_memzero(&st, sizeof(st));
@@ -80,13 +84,13 @@ static void labeled_extract(unsigned char prk[SC_HPKE_NH],
 {
 	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, salt, salt_len);
+	crypto_auth_hmacsha256_init(&st, NONNULL(salt), salt_len);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)HPKE_VERSION_LABEL,
 				      strlen(HPKE_VERSION_LABEL));
 	crypto_auth_hmacsha256_update(&st, suite_id, suite_len);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)label,
 				      strlen(label));
-	crypto_auth_hmacsha256_update(&st, ikm, ikm_len);
+	crypto_auth_hmacsha256_update(&st, NONNULL(ikm), ikm_len);
 	crypto_auth_hmacsha256_final(&st, prk);
 	sodium_memzero(&st, sizeof(st));
 }
@@ -310,8 +314,8 @@ int sc_hpke_seal(struct sc_hpke_ctx *ctx, unsigned char *ct,
 	if (ctx->seq == UINT64_MAX)
 		return -1;
 	compute_nonce(nonce, ctx);
-	crypto_aead_chacha20poly1305_ietf_encrypt(ct, NULL, pt, pt_len, aad,
-						  aad_len, NULL, nonce,
+	crypto_aead_chacha20poly1305_ietf_encrypt(ct, NULL, NONNULL(pt), pt_len,
+						  NONNULL(aad), aad_len, NULL, nonce,
 						  ctx->key);
 	ctx->seq++;
 	return 0;
@@ -327,7 +331,7 @@ int sc_hpke_open(struct sc_hpke_ctx *ctx, unsigned char *pt,
 		return -1;
 	compute_nonce(nonce, ctx);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct,
-						      ct_len, aad, aad_len,
+						      ct_len, NONNULL(aad), aad_len,
 						      nonce, ctx->key))
 		return -1;
 	ctx->seq++;
