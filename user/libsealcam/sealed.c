@@ -180,6 +180,7 @@ void sc_meta_decode(struct sc_meta *m, const unsigned char *p)
 
 void sc_meta_encode(unsigned char *p, const struct sc_meta *m)
 {
+	memset(p, 0, SEALCAM_META_LEN);	/* includes the 4 padding bytes */
 	put_le64(p + FM(timestamp_ns), m->timestamp_ns);
 	put_le64(p + FM(monotonic_ns), m->monotonic_ns);
 	put_le64(p + FM(sequence), m->sequence);
