@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+#
+# A second decryptor, written from docs/FORMAT.md alone with Python's
+# hashlib/hmac and python3-cryptography (X25519, ChaCha20Poly1305), opens the
+# committed test vector and gets the committed pixel digest: the document is
+# enough to decrypt, and the C implementation agrees with an independent one.
+# Skips (exit 4) when python3-cryptography is not installed.
+import base64
+import hashlib
+import hmac
+import os
+import struct
+import sys
+
+try:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey, X25519PublicKey)
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+except ImportError:
+    print("1..0 # SKIP python3-cryptography not installed")
+    sys.exit(4)
+
+SUITE_KEM = b"KEM" + bytes([0x00, 0x20])
+SUITE_HPKE = b"HPKE" + bytes([0x00, 0x20, 0x00, 0x01, 0x00, 0x03])
+
+
+def extract(salt, ikm):
+    return hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
+
+
+def expand(prk, info, length):
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+def labeled_extract(suite, salt, label, ikm):
+    return extract(salt, b"HPKE-v1" + suite + label + ikm)
+
+
+def labeled_expand(suite, prk, label, info, length):
+    return expand(prk, struct.pack(">H", length) + b"HPKE-v1" + suite + label + info, length)
+
+
+def raw_public(priv):
+    return priv.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
+
+
+def unwrap(sk_r, enc, pk_s, device_id, segment_id, wrapped):
+    """HPKE mode_auth single-shot Open, FORMAT.md section 4.2."""
+    pk_r = raw_public(sk_r)
+    dh = sk_r.exchange(X25519PublicKey.from_public_bytes(enc)) + \
+        sk_r.exchange(X25519PublicKey.from_public_bytes(pk_s))
+    eae_prk = labeled_extract(SUITE_KEM, b"", b"eae_prk", dh)
+    shared = labeled_expand(SUITE_KEM, eae_prk, b"shared_secret", enc + pk_r + pk_s, 32)
+    info = b"sealcam-v1 segment key" + device_id + struct.pack("<Q", segment_id)
+    context = bytes([0x02]) + labeled_extract(SUITE_HPKE, b"", b"psk_id_hash", b"") + \
+        labeled_extract(SUITE_HPKE, b"", b"info_hash", info)
+    secret = labeled_extract(SUITE_HPKE, shared, b"secret", b"")
+    key = labeled_expand(SUITE_HPKE, secret, b"key", context, 32)
+    base_nonce = labeled_expand(SUITE_HPKE, secret, b"base_nonce", context, 12)
+    return ChaCha20Poly1305(key).decrypt(base_nonce, wrapped, b"")
+
+
+def decrypt(sk_r, data):
+    """Frames of a segment file: list of (segment_id, index, meta, pixels)."""
+    my_id = hashlib.sha256(raw_public(sk_r)).digest()[:8]
+    pos, content_key, frames = 0, None, []
+    while pos < len(data):
+        hdr = data[pos:pos + 48]
+        (magic, version, hdr_len, flags, seg_hdr_len, ct_len, device_id,
+         segment_id, index, reserved) = struct.unpack("<IBBHII8sQQQ", hdr)
+        if magic != 0x31464353 or version != 1 or hdr_len != 48 or reserved:
+            raise ValueError("bad frame header at %d" % pos)
+        seg_hdr = data[pos + 48:pos + 48 + seg_hdr_len]
+        if flags & 0x0001:
+            (smagic, sversion, n, device_pub, seg_id2, _camera, r1,
+             r2) = struct.unpack("<IHH32sQIIQ", seg_hdr[:64])
+            if smagic != 0x31534353 or seg_id2 != segment_id or \
+                    hashlib.sha256(device_pub).digest()[:8] != device_id:
+                raise ValueError("bad segment header")
+            entries = [seg_hdr[64 + 88 * i:64 + 88 * (i + 1)] for i in range(n)]
+            mine = [e for e in entries if e[:8] == my_id]
+            if not mine:
+                raise ValueError("not a recipient")
+            content_key = unwrap(sk_r, mine[0][8:40], device_pub, device_id,
+                                 segment_id, mine[0][40:88])
+        ct = data[pos + 48 + seg_hdr_len:pos + 48 + seg_hdr_len + ct_len]
+        nonce = bytes(4) + struct.pack("<Q", index)
+        plain = ChaCha20Poly1305(content_key).decrypt(nonce, ct, hdr + seg_hdr)
+        meta = struct.unpack("<QQQIIIIIIIII", plain[:60])
+        frames.append((segment_id, index, meta, plain[64:64 + meta[7]]))
+        pos += 48 + seg_hdr_len + ct_len
+    return frames
+
+
+def main():
+    root = os.environ.get("SEALCAM_ROOT") or os.path.join(os.path.dirname(__file__), "..", "..")
+    vec = os.path.join(root, "tests", "vectors")
+    sk_r = X25519PrivateKey.from_private_bytes(
+        base64.b64decode(open(os.path.join(vec, "owner.key")).read().strip()))
+    data = open(os.path.join(vec, "grey-160x120.sealed"), "rb").read()
+    want = open(os.path.join(vec, "grey-160x120.sha256")).read().strip()
+    failed = 0
+    print("1..4")
+
+    frames = decrypt(sk_r, data)
+    digest = hashlib.sha256(b"".join(f[3] for f in frames)).hexdigest()
+    ok = digest == want
+    failed += not ok
+    print("%sok 1 - independent decryptor: pixel digest %s" % ("" if ok else "not ", digest))
+
+    seqs = [f[2][2] for f in frames]
+    fmt = frames[0][2][3].to_bytes(4, "little") if frames else b""
+    ok = [f[1] for f in frames] == [0, 1, 2] and seqs == [42, 43, 44] and \
+        fmt == b"GREY" and frames[0][2][4:6] == (160, 120)
+    failed += not ok
+    print("%sok 2 - 3 GREY 160x120 frames, index 0..2, sequence 42..44" % ("" if ok else "not "))
+
+    device_pub = base64.b64decode(open(os.path.join(vec, "device.pub")).read().strip())
+    ok = data[48 + 8:48 + 40] == device_pub
+    failed += not ok
+    print("%sok 3 - segment header device_pub is device.pub" % ("" if ok else "not "))
+
+    bad = bytearray(data)
+    bad[len(bad) // 2] ^= 0x04
+    try:
+        decrypt(sk_r, bytes(bad))
+        ok = False
+    except InvalidTag:
+        ok = True
+    failed += not ok
+    print("%sok 4 - a flipped bit fails the Poly1305 tag here too" % ("" if ok else "not "))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
