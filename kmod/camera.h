@@ -76,6 +76,9 @@ struct sc_camera {
 	struct sc_segment seg;
 	struct sc_key_snapshot *snap;	/* scratch, wiped after each use */
 	u64 seg_generation;	/* keyring generation the segment is sealed to */
+	u8 seg_device_id[SEALCAM_KEY_ID_LEN];
+	u8 seg_key_ids[SEALCAM_MAX_RECIPIENTS][SEALCAM_KEY_ID_LEN];
+	unsigned int seg_n_keys;
 	u64 seg_start_ns;
 	u64 next_segment_id;
 	atomic64_t segment_id;	/* of the open segment, for status */

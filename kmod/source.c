@@ -10,10 +10,11 @@
  * vb2 buffer, and the staging buffer is wiped.
  *
  * A segment starts with a snapshot of the keyring. It ends with a frame
- * sealed LAST when its frame or time limit is reached or a rotation was
- * requested; it ends without a LAST frame when streaming stops or the
- * keyring changes (a removed recipient must not receive frames captured
- * after its removal, so those go to a new segment instead).
+ * sealed LAST when its frame or time limit is reached, a rotation was
+ * requested, or recipients were only added. It ends without a LAST frame
+ * when streaming stops or a recipient or the device key went away: a
+ * removed recipient must not receive a frame captured after its removal,
+ * so that frame opens the next segment instead.
  */
 
 #include <linux/freezer.h>
@@ -40,6 +41,48 @@ static u64 sc_interval_ns(struct sc_camera *cam, struct v4l2_fract *tpf)
 
 /* ---- segments ---- */
 
+/* Key ids (public) of what the open segment is sealed to. */
+static void sc_segment_remember_keys(struct sc_camera *cam,
+				     const struct sc_key_snapshot *snap)
+{
+	unsigned int i;
+
+	memcpy(cam->seg_device_id, snap->device_id, SEALCAM_KEY_ID_LEN);
+	cam->seg_n_keys = min_t(unsigned int, snap->n_recipients,
+				SEALCAM_MAX_RECIPIENTS);
+	for (i = 0; i < cam->seg_n_keys; i++)
+		memcpy(cam->seg_key_ids[i], snap->recipients[i].id,
+		       SEALCAM_KEY_ID_LEN);
+}
+
+/*
+ * Would every reader of the open segment still be a reader after the
+ * keyring change? Then the segment may end cleanly with one more frame.
+ */
+static bool sc_keyring_only_grew(struct sc_camera *cam)
+{
+	struct sc_key_snapshot *snap = cam->snap;
+	bool grew = false;
+	unsigned int i, j;
+
+	if (sc_keys_snapshot(snap))
+		goto out;
+	if (memcmp(snap->device_id, cam->seg_device_id, SEALCAM_KEY_ID_LEN))
+		goto out;
+	for (i = 0; i < cam->seg_n_keys; i++) {
+		for (j = 0; j < snap->n_recipients; j++)
+			if (!memcmp(cam->seg_key_ids[i], snap->recipients[j].id,
+				    SEALCAM_KEY_ID_LEN))
+				break;
+		if (j == snap->n_recipients)
+			goto out;
+	}
+	grew = true;
+out:
+	sc_keys_snapshot_wipe(snap);
+	return grew;
+}
+
 static int sc_segment_begin(struct sc_camera *cam)
 {
 	u64 id;
@@ -55,6 +98,7 @@ static int sc_segment_begin(struct sc_camera *cam)
 		goto out;
 	cam->seg_generation = cam->snap->generation;
 	cam->seg_start_ns = ktime_get_ns();
+	sc_segment_remember_keys(cam, cam->snap);
 	atomic64_set(&cam->segment_id, id);
 	atomic64_inc(&cam->segments);
 	sc_event_segment(cam->index, true, id, 0);
@@ -86,12 +130,20 @@ static bool sc_segment_full(struct sc_camera *cam, u64 now_ns)
 	return false;
 }
 
-/* Make sure a segment sealed to the current keyring is open. */
+/*
+ * Make sure a segment is open for the next frame. Returns 1 when that
+ * frame must end the open segment because the keyring changed, 0 when it
+ * is an ordinary frame, or a negative errno when no segment can start.
+ */
 static int sc_segment_ensure(struct sc_camera *cam)
 {
-	if (cam->seg.active && cam->seg_generation == sc_keys_generation())
-		return 0;
-	sc_segment_finish(cam);
+	if (cam->seg.active) {
+		if (cam->seg_generation == sc_keys_generation())
+			return 0;
+		if (sc_keyring_only_grew(cam))
+			return 1;
+		sc_segment_finish(cam);
+	}
 	return sc_segment_begin(cam);
 }
 
@@ -148,6 +200,7 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	bool first, last;
 	u64 now;
 	ssize_t n;
+	int ret;
 	u32 seq = cam->sequence++;
 
 	buf = sc_next_buffer(cam);
@@ -157,9 +210,12 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	}
 	vb = &buf->vb.vb2_buf;
 
-	if (sc_segment_ensure(cam)) {
+	ret = sc_segment_ensure(cam);
+	if (ret < 0) {
 		dev_warn_ratelimited(&cam->vdev.dev,
-				     "no recipient key installed; dropping frames\n");
+				     "cannot start a segment (%d%s); dropping frames\n",
+				     ret, ret == -ENOKEY ?
+				     ": no recipient key installed" : "");
 		sc_requeue_buffer(cam, buf);
 		atomic64_inc(&cam->drops);
 		goto wipe;
@@ -169,7 +225,7 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	sc_interval_ns(cam, &tpf);
 	sc_fill_meta(cam, now, &tpf, pattern);
 	first = cam->seg.frame_index == 0;
-	last = sc_segment_full(cam, now);
+	last = sc_segment_full(cam, now) || ret == 1;
 
 	n = sc_seal_frame(&cam->seg, vb2_plane_vaddr(vb, 0),
 			  vb2_plane_size(vb, 0), cam->staging,
