@@ -17,7 +17,9 @@
 #   * kselftest/checkpatch files extracted from linux-source-6.1
 #     (scripts/kselftest.sh).
 #
-# Environment: SEALCAM_APT_STATE (default /var/lib/sealcam/apt).
+# Environment: SEALCAM_APT_STATE (default /var/lib/sealcam/apt);
+# SEALCAM_SETUP_REINSTALL_VIRTME=1 fetches and reinstalls virtme-ng even when
+# present (exercises the private-source path without removing vng).
 
 set -euo pipefail
 
@@ -112,7 +114,10 @@ system_debian_mirror() {
 }
 
 install_virtme_ng() {
-	if is_installed virtme-ng && command -v vng >/dev/null; then
+	local reinstall=()
+	if [ -n "${SEALCAM_SETUP_REINSTALL_VIRTME:-}" ]; then
+		reinstall=(--reinstall)
+	elif is_installed virtme-ng && command -v vng >/dev/null; then
 		say "virtme-ng: $(vng --version 2>/dev/null || echo installed) present, nothing to do"
 		return
 	fi
@@ -143,7 +148,7 @@ install_virtme_ng() {
 	deb=$(ls "$apt_state"/debs/virtme-ng_*_all.deb | head -n1)
 	say "virtme-ng: installing $deb with its dependencies from Debian 12"
 	# Dependencies resolve from the system's (Debian 12) sources.
-	apt_get install -y -q --no-install-recommends "$deb"
+	apt_get install -y -q --no-install-recommends "${reinstall[@]}" "$deb"
 	vng --version >/dev/null
 }
 
