@@ -538,8 +538,6 @@ int sc_nl_events_subscribe(struct sc_nl *nl)
 
 	if (grp < 0)
 		return -ENOENT;
-	/* Events carry sequence number 0 and are never acked. */
-	nl_socket_disable_seq_check(nl->sk);
 	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK,
 		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
 		return -errno;
@@ -557,6 +555,13 @@ static void copy_str(char *dst, size_t size, struct nlattr *attr)
 {
 	if (attr)
 		nla_strlcpy(dst, attr, size);
+}
+
+static int accept_any_seq(struct nl_msg *msg, void *data)
+{
+	(void)msg;
+	(void)data;
+	return NL_OK;
 }
 
 static int on_event(struct nl_msg *msg, void *data)
@@ -614,6 +619,8 @@ int sc_nl_events_wait(struct sc_nl *nl, int timeout_ms,
 	cb = nl_cb_alloc(NL_CB_CUSTOM);
 	if (!cb)
 		return -ENOMEM;
+	/* Multicast messages carry sequence number 0. */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &w);
 	ret = nl_recvmsgs(nl->sk, cb);
 	nl_cb_put(cb);
