@@ -386,6 +386,9 @@ static int log_event(const struct sc_nl_event *ev, void *arg)
 {
 	struct event_log *log = arg;
 
+	/* udev may open the new camera nodes at any time: not ours. */
+	if (ev->event == SEALCAM_EV_OPEN || ev->event == SEALCAM_EV_CLOSE)
+		return 0;
 	if (log->n < 16)
 		log->ev[log->n++] = *ev;
 	return 0;
