@@ -113,6 +113,7 @@ static void sc_segment_finish(struct sc_camera *cam)
 		return;
 	sc_event_segment(cam->index, false, cam->seg.id, cam->seg.frame_index);
 	sc_segment_end(&cam->seg);
+	atomic64_set(&cam->segment_id, 0);
 }
 
 /* The frame about to be sealed is the segment's last one. */
@@ -354,7 +355,8 @@ int sc_capture_start(struct sc_camera *cam)
 {
 	struct sealcam_source_format sfmt;
 	struct task_struct *thread;
-	size_t len = SEALCAM_META_LEN + cam->plain_size;
+	/* sc_seal_frame() encrypts in place and appends the tag here */
+	size_t len = SEALCAM_META_LEN + cam->plain_size + SEALCAM_TAG_LEN;
 	int ret;
 
 	cam->sequence = 0;
@@ -416,7 +418,6 @@ err_staging:
 	sc_staging_free(cam);
 err_segment:
 	sc_segment_finish(cam);
-	atomic64_set(&cam->segment_id, 0);
 	return ret;
 }
 
@@ -438,7 +439,6 @@ void sc_capture_stop(struct sc_camera *cam)
 	}
 	/* The open segment ends without LAST: unseal reports it truncated. */
 	sc_segment_finish(cam);
-	atomic64_set(&cam->segment_id, 0);
 	sc_staging_free(cam);
 }
 
@@ -512,7 +512,7 @@ int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 	mutex_lock(&cam->src_lock);
 	if (cam->src != src || !cam->src_streaming || !cam->staging) {
 		ret = -EAGAIN;
-	} else if (len != cam->staging_len - SEALCAM_META_LEN) {
+	} else if (len != cam->plain_size) {
 		ret = -EINVAL;
 	} else {
 		if (cam->src_ready)

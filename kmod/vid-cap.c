@@ -372,8 +372,6 @@ static int sc_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 		return *nplanes != 1 || sizes[0] < cam->sizeimage ? -EINVAL : 0;
 	*nplanes = 1;
 	sizes[0] = cam->sizeimage;
-	if (vq->num_buffers + *nbuffers < 2)
-		*nbuffers = 2 - vq->num_buffers;
 	return 0;
 }
 
