@@ -290,17 +290,17 @@ struct hpke_vector {
 static const struct hpke_vector hpke_vectors[] = {
 	{
 		.name = "A.2.1 (mode_base)",
-		.sk_e = rfc9180_a2_1_skEm, .pk_e = rfc9180_a2_1_pkEm,
-		.pk_r = rfc9180_a2_1_pkRm,
+		.sk_e = rfc9180_a2_1_sk_em, .pk_e = rfc9180_a2_1_pk_em,
+		.pk_r = rfc9180_a2_1_pk_rm,
 		.shared_secret = rfc9180_a2_1_shared_secret,
 		.key = rfc9180_a2_1_key, .base_nonce = rfc9180_a2_1_base_nonce,
 		.ct_seq0 = rfc9180_a2_1_ct_seq0, .ct_seq1 = rfc9180_a2_1_ct_seq1,
 	},
 	{
 		.name = "A.2.3 (mode_auth)",
-		.sk_e = rfc9180_a2_3_skEm, .pk_e = rfc9180_a2_3_pkEm,
-		.pk_r = rfc9180_a2_3_pkRm,
-		.sk_s = rfc9180_a2_3_skSm, .pk_s = rfc9180_a2_3_pkSm,
+		.sk_e = rfc9180_a2_3_sk_em, .pk_e = rfc9180_a2_3_pk_em,
+		.pk_r = rfc9180_a2_3_pk_rm,
+		.sk_s = rfc9180_a2_3_sk_sm, .pk_s = rfc9180_a2_3_pk_sm,
 		.shared_secret = rfc9180_a2_3_shared_secret,
 		.key = rfc9180_a2_3_key, .base_nonce = rfc9180_a2_3_base_nonce,
 		.ct_seq0 = rfc9180_a2_3_ct_seq0, .ct_seq1 = rfc9180_a2_3_ct_seq1,

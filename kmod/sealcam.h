@@ -53,4 +53,8 @@ void sc_netlink_exit(void);
 void sc_event_open(u32 camera, bool open, u64 opens);
 void sc_event_segment(u32 camera, bool start, u64 segment_id, u64 frames);
 
+/* ---- bench.c: debugfs sealing benchmark (root only) ---- */
+void sc_bench_init(void);
+void sc_bench_exit(void);
+
 #endif /* _SEALCAM_H */

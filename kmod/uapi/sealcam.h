@@ -153,6 +153,7 @@ enum sealcam_cmd {
 	SEALCAM_CMD_EVENT,		/* EVENT, plus attributes per event */
 	__SEALCAM_CMD_MAX,
 };
+
 #define SEALCAM_CMD_MAX (__SEALCAM_CMD_MAX - 1)
 
 enum sealcam_attr {
@@ -184,6 +185,7 @@ enum sealcam_attr {
 	SEALCAM_A_PAD,
 	__SEALCAM_A_MAX,
 };
+
 #define SEALCAM_A_MAX (__SEALCAM_A_MAX - 1)
 
 enum sealcam_event {

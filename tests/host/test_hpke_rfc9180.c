@@ -96,15 +96,15 @@ int main(void)
 	tap_plan(45);
 
 	/* ---- A.2.1 mode_base ---- */
-	tap_ok(!sc_x25519_public(pk, rfc9180_a2_1_skEm) &&
-	       !memcmp(pk, rfc9180_a2_1_pkEm, 32), "base: pkEm from skEm");
-	tap_ok(!sc_x25519_public(pk, rfc9180_a2_1_skRm) &&
-	       !memcmp(pk, rfc9180_a2_1_pkRm, 32), "base: pkRm from skRm");
-	tap_ok(!sc_hpke_encap(ss, enc, rfc9180_a2_1_pkRm, rfc9180_a2_1_skEm) &&
+	tap_ok(!sc_x25519_public(pk, rfc9180_a2_1_sk_em) &&
+	       !memcmp(pk, rfc9180_a2_1_pk_em, 32), "base: pkEm from skEm");
+	tap_ok(!sc_x25519_public(pk, rfc9180_a2_1_sk_rm) &&
+	       !memcmp(pk, rfc9180_a2_1_pk_rm, 32), "base: pkRm from skRm");
+	tap_ok(!sc_hpke_encap(ss, enc, rfc9180_a2_1_pk_rm, rfc9180_a2_1_sk_em) &&
 	       !memcmp(enc, rfc9180_a2_1_enc, 32), "base: Encap enc");
 	tap_ok(!memcmp(ss, rfc9180_a2_1_shared_secret, 32),
 	       "base: Encap shared_secret");
-	tap_ok(!sc_hpke_decap(ss_r, rfc9180_a2_1_enc, rfc9180_a2_1_skRm) &&
+	tap_ok(!sc_hpke_decap(ss_r, rfc9180_a2_1_enc, rfc9180_a2_1_sk_rm) &&
 	       !memcmp(ss_r, rfc9180_a2_1_shared_secret, 32),
 	       "base: Decap shared_secret");
 	tap_ok(!sc_hpke_key_schedule(&s, SC_HPKE_MODE_BASE, ss,
@@ -116,25 +116,25 @@ int main(void)
 	tap_ok(!memcmp(s.exporter_secret, rfc9180_a2_1_exporter_secret, 32),
 	       "base: exporter_secret");
 	check_encryptions("base", &s, base_encs);
-	tap_ok(!sc_hpke_setup_base_r(&r, rfc9180_a2_1_enc, rfc9180_a2_1_skRm,
+	tap_ok(!sc_hpke_setup_base_r(&r, rfc9180_a2_1_enc, rfc9180_a2_1_sk_rm,
 				     rfc9180_a2_info, sizeof(rfc9180_a2_info)) &&
 	       !memcmp(r.key, rfc9180_a2_1_key, 32), "base: SetupBaseR key");
 	check_open("base", &r, base_encs);
 
 	/* ---- A.2.3 mode_auth ---- */
-	tap_ok(!sc_x25519_public(pk, rfc9180_a2_3_skSm) &&
-	       !memcmp(pk, rfc9180_a2_3_pkSm, 32), "auth: pkSm from skSm");
-	tap_ok(!sc_hpke_auth_encap(ss, enc, rfc9180_a2_3_pkRm,
-				   rfc9180_a2_3_skSm, rfc9180_a2_3_skEm) &&
+	tap_ok(!sc_x25519_public(pk, rfc9180_a2_3_sk_sm) &&
+	       !memcmp(pk, rfc9180_a2_3_pk_sm, 32), "auth: pkSm from skSm");
+	tap_ok(!sc_hpke_auth_encap(ss, enc, rfc9180_a2_3_pk_rm,
+				   rfc9180_a2_3_sk_sm, rfc9180_a2_3_sk_em) &&
 	       !memcmp(enc, rfc9180_a2_3_enc, 32), "auth: AuthEncap enc");
 	tap_ok(!memcmp(ss, rfc9180_a2_3_shared_secret, 32),
 	       "auth: AuthEncap shared_secret");
-	tap_ok(!sc_hpke_auth_decap(ss_r, rfc9180_a2_3_enc, rfc9180_a2_3_skRm,
-				   rfc9180_a2_3_pkSm) &&
+	tap_ok(!sc_hpke_auth_decap(ss_r, rfc9180_a2_3_enc, rfc9180_a2_3_sk_rm,
+				   rfc9180_a2_3_pk_sm) &&
 	       !memcmp(ss_r, rfc9180_a2_3_shared_secret, 32),
 	       "auth: AuthDecap shared_secret");
-	tap_ok(!sc_hpke_setup_auth_s(&s, enc, rfc9180_a2_3_pkRm,
-				     rfc9180_a2_3_skSm, rfc9180_a2_3_skEm,
+	tap_ok(!sc_hpke_setup_auth_s(&s, enc, rfc9180_a2_3_pk_rm,
+				     rfc9180_a2_3_sk_sm, rfc9180_a2_3_sk_em,
 				     rfc9180_a2_info, sizeof(rfc9180_a2_info)),
 	       "auth: SetupAuthS");
 	tap_ok(!memcmp(s.key, rfc9180_a2_3_key, 32), "auth: key");
@@ -143,15 +143,15 @@ int main(void)
 	tap_ok(!memcmp(s.exporter_secret, rfc9180_a2_3_exporter_secret, 32),
 	       "auth: exporter_secret");
 	check_encryptions("auth", &s, auth_encs);
-	tap_ok(!sc_hpke_setup_auth_r(&r, rfc9180_a2_3_enc, rfc9180_a2_3_skRm,
-				     rfc9180_a2_3_pkSm, rfc9180_a2_info,
+	tap_ok(!sc_hpke_setup_auth_r(&r, rfc9180_a2_3_enc, rfc9180_a2_3_sk_rm,
+				     rfc9180_a2_3_pk_sm, rfc9180_a2_info,
 				     sizeof(rfc9180_a2_info)) &&
 	       !memcmp(r.key, rfc9180_a2_3_key, 32), "auth: SetupAuthR key");
 	check_open("auth", &r, auth_encs);
 
 	/* A different sender key must not open what the device sealed. */
-	tap_ok(!sc_hpke_setup_auth_r(&r, rfc9180_a2_3_enc, rfc9180_a2_3_skRm,
-				     rfc9180_a2_1_pkRm, rfc9180_a2_info,
+	tap_ok(!sc_hpke_setup_auth_r(&r, rfc9180_a2_3_enc, rfc9180_a2_3_sk_rm,
+				     rfc9180_a2_1_pk_rm, rfc9180_a2_info,
 				     sizeof(rfc9180_a2_info)) &&
 	       memcmp(r.key, rfc9180_a2_3_key, 32) != 0,
 	       "auth: wrong sender public key gives another key");
@@ -172,7 +172,7 @@ int main(void)
 	{
 		static const unsigned char zero[32];
 
-		tap_ok(sc_hpke_encap(ss, enc, zero, rfc9180_a2_1_skEm) != 0,
+		tap_ok(sc_hpke_encap(ss, enc, zero, rfc9180_a2_1_sk_em) != 0,
 		       "Encap rejects an all-zero (small-order) public key");
 	}
 	sc_hpke_ctx_wipe(&s);

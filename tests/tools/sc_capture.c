@@ -131,7 +131,7 @@ static void usage(int code)
 	fprintf(code ? stderr : stdout,
 		"usage: sc_capture -d DEV [-f yuyv|nv12|grey|plain-yuyv] [-s WxH] [-r FPS]\n"
 		"       [-n FRAMES] [-m mmap|read|userptr|dmabuf] [-e EXPORTER_DEV]\n"
-		"       [-p PATTERN] [-o OUT] [-x NEEDLE_HEX [-R REPEAT]] [-b BUFFERS]\n");
+		"       [-p PATTERN [-P PATTERN_CTRL_ID]] [-o OUT] [-x NEEDLE_HEX [-R REPEAT]] [-b BUFFERS]\n");
 	exit(code);
 }
 
@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	unsigned int width = 640, height = 480, fps = 30, frames = 30;
 	unsigned int repeat = 1, want_bufs = 4;
 	int pattern = -1, opt, fd, efd = -1, i;
+	unsigned int ctrl_id = V4L2_CID_TEST_PATTERN;
 	enum v4l2_memory memory = V4L2_MEMORY_MMAP;
 	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
 	struct v4l2_requestbuffers req = { 0 };
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
 	pthread_t thr;
 	bool is_read;
 
-	while ((opt = getopt(argc, argv, "d:f:s:r:n:m:e:p:o:x:R:b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:f:s:r:n:m:e:p:P:o:x:R:b:h")) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 'f': fmt_name = optarg; break;
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
 		case 'm': mode = optarg; break;
 		case 'e': exporter = optarg; break;
 		case 'p': pattern = atoi(optarg); break;
+		case 'P': ctrl_id = strtoul(optarg, NULL, 0); break;
 		case 'o': out_path = optarg; break;
 		case 'x': {
 			int n = parse_hex(optarg, needle, 16);
@@ -201,7 +203,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die(dev);
 	if (pattern >= 0) {
-		struct v4l2_control c = { V4L2_CID_TEST_PATTERN, pattern };
+		struct v4l2_control c = { ctrl_id, pattern };
 
 		if (xioctl(fd, VIDIOC_S_CTRL, &c))
 			die("VIDIOC_S_CTRL test pattern");
