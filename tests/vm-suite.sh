@@ -178,6 +178,8 @@ host_main() {
 	# whole-log check is off here.
 	"$root/scripts/vm-run" --cpu-max --no-dmesg-check --timeout "${SEALCAM_VM_TIMEOUT:-3600}" \
 		--rwdir "$results" "${vmrun_opts[@]}" -- \
+		env SEALCAM_VM_TESTS="${SEALCAM_VM_TESTS:-}" \
+		SEALCAM_LONG="${SEALCAM_LONG:-}" \
 		"$root/tests/vm-suite.sh" --guest "$results" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	echo "vm-suite: VM finished in $((SECONDS - t0))s (vm-run exit $rc)"
