@@ -35,6 +35,7 @@ struct sc_format {
 	u8 bytes_per_pixel;	/* of the first plane */
 	u8 size_num;		/* frame bytes = bytesperline * height * */
 	u8 size_den;		/*               size_num / size_den      */
+	u8 quantization;	/* what the tpg renders for this format */
 };
 
 struct sc_buffer {

@@ -266,6 +266,20 @@ wipe:
 static void sc_capture_pattern(struct sc_camera *cam)
 {
 	u32 pattern = READ_ONCE(cam->pattern);
+	bool idle;
+
+	/*
+	 * Only this thread takes buffers off the list, so one seen here is
+	 * still there below: do not render frames nobody will receive.
+	 */
+	spin_lock(&cam->qlock);
+	idle = list_empty(&cam->buf_list);
+	spin_unlock(&cam->qlock);
+	if (idle) {
+		cam->sequence++;
+		atomic64_inc(&cam->drops);
+		return;
+	}
 
 	mutex_lock(&cam->src_lock);
 	tpg_s_pattern(&cam->tpg, pattern);

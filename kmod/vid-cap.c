@@ -32,6 +32,7 @@ static const struct sc_format sc_formats[] = {
 		.bytes_per_pixel = 2,
 		.size_num = 1,
 		.size_den = 1,
+		.quantization = V4L2_QUANTIZATION_LIM_RANGE,
 	},
 	{
 		.sealed = SEALCAM_PIX_FMT_NV12,
@@ -40,6 +41,7 @@ static const struct sc_format sc_formats[] = {
 		.bytes_per_pixel = 1,
 		.size_num = 3,
 		.size_den = 2,
+		.quantization = V4L2_QUANTIZATION_LIM_RANGE,
 	},
 	{
 		.sealed = SEALCAM_PIX_FMT_GREY,
@@ -48,6 +50,8 @@ static const struct sc_format sc_formats[] = {
 		.bytes_per_pixel = 1,
 		.size_num = 1,
 		.size_den = 1,
+		/* the tpg renders luma-only formats full range */
+		.quantization = V4L2_QUANTIZATION_FULL_RANGE,
 	},
 };
 
@@ -124,7 +128,7 @@ static const struct sc_format *sc_adjust_format(struct v4l2_pix_format *pix)
 	pix->colorspace = V4L2_COLORSPACE_SRGB;
 	pix->xfer_func = V4L2_XFER_FUNC_SRGB;
 	pix->ycbcr_enc = V4L2_YCBCR_ENC_601;
-	pix->quantization = V4L2_QUANTIZATION_LIM_RANGE;
+	pix->quantization = fmt->quantization;
 	pix->flags = 0;
 	pix->priv = 0;
 	return fmt;
@@ -149,7 +153,7 @@ static void sc_apply_format(struct sc_camera *cam, const struct sc_format *fmt,
 	tpg_s_colorspace(&cam->tpg, V4L2_COLORSPACE_SRGB);
 	tpg_s_xfer_func(&cam->tpg, V4L2_XFER_FUNC_SRGB);
 	tpg_s_ycbcr_enc(&cam->tpg, V4L2_YCBCR_ENC_601);
-	tpg_s_quantization(&cam->tpg, V4L2_QUANTIZATION_LIM_RANGE);
+	tpg_s_quantization(&cam->tpg, fmt->quantization);
 	tpg_update_mv_step(&cam->tpg);
 }
 
