@@ -1,0 +1,29 @@
+# sealcam-agent build rules; included from the top-level Makefile:
+#
+#   include user/agent.mk
+#
+# Builds build/sealcam-agent from user/agent/*.c (kept out of user/*.c so the
+# CLI's wildcard does not link them into build/sealcam), and the agent's
+# test helpers. Also usable on its own:
+#   make -f Makefile -f user/agent.mk agent
+
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+AGENT_LIBS = $(PKG_LIBS) $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -pthread
+AGENT_TEST_TOOLS := $(BUILD)/tests/agent/sc-mkseg
+
+# messages and paths are cut to their buffers on purpose
+$(AGENT_OBJS): CFLAGS += -Wno-format-truncation
+
+.PHONY: agent
+agent: $(BUILD)/sealcam-agent $(AGENT_TEST_TOOLS)
+
+user: $(BUILD)/sealcam-agent
+tests: $(AGENT_TEST_TOOLS)
+
+$(BUILD)/sealcam-agent: $(AGENT_OBJS) $(BUILD)/user/nl.o $(BUILD)/libsealcam.a
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)
+
+$(BUILD)/tests/agent/%: tests/agent/%.c $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS)

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sealcam-agent: capture sealed segments from a sealcam camera into a
+ * crash-safe spool and upload them (file://, s3://, https://) without loss.
+ *
+ * Pieces, one file each:
+ *   config.c   configuration: defaults, /etc/sealcam/agent.conf, flags
+ *   spool.c    the spool directory: segment files, finalising, recovery,
+ *              the size cap and its drop records
+ *   capture.c  V4L2 MMAP streaming from the camera into the spool
+ *   store.c    the uploaders (libcurl), one confirmed PUT per object
+ *   queue.c    upload workers: what to send next, retries with backoff
+ *   status.c   the JSON status file
+ *   md5.c      MD5 of a body, to compare with the store's ETag
+ *   main.c     startup checks, signals, the main loop
+ *
+ * The agent never holds a key that opens a segment: it reads only the
+ * cleartext frame header (struct sealcam_frame_hdr) for segment boundaries,
+ * the device id and the segment id.
+ */
+#ifndef SEALCAM_AGENT_H
+#define SEALCAM_AGENT_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../../kmod/uapi/sealcam.h"
+
+#define AGENT_NAME "sealcam-agent"
+#define AGENT_DEFAULT_CONFIG "/etc/sealcam/agent.conf"
+#define AGENT_DEFAULT_SPOOL "/var/lib/sealcam/spool"
+#define AGENT_DEFAULT_OUTBOX "/var/lib/sealcam/outbox"
+#define AGENT_DEFAULT_STATUS "/run/sealcam/agent.status"
+#define AGENT_DEFAULT_URL "file:///var/lib/sealcam/store"
+
+/* exit statuses */
+#define AGENT_EXIT_OK 0
+#define AGENT_EXIT_FAIL 1	/* runtime failure, or --drain left work */
+#define AGENT_EXIT_USAGE 2	/* bad flag or config value */
+#define AGENT_EXIT_CONFIG 3	/* configuration refused at startup */
+
+struct agent_config {
+	char *device;		/* NULL: upload only, no capture */
+	uint32_t width, height, fps;
+	uint32_t pixfmt;	/* SEALCAM_PIX_FMT_* */
+	uint32_t buffers;
+	char *spool;
+	char *outbox;		/* "" disables */
+	char *status_file;	/* "" disables */
+	char *url;
+	char *s3_endpoint;
+	char *s3_region;
+	bool s3_path_style;
+	char *credentials_file;	/* AWS shared credentials file */
+	char *profile;
+	char *token_file;	/* https:// bearer token */
+	char *ca_file;
+	bool insecure;		/* only for tests on loopback; logged loudly */
+	char *device_id;	/* 16 hex, for outbox files without a header */
+	unsigned int concurrency;
+	long long max_send_speed;	/* bytes/s, 0 = unlimited */
+	long timeout_s;			/* per request */
+	long connect_timeout_s;
+	long backoff_min_ms, backoff_max_ms;
+	long long spool_max_bytes;	/* 0 = no cap */
+	bool startup_check;		/* probe the store before running */
+	bool drain;			/* upload what is queued, then exit */
+	long drain_timeout_s;
+	long stop_timeout_ms;		/* clean stop: wait for LAST this long */
+};
+
+void config_defaults(struct agent_config *c);
+/* Parse flags (and the config file they name, or the default one).
+ * Returns -1 to exit with *exit_code (help, error). */
+int config_load(struct agent_config *c, int argc, char **argv, int *exit_code);
+void config_usage(FILE *out);
+void config_free(struct agent_config *c);
+
+/* ---- shared counters, shown in the status file ---- */
+struct agent_stats {
+	pthread_mutex_t lock;
+	uint64_t frames, frame_bytes;
+	uint64_t segments_finalised, segments_truncated, segments_recovered;
+	uint64_t uploaded, uploaded_bytes, audit_uploaded;
+	uint64_t upload_failures;
+	uint64_t drops, dropped_bytes, dropped_frames;
+	char last_upload[128];
+	time_t last_upload_time;
+	char last_error[256];
+	time_t last_error_time;
+	time_t started;
+};
+
+extern struct agent_stats agent_stats;
+extern volatile sig_atomic_t agent_stop;	/* SIGTERM/SIGINT seen */
+
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t agent_now_ms(void);	/* CLOCK_MONOTONIC */
+
+/* fsync a directory by path. 0 or -errno. */
+int agent_fsync_dir(const char *dir);
+/* mkdir -p. 0 or -errno. */
+int agent_mkdirs(const char *path, unsigned int mode);
+
+#endif /* SEALCAM_AGENT_H */
