@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sealcam-auditd: attaches the camopen probe (or finds it pinned), drains
+ * its ring buffer on a timer, listens to the sealcam module's netlink
+ * events, and appends every event to the sealed audit log (auditlog.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <sodium.h>
+
+#include "../audit/auditlog.h"
+#include "../keyfmt.h"
+#include "../nl.h"
+#include "camopen.h"
+#include "probe.h"
+
+#define DEFAULT_CONFIG	"/etc/sealcam/auditd.conf"
+#define DEFAULT_DIR	"/var/lib/sealcam/audit"
+#define MAX_ALLOW	CAMOPEN_MAX_ALLOW
+#define DEDUP_TAIL	(512 * 1024)
+
+static const char help[] =
+"NAME\n"
+"    sealcam-auditd - log every open of a camera device to a sealed log\n"
+"\n"
+"SYNOPSIS\n"
+"    sealcam-auditd [OPTIONS]\n"
+"    sealcam-auditd --detach [--pin-dir DIR]\n"
+"\n"
+"DESCRIPTION\n"
+"    Attaches the camopen BPF LSM probe (file_open), which sees every open\n"
+"    of a V4L2 or media device node whatever the path or mount namespace,\n"
+"    and writes one record per open and close, plus the sealcam module's\n"
+"    key and segment events, to DIR/audit.log: JSON Lines, hash-chained,\n"
+"    MACed under a key that evolves one way every epoch (see sealcam audit).\n"
+"    Run `sealcam audit init` first. The probe and its ring buffer stay\n"
+"    pinned in bpffs, so a restart loses nothing the buffer held; events the\n"
+"    buffer could not hold are counted and logged as \"gap\" records.\n"
+"    Stops cleanly (drains, seals) on SIGTERM or SIGINT.\n"
+"\n"
+"OPTIONS\n"
+"    -c, --config FILE       settings file (default " DEFAULT_CONFIG ",\n"
+"                            if present); lines \"name = value\", names as\n"
+"                            the long options below, # comments\n"
+"    -d, --dir DIR           log and sealing state (default " DEFAULT_DIR ")\n"
+"    -e, --enforce           deny (EPERM) opens by programs and uids not\n"
+"                            listed; default: audit only\n"
+"    -a, --allow-exe PATH    allow this executable (by device and inode: a\n"
+"                            copy is another program); repeatable\n"
+"    -u, --allow-uid UID     allow this user; repeatable\n"
+"        --drain-ms N        ring buffer drain period (default 100)\n"
+"        --epoch-records N   seal after N records (default 1000)\n"
+"        --epoch-seconds N   seal after N seconds (default 60)\n"
+"        --pin-dir DIR       bpffs directory (default " PROBE_PIN_DIR ")\n"
+"        --reload            load a fresh probe even if one is pinned\n"
+"        --no-netlink        do not subscribe to the module's events\n"
+"        --ready-file FILE   create FILE once the probe is attached\n"
+"        --detach            remove the pinned probe and exit\n"
+"    -h, --help              this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 stopped cleanly, 1 failure (the message names it), 2 usage error.\n";
+
+struct opts {
+	char *dir;
+	char *pin_dir;
+	char *ready_file;
+	bool enforce, reload, no_netlink, detach;
+	long drain_ms, epoch_records, epoch_secs;
+	char *exe[MAX_ALLOW];
+	unsigned int n_exe;
+	uint32_t uids[MAX_ALLOW];
+	unsigned int n_uids;
+};
+
+struct daemon {
+	struct opts *o;
+	struct al_writer w;
+	struct al_buf body;
+	struct probe probe;
+	int64_t real_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	uint64_t *seen;		/* kseqs already in the log (restart) */
+	size_t n_seen;
+	uint64_t opens, closes, skipped;
+	int err;
+	struct sc_nl nl;
+	bool nl_up;
+	time_t nl_retry;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sealcam-auditd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
+	O_DETACH };
+
+/* One setting from the command line or the config file. */
+static int set_opt(struct opts *o, int id, const char *val, const char *where)
+{
+	long v;
+
+	switch (id) {
+	case 'd':
+		free(o->dir);
+		o->dir = strdup(val);
+		return 0;
+	case 'e':
+		if (!val || !strcmp(val, "yes") || !strcmp(val, "true") ||
+		    !strcmp(val, "1"))
+			o->enforce = true;
+		else if (!strcmp(val, "no") || !strcmp(val, "false") ||
+			 !strcmp(val, "0"))
+			o->enforce = false;
+		else
+			goto bad;
+		return 0;
+	case 'a':
+		if (o->n_exe >= MAX_ALLOW || !*val)
+			goto bad;
+		o->exe[o->n_exe++] = strdup(val);
+		return 0;
+	case 'u':
+		if (o->n_uids >= MAX_ALLOW || parse_long(val, 0, UINT32_MAX - 1, &v))
+			goto bad;
+		o->uids[o->n_uids++] = v;
+		return 0;
+	case O_DRAIN:
+		if (parse_long(val, 1, 60000, &o->drain_ms))
+			goto bad;
+		return 0;
+	case O_EPREC:
+		if (parse_long(val, 2, 100000000, &o->epoch_records))
+			goto bad;
+		return 0;
+	case O_EPSEC:
+		if (parse_long(val, 1, 86400 * 366, &o->epoch_secs))
+			goto bad;
+		return 0;
+	case O_PIN:
+		free(o->pin_dir);
+		o->pin_dir = strdup(val);
+		return 0;
+	case O_NONL:
+		o->no_netlink = true;
+		return 0;
+	}
+bad:
+	say("%s: bad value \"%s\"", where, val ? val : "");
+	return -EINVAL;
+}
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "enforce", no_argument, NULL, 'e' },
+	{ "allow-exe", required_argument, NULL, 'a' },
+	{ "allow-uid", required_argument, NULL, 'u' },
+	{ "drain-ms", required_argument, NULL, O_DRAIN },
+	{ "epoch-records", required_argument, NULL, O_EPREC },
+	{ "epoch-seconds", required_argument, NULL, O_EPSEC },
+	{ "pin-dir", required_argument, NULL, O_PIN },
+	{ "reload", no_argument, NULL, O_RELOAD },
+	{ "no-netlink", no_argument, NULL, O_NONL },
+	{ "ready-file", required_argument, NULL, O_READY },
+	{ "detach", no_argument, NULL, O_DETACH },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int load_config(struct opts *o, const char *path, bool must_exist)
+{
+	char line[1024], where[600];
+	unsigned int n = 0, i;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		say("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *name, *val, *end;
+		int id = 0;
+
+		n++;
+		snprintf(where, sizeof(where), "%s:%u", path, n);
+		if (!strchr(line, '\n') && !feof(f)) {
+			say("%s: line too long", where);
+			goto bad;
+		}
+		p[strcspn(p, "#\n")] = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			continue;
+		name = p;
+		val = strchr(p, '=');
+		if (!val) {
+			say("%s: expected \"name = value\"", where);
+			goto bad;
+		}
+		*val++ = 0;
+		for (end = val - 2; end >= name && (*end == ' ' || *end == '\t'); end--)
+			*end = 0;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		for (end = val + strlen(val) - 1; end >= val && (*end == ' ' || *end == '\t'); end--)
+			*end = 0;
+		for (i = 0; long_opts[i].name; i++)
+			if (!strcmp(long_opts[i].name, name))
+				id = long_opts[i].val;
+		if (!id || id == 'c' || id == 'h' || id == O_DETACH ||
+		    id == O_READY || id == O_RELOAD) {
+			say("%s: unknown setting \"%s\"", where, name);
+			goto bad;
+		}
+		if (id == O_NONL && strcmp(val, "yes")) {
+			if (strcmp(val, "no")) {
+				say("%s: bad value \"%s\"", where, val);
+				goto bad;
+			}
+			continue;
+		}
+		if (set_opt(o, id, val, where))
+			goto bad;
+	}
+	fclose(f);
+	return 0;
+bad:
+	fclose(f);
+	return -EINVAL;
+}
+
+static int resolve_allow(struct opts *o, struct probe_exe *exe)
+{
+	unsigned int i;
+	struct stat sb;
+
+	for (i = 0; i < o->n_exe; i++) {
+		if (stat(o->exe[i], &sb)) {
+			say("allow-exe %s: %s", o->exe[i], strerror(errno));
+			return -errno;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			say("allow-exe %s: not a regular file", o->exe[i]);
+			return -EINVAL;
+		}
+		/* the kernel's dev_t encoding: major << 20 | minor */
+		exe[i].dev = major(sb.st_dev) << 20 | minor(sb.st_dev);
+		exe[i].ino = sb.st_ino;
+	}
+	return 0;
+}
+
+/* ---- records ---- */
+
+static void put_time(struct al_buf *b, int64_t real_ns)
+{
+	char iso[64];
+	struct tm tm;
+	time_t s = real_ns / 1000000000;
+
+	gmtime_r(&s, &tm);
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, real_ns % 1000000000);
+	al_buf_str(b, "time", iso);
+	al_buf_i64(b, "ts_ns", real_ns);
+}
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int append(struct daemon *d)
+{
+	int ret;
+
+	if (d->body.oom)
+		return -ENOMEM;
+	ret = al_append(&d->w, d->body.p, d->body.len);
+	if (ret)
+		say("cannot append to the log: %s", strerror(-ret));
+	return ret;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool already_logged(struct daemon *d, uint64_t kseq)
+{
+	return d->n_seen &&
+	       bsearch(&kseq, d->seen, d->n_seen, sizeof(uint64_t), cmp_u64);
+}
+
+static void str_field(struct al_buf *b, const char *key, const char *s,
+		      size_t max)
+{
+	char tmp[CAMOPEN_PATH_LEN + 1];
+
+	memcpy(tmp, s, max);
+	tmp[max] = 0;
+	al_buf_str(b, key, tmp);
+}
+
+static int on_probe_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct camopen_event *e = data;
+	struct al_buf *b = &d->body;
+	char dev[32];
+
+	if (size < sizeof(*e))
+		return 0;
+	if (already_logged(d, e->kseq)) {
+		d->skipped++;
+		return 0;
+	}
+	al_buf_reset(b);
+	al_buf_str(b, "type", e->kind == CAMOPEN_EV_OPEN ? "open" : "close");
+	put_time(b, (int64_t)e->boot_ns + d->real_offset_ns);
+	al_buf_u64(b, "boot_ns", e->boot_ns);
+	al_buf_u64(b, "kseq", e->kseq);
+	snprintf(dev, sizeof(dev), "%u:%u", e->rdev >> 20, e->rdev & 0xfffff);
+	al_buf_str(b, "dev", dev);
+	al_buf_u64(b, "pid", e->pid);
+	al_buf_u64(b, "tid", e->tid);
+	al_buf_u64(b, "uid", e->uid);
+	str_field(b, "comm", e->comm, CAMOPEN_COMM_LEN);
+	al_buf_u64(b, "cgroup", e->cgroup_id);
+	if (e->kind == CAMOPEN_EV_OPEN) {
+		d->opens++;
+		al_buf_u64(b, "ppid", e->ppid);
+		al_buf_u64(b, "euid", e->euid);
+		al_buf_u64(b, "gid", e->gid);
+		al_buf_i64(b, "loginuid", (int32_t)e->loginuid);
+		al_buf_i64(b, "sessionid", (int32_t)e->sessionid);
+		if (e->path_len > 0)
+			str_field(b, "path", e->path, CAMOPEN_PATH_LEN);
+		else
+			al_buf_str(b, "path", "");
+		if (e->exe_len > 0)
+			str_field(b, "exe", e->exe, CAMOPEN_PATH_LEN);
+		else
+			al_buf_str(b, "exe", "");
+		snprintf(dev, sizeof(dev), "%u:%u", e->exe_dev >> 20,
+			 e->exe_dev & 0xfffff);
+		al_buf_str(b, "exe_dev", dev);
+		al_buf_u64(b, "exe_ino", e->exe_ino);
+		al_buf_u64(b, "flags", e->flags);
+		al_buf_str(b, "verdict", e->verdict == CAMOPEN_DENIED ?
+			   "denied" : "allowed");
+		al_buf_str(b, "match", e->match == CAMOPEN_MATCH_EXE ? "exe" :
+			   e->match == CAMOPEN_MATCH_UID ? "uid" : "none");
+	} else {
+		d->closes++;
+		al_buf_u64(b, "open_kseq", e->cookie);
+		al_buf_u64(b, "duration_ns", e->boot_ns - e->open_boot_ns);
+	}
+	d->err = append(d);
+	return d->err;
+}
+
+static int log_lost(struct daemon *d)
+{
+	uint64_t total = probe_lost(&d->probe);
+
+	if (total < d->w.st.lost_seen)	/* a fresh probe: counting anew */
+		d->w.st.lost_seen = 0;
+	if (total == d->w.st.lost_seen)
+		return 0;
+	al_buf_reset(&d->body);
+	al_buf_str(&d->body, "type", "gap");
+	put_time(&d->body, clock_ns(CLOCK_REALTIME));
+	al_buf_u64(&d->body, "lost", total - d->w.st.lost_seen);
+	al_buf_u64(&d->body, "lost_total", total);
+	d->w.st.lost_seen = total;
+	say("%" PRIu64 " events did not fit in the ring buffer (logged as a gap)",
+	    total);
+	return append(d);
+}
+
+static int on_nl_event(const struct sc_nl_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	struct al_buf *b = &d->body;
+	char hex[KEYFMT_ID_HEX_SIZE];
+
+	al_buf_reset(b);
+	al_buf_str(b, "type", "sealcam");
+	put_time(b, clock_ns(CLOCK_REALTIME));
+	al_buf_str(b, "event", sc_nl_event_name(ev->event));
+	if (ev->has[SEALCAM_A_CAMERA])
+		al_buf_u64(b, "camera", ev->camera);
+	if (ev->has[SEALCAM_A_SEGMENT_ID])
+		al_buf_u64(b, "segment_id", ev->segment_id);
+	if (ev->has[SEALCAM_A_FRAME_INDEX])
+		al_buf_u64(b, "frames", ev->frame_index);
+	if (ev->has[SEALCAM_A_KEY_ID]) {
+		keyfmt_id_hex(ev->key_id, hex);
+		al_buf_str(b, "key_id", hex);
+	}
+	if (ev->has[SEALCAM_A_LABEL])
+		al_buf_str(b, "label", ev->label);
+	if (ev->has[SEALCAM_A_OPENS])
+		al_buf_u64(b, "opens", ev->opens);
+	if (ev->has[SEALCAM_A_SEG_FRAMES])
+		al_buf_u64(b, "seg_frames", ev->seg_frames);
+	if (ev->has[SEALCAM_A_SEG_MS])
+		al_buf_u64(b, "seg_ms", ev->seg_ms);
+	if (ev->has[SEALCAM_A_PID])
+		al_buf_u64(b, "pid", ev->pid);
+	if (ev->has[SEALCAM_A_UID])
+		al_buf_u64(b, "uid", ev->uid);
+	if (ev->has[SEALCAM_A_COMM])
+		al_buf_str(b, "comm", ev->comm);
+	return append(d);
+}
+
+static void netlink_poll(struct daemon *d)
+{
+	int ret;
+
+	if (d->o->no_netlink)
+		return;
+	if (!d->nl_up) {
+		if (time(NULL) < d->nl_retry)
+			return;
+		d->nl_retry = time(NULL) + 2;
+		if (sc_nl_open(&d->nl))
+			return;	/* module not loaded (yet) */
+		if (sc_nl_events_subscribe(&d->nl)) {
+			sc_nl_close(&d->nl);
+			return;
+		}
+		d->nl_up = true;
+		say("subscribed to the sealcam module's events");
+	}
+	do {
+		ret = sc_nl_events_wait(&d->nl, 0, on_nl_event, d);
+	} while (ret > 0);
+	if (ret == -ENOBUFS) {
+		al_buf_reset(&d->body);
+		al_buf_str(&d->body, "type", "gap");
+		put_time(&d->body, clock_ns(CLOCK_REALTIME));
+		al_buf_str(&d->body, "source", "netlink");
+		append(d);
+	} else if (ret < 0 && ret != -EINTR) {
+		/* the module went away: try again later */
+		sc_nl_close(&d->nl);
+		d->nl_up = false;
+	}
+}
+
+/* After a restart over a pinned probe, up to one record may have been
+ * written but not yet consumed: remember the kseqs at the log's end. */
+static void load_seen(struct daemon *d, const char *log_path)
+{
+	static struct al_record rec;
+	FILE *f = fopen(log_path, "re");
+	char *line = NULL;
+	size_t cap = 0, max = 0;
+	ssize_t len;
+	long size;
+
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	if (size > DEDUP_TAIL) {
+		fseek(f, size - DEDUP_TAIL, SEEK_SET);
+		len = getline(&line, &cap, f);	/* a partial line */
+	} else {
+		fseek(f, 0, SEEK_SET);
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		uint64_t k;
+
+		if (line[len - 1] == '\n')
+			len--;
+		if (al_parse_line(line, len, &rec, NULL, 0) ||
+		    al_get_u64(&rec, "kseq", &k))
+			continue;
+		if (d->n_seen == max) {
+			uint64_t *p;
+
+			max = max ? 2 * max : 1024;
+			p = realloc(d->seen, max * sizeof(*p));
+			if (!p)
+				break;
+			d->seen = p;
+		}
+		d->seen[d->n_seen++] = k;
+	}
+	free(line);
+	fclose(f);
+	if (d->n_seen)
+		qsort(d->seen, d->n_seen, sizeof(uint64_t), cmp_u64);
+}
+
+static int run(struct opts *o)
+{
+	static struct probe_exe exe[MAX_ALLOW];
+	char log_path[PATH_MAX], state_path[PATH_MAX], err[512];
+	struct ring_buffer *rb = NULL;
+	struct daemon d = { .o = o };
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t repaired;
+	int ret;
+
+	snprintf(log_path, sizeof(log_path), "%s/audit.log", o->dir);
+	snprintf(state_path, sizeof(state_path), "%s/seal.state", o->dir);
+	if (keyfmt_init()) {
+		say("cannot initialise libsodium");
+		return 1;
+	}
+	if (resolve_allow(o, exe))
+		return 1;
+	if (o->enforce && !o->n_exe && !o->n_uids)
+		say("warning: enforcing with an empty allow-list: every camera open is denied");
+
+	ret = al_writer_open(&d.w, log_path, state_path, &repaired, err, sizeof(err));
+	if (ret) {
+		say("%s (run `sealcam audit init --dir %s` first?)", err, o->dir);
+		return 1;
+	}
+	d.w.epoch_max_records = o->epoch_records;
+	d.w.epoch_max_secs = o->epoch_secs;
+
+	ret = probe_open(&d.probe, o->pin_dir, o->reload, err, sizeof(err));
+	if (ret) {
+		say("%s", err);
+		al_writer_close(&d.w);
+		return 1;
+	}
+	ret = probe_configure(&d.probe, o->enforce, exe, o->n_exe, o->uids,
+			      o->n_uids);
+	if (ret) {
+		say("cannot set the allow-list: %s", strerror(-ret));
+		goto out;
+	}
+	if (d.probe.reused)
+		load_seen(&d, log_path);
+	rb = ring_buffer__new(d.probe.events_fd, on_probe_event, &d, NULL);
+	if (!rb) {
+		ret = -errno;
+		say("cannot map the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	al_buf_reset(&d.body);
+	al_buf_str(&d.body, "type", "daemon-start");
+	put_time(&d.body, clock_ns(CLOCK_REALTIME));
+	al_buf_u64(&d.body, "pid", getpid());
+	al_buf_str(&d.body, "probe", d.probe.reused ? "reused" : "loaded");
+	al_buf_str(&d.body, "mode", o->enforce ? "enforce" : "audit");
+	al_buf_u64(&d.body, "allow_exe", o->n_exe);
+	al_buf_u64(&d.body, "allow_uid", o->n_uids);
+	if (repaired)
+		al_buf_u64(&d.body, "repaired_bytes", repaired);
+	ret = append(&d);
+	if (!ret)
+		ret = al_writer_sync(&d.w);
+	if (ret)
+		goto out;
+	say("probe %s (%u camera majors), %s mode, logging to %s",
+	    d.probe.reused ? "reused from bpffs" : "loaded", d.probe.nr_majors,
+	    o->enforce ? "enforce" : "audit-only", log_path);
+	if (o->ready_file) {
+		FILE *f = fopen(o->ready_file, "we");
+
+		if (f)
+			fclose(f);
+	}
+
+	while (!stop && !d.err) {
+		d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+		ret = ring_buffer__poll(rb, o->drain_ms);
+		if (ret < 0 && ret != -EINTR) {
+			say("ring buffer: %s", strerror(-ret));
+			break;
+		}
+		ret = ring_buffer__consume(rb);
+		if (ret < 0 && ret != -EINTR && !d.err)
+			say("ring buffer: %s", strerror(-ret));
+		if (d.err || log_lost(&d))
+			break;
+		netlink_poll(&d);
+		ret = al_tick(&d.w, time(NULL), false);
+		if (!ret)
+			ret = al_writer_sync(&d.w);
+		if (ret) {
+			say("cannot write the log: %s", strerror(-ret));
+			d.err = ret;
+		}
+	}
+
+	/* drain what is left, then seal everything */
+	d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	ring_buffer__consume(rb);
+	log_lost(&d);
+	al_buf_reset(&d.body);
+	al_buf_str(&d.body, "type", "daemon-stop");
+	put_time(&d.body, clock_ns(CLOCK_REALTIME));
+	al_buf_u64(&d.body, "opens", d.opens);
+	al_buf_u64(&d.body, "closes", d.closes);
+	al_buf_u64(&d.body, "lost_total", d.w.st.lost_seen);
+	append(&d);
+	ret = al_tick(&d.w, time(NULL), true);
+	if (!ret)
+		ret = al_writer_sync(&d.w);
+	if (ret)
+		say("cannot seal the log: %s", strerror(-ret));
+	say("stopped: %" PRIu64 " opens, %" PRIu64 " closes logged%s",
+	    d.opens, d.closes, d.err ? " (after an error)" : "");
+	if (d.err)
+		ret = d.err;
+out:
+	ring_buffer__free(rb);
+	if (d.nl_up)
+		sc_nl_close(&d.nl);
+	probe_close(&d.probe);
+	al_writer_close(&d.w);
+	al_buf_free(&d.body);
+	free(d.seen);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .drain_ms = 100, .epoch_records = 1000,
+			  .epoch_secs = 60 };
+	const char *config = NULL;
+	char err[256];
+	int c, i;
+
+	/* the config file first, so flags override it */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			if (i + 1 < argc)
+				config = argv[i + 1];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config = argv[i] + 9;
+		}
+	}
+	if (load_config(&o, config ? config : DEFAULT_CONFIG, config != NULL))
+		return 1;
+	while ((c = getopt_long(argc, argv, "c:d:ea:u:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		case 'e':
+			o.enforce = true;
+			break;
+		case O_RELOAD:
+			o.reload = true;
+			break;
+		case O_DETACH:
+			o.detach = true;
+			break;
+		case O_READY:
+			o.ready_file = optarg;
+			break;
+		case '?':
+			fputs("Try sealcam-auditd --help\n", stderr);
+			return 2;
+		default:
+			if (set_opt(&o, c, optarg, "command line"))
+				return 2;
+		}
+	}
+	if (optind < argc) {
+		say("unexpected argument \"%s\"", argv[optind]);
+		return 2;
+	}
+	if (!o.dir)
+		o.dir = strdup(DEFAULT_DIR);
+	if (!o.pin_dir)
+		o.pin_dir = strdup(PROBE_PIN_DIR);
+	if (o.detach) {
+		if (probe_detach(o.pin_dir, err, sizeof(err))) {
+			say("%s", err);
+			return 1;
+		}
+		return 0;
+	}
+	return run(&o);
+}

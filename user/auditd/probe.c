@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loader of the camopen probe: skeleton open -> rodata (camera majors) ->
+ * load -> attach -> pin; or reuse the pinned probe.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "camopen.h"
+#include "camopen.skel.h"
+#include "probe.h"
+
+#define V4L2_MAJOR 81
+
+static const char *const map_names[] = {
+	"events", "lost", "counter", "settings", "allow_exe", "allow_uid",
+	"open_files",
+};
+static const char *const link_names[] = { "link_file_open", "link_file_free" };
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+unsigned int probe_camera_majors(uint32_t *majors, unsigned int max)
+{
+	char line[128], name[64];
+	bool chr = false;
+	unsigned int n = 0, major, i;
+	FILE *f;
+
+	majors[n++] = V4L2_MAJOR;
+	f = fopen("/proc/devices", "re");
+	if (!f)
+		return n;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Character devices:", 18)) {
+			chr = true;
+			continue;
+		}
+		if (!strncmp(line, "Block devices:", 14))
+			chr = false;
+		if (!chr || sscanf(line, "%u %63s", &major, name) != 2)
+			continue;
+		if (strcmp(name, "media") && strcmp(name, "video4linux"))
+			continue;
+		for (i = 0; i < n && majors[i] != major; i++)
+			;
+		if (i == n && n < max)
+			majors[n++] = major;
+	}
+	fclose(f);
+	return n;
+}
+
+static int check_bpffs(const char *pin_dir, char *err, size_t err_len)
+{
+	char parent[512];
+	struct statfs sfs;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	if (statfs(parent, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		seterr(err, err_len, "%s is not a bpf filesystem (mount -t bpf bpf %s)",
+		       parent, parent);
+		return -ENOTDIR;
+	}
+	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		int ret = -errno;
+
+		seterr(err, err_len, "%s: %s", pin_dir, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+static int pinned(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static int get_pinned(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return bpf_obj_get(path);
+}
+
+static int open_maps(struct probe *p, const char *dir, char *err, size_t len)
+{
+	p->events_fd = get_pinned(dir, "events");
+	p->lost_fd = get_pinned(dir, "lost");
+	p->settings_fd = get_pinned(dir, "settings");
+	p->allow_exe_fd = get_pinned(dir, "allow_exe");
+	p->allow_uid_fd = get_pinned(dir, "allow_uid");
+	if (p->events_fd < 0 || p->lost_fd < 0 || p->settings_fd < 0 ||
+	    p->allow_exe_fd < 0 || p->allow_uid_fd < 0) {
+		seterr(err, len, "%s: pinned maps missing or unreadable: %s", dir,
+		       strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int probe_open(struct probe *p, const char *pin_dir, bool reload, char *err,
+	       size_t err_len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct camopen_bpf *skel = NULL;
+	struct bpf_link *links[2] = { NULL, NULL };
+	char path[512];
+	unsigned int i;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->events_fd = p->lost_fd = p->settings_fd = -1;
+	p->allow_exe_fd = p->allow_uid_fd = -1;
+	libbpf_set_print(libbpf_quiet);
+	ret = check_bpffs(pin_dir, err, err_len);
+	if (ret)
+		return ret;
+	p->nr_majors = probe_camera_majors(p->majors, CAMOPEN_MAX_MAJORS);
+
+	if (!reload && pinned(pin_dir, link_names[0]) &&
+	    pinned(pin_dir, link_names[1])) {
+		p->reused = true;
+		return open_maps(p, pin_dir, err, err_len);
+	}
+
+	skel = camopen_bpf__open_opts(&opts);
+	if (!skel) {
+		ret = -errno;
+		seterr(err, err_len, "cannot open the BPF object: %s", strerror(errno));
+		return ret;
+	}
+	for (i = 0; i < p->nr_majors; i++)
+		skel->rodata->cam_majors[i] = p->majors[i];
+	skel->rodata->nr_majors = p->nr_majors;
+	ret = camopen_bpf__load(skel);
+	if (ret) {
+		seterr(err, err_len, "cannot load the probe: %s (BPF LSM enabled? "
+		       "\"bpf\" must be in /sys/kernel/security/lsm)", strerror(-ret));
+		goto out;
+	}
+	links[0] = bpf_program__attach_lsm(skel->progs.camopen_file_open);
+	links[1] = bpf_program__attach_lsm(skel->progs.camopen_file_free);
+	if (!links[0] || !links[1]) {
+		ret = -errno;
+		seterr(err, err_len, "cannot attach the probe to the LSM hooks: %s",
+		       strerror(errno));
+		goto out;
+	}
+	/* The new links replace any old ones: never a moment with no probe. */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, link_names[i]);
+		unlink(path);
+		ret = bpf_link__pin(links[i], path);
+		if (ret) {
+			seterr(err, err_len, "cannot pin %s: %s", path, strerror(-ret));
+			goto out;
+		}
+	}
+	ret = open_maps(p, pin_dir, err, err_len);
+out:
+	for (i = 0; i < 2; i++)
+		if (links[i])
+			bpf_link__destroy(links[i]);	/* the pin keeps it */
+	camopen_bpf__destroy(skel);
+	return ret;
+}
+
+int probe_detach(const char *pin_dir, char *err, size_t err_len)
+{
+	char path[512];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, link_names[i]);
+		if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+	}
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
+		if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+	}
+	if (rmdir(pin_dir) && errno != ENOENT)
+		ret = -errno;
+	if (ret)
+		seterr(err, err_len, "%s: %s", pin_dir, strerror(-ret));
+	return ret;
+}
+
+void probe_close(struct probe *p)
+{
+	int *fds[] = { &p->events_fd, &p->lost_fd, &p->settings_fd,
+		       &p->allow_exe_fd, &p->allow_uid_fd };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+static void clear_map(int fd, size_t key_size)
+{
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		bpf_map_delete_elem(fd, key);
+		prev = NULL;	/* deleted: restart from the first key */
+	}
+}
+
+int probe_configure(struct probe *p, bool enforce, const struct probe_exe *exe,
+		    unsigned int n_exe, const uint32_t *uids, unsigned int n_uids)
+{
+	uint32_t zero = 0, mode = 0;
+	uint8_t one = 1;
+	unsigned int i;
+
+	/* Audit-only while the lists change, so nothing listed is refused. */
+	if (bpf_map_update_elem(p->settings_fd, &zero, &mode, BPF_ANY))
+		return -errno;
+	clear_map(p->allow_exe_fd, sizeof(struct camopen_exe_key));
+	clear_map(p->allow_uid_fd, sizeof(uint32_t));
+	for (i = 0; i < n_exe; i++) {
+		struct camopen_exe_key k = { .dev = exe[i].dev, .ino = exe[i].ino };
+
+		if (bpf_map_update_elem(p->allow_exe_fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < n_uids; i++)
+		if (bpf_map_update_elem(p->allow_uid_fd, &uids[i], &one, BPF_ANY))
+			return -errno;
+	mode = enforce;
+	if (bpf_map_update_elem(p->settings_fd, &zero, &mode, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+uint64_t probe_lost(struct probe *p)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals, sum = 0;
+	uint32_t zero = 0;
+	int i;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(p->lost_fd, &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
