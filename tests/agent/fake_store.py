@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""fake_store.py - a misbehaving HTTP object store on 127.0.0.1, for the
+agent's upload tests. It keeps PUT bodies in memory and answers HEAD/GET
+like a simple store (Content-Length, ETag = MD5), unless the mode says to
+misbehave:
+
+  ok          behave
+  500, 403    answer every PUT with that status
+  flaky:N     answer the first N PUTs with 503, then behave
+  slow        read the PUT body, then say nothing for a long time
+  truncate    announce a 200 reply of 100 bytes, send 5, hang up
+  badetag     200 to a PUT, with an ETag that is not the body's MD5
+  badlen      behave on PUT, but HEAD reports one byte less
+  proxy       forward everything to --upstream PORT, flipping one byte in
+              the middle of every PUT body (corruption on the way)
+
+Writes its port to --port-file when listening; appends one line per request
+("METHOD path status") to --log. Bearer token checked with --token.
+"""
+import argparse
+import hashlib
+import http.client
+import http.server
+import socketserver
+import sys
+import threading
+import time
+
+args = None
+objects = {}
+lock = threading.Lock()
+puts = 0
+
+
+def log(line):
+    if args.log:
+        with open(args.log, "a") as f:
+            f.write(line + "\n")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def reply(self, status, body=b"", headers=None):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        log("%s %s %d" % (self.command, self.path, status))
+
+    def body(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        data = b""
+        while len(data) < n:
+            chunk = self.rfile.read(n - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def authorized(self):
+        if args.token and self.headers.get("Authorization") != "Bearer " + args.token:
+            self.reply(401, b"bad token")
+            return False
+        return True
+
+    def proxy(self):
+        data = self.body() if self.command == "PUT" else None
+        if data:
+            mid = len(data) // 2
+            data = data[:mid] + bytes([data[mid] ^ 0x01]) + data[mid + 1:]
+        conn = http.client.HTTPConnection("127.0.0.1", args.upstream, timeout=30)
+        hdrs = {k: v for k, v in self.headers.items()
+                if k.lower() not in ("host", "connection")}
+        hdrs["Host"] = "127.0.0.1:%d" % args.upstream
+        conn.request(self.command, self.path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        rbody = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(rbody)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(rbody)
+        log("%s %s %d proxied" % (self.command, self.path, r.status))
+
+    def do_PUT(self):
+        global puts
+        if args.mode == "proxy":
+            return self.proxy()
+        data = self.body()
+        if not self.authorized():
+            return
+        with lock:
+            puts += 1
+            n = puts
+        mode = args.mode
+        if mode in ("500", "403"):
+            return self.reply(int(mode), b"<Error><Code>Injected</Code></Error>")
+        if mode.startswith("flaky:") and n <= int(mode.split(":")[1]):
+            return self.reply(503, b"<Error><Code>SlowDown</Code></Error>")
+        if mode == "slow":
+            log("PUT %s slow" % self.path)
+            time.sleep(120)
+            return
+        if mode == "truncate":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
+            self.wfile.flush()
+            log("PUT %s truncated" % self.path)
+            self.close_connection = True
+            return
+        md5 = hashlib.md5(data).hexdigest()
+        want = self.headers.get("x-amz-content-sha256")
+        if want and want != hashlib.sha256(data).hexdigest():
+            return self.reply(400, b"<Error><Code>XAmzContentSHA256Mismatch</Code></Error>")
+        with lock:
+            objects[self.path] = data
+        etag = md5 if mode != "badetag" else "0" * 32
+        self.reply(200, b"", {"ETag": '"%s"' % etag})
+
+    def do_HEAD(self):
+        if args.mode == "proxy":
+            return self.proxy()
+        if not self.authorized():
+            return
+        with lock:
+            data = objects.get(self.path)
+        if data is None:
+            return self.reply(404)
+        length = len(data) - (1 if args.mode == "badlen" else 0)
+        self.send_response(200)
+        self.send_header("Content-Length", str(length))
+        self.send_header("ETag", '"%s"' % hashlib.md5(data).hexdigest())
+        self.end_headers()
+        log("HEAD %s 200" % self.path)
+
+    def do_GET(self):
+        if args.mode == "proxy":
+            return self.proxy()
+        with lock:
+            data = objects.get(self.path)
+        if data is None:
+            return self.reply(404)
+        self.reply(200, data)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    global args
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", default="ok")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--port-file")
+    p.add_argument("--log")
+    p.add_argument("--token")
+    p.add_argument("--upstream", type=int)
+    args = p.parse_args()
+    srv = Server(("127.0.0.1", args.port), Handler)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % srv.server_address[1])
+        import os
+        os.rename(args.port_file + ".tmp", args.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sc-mkseg - test helper for the agent tests: seal synthetic GREY frames with
+ * libsealcam's userspace sealer into one segment file, as the camera would.
+ *
+ *   sc-mkseg -o FILE --owner-pub PUBFILE --segment ID [--frames N]
+ *            [--size WxH] [--device-seed TEXT] [--sequence N] [--no-last]
+ *            [--cut BYTES]
+ *
+ * --device-seed: device private key = SHA-256(TEXT) (default "agent test"),
+ * so every file of a test comes from the same device. --no-last leaves the
+ * segment without its LAST frame; --cut removes BYTES from the end (a
+ * partial frame), both as a crash would. Prints the device id (16 hex).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sealed.h"
+#include "sealwrite.h"
+
+static int read_pub(const char *path, unsigned char pub[32])
+{
+	char line[256];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (sodium_base642bin(pub, 32, line, strlen(line), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) || n != 32)
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "owner-pub", required_argument, NULL, 'p' },
+		{ "segment", required_argument, NULL, 's' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "device-seed", required_argument, NULL, 'd' },
+		{ "sequence", required_argument, NULL, 'q' },
+		{ "no-last", no_argument, NULL, 'L' },
+		{ "cut", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *pubfile = NULL, *seed = "agent test";
+	unsigned long long segment = 1, sequence = 0;
+	unsigned int frames = 3, w = 160, h = 120, i;
+	unsigned char owner_pub[32], dev_priv[32], *px, *buf;
+	bool no_last = false;
+	long cut = 0;
+	struct sc_seg_writer wr;
+	char hex[17];
+	FILE *f;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 'p': pubfile = optarg; break;
+		case 's': segment = strtoull(optarg, NULL, 10); break;
+		case 'n': frames = strtoul(optarg, NULL, 10); break;
+		case 'z':
+			if (sscanf(optarg, "%ux%u", &w, &h) != 2)
+				return 2;
+			break;
+		case 'd': seed = optarg; break;
+		case 'q': sequence = strtoull(optarg, NULL, 10); break;
+		case 'L': no_last = true; break;
+		case 'c': cut = strtol(optarg, NULL, 10); break;
+		default:
+			return 2;
+		}
+	}
+	if (!out || !pubfile || !frames || sodium_init() < 0) {
+		fprintf(stderr, "usage: sc-mkseg -o FILE --owner-pub PUBFILE --segment ID ...\n");
+		return 2;
+	}
+	if (read_pub(pubfile, owner_pub)) {
+		fprintf(stderr, "sc-mkseg: cannot read a public key from %s\n", pubfile);
+		return 1;
+	}
+	crypto_hash_sha256(dev_priv, (const unsigned char *)seed, strlen(seed));
+	if (sc_writer_begin(&wr, dev_priv, (const unsigned char (*)[32])owner_pub,
+			    1, segment, 0, NULL, NULL))
+		return 1;
+	px = malloc((size_t)w * h);
+	buf = malloc(sc_writer_frame_len(&wr, (size_t)w * h));
+	f = fopen(out, "wb");
+	if (!px || !buf || !f)
+		return 1;
+	for (i = 0; i < frames; i++) {
+		struct sc_meta m = {
+			.timestamp_ns = 1767225600000000000ULL + i * 66666666ULL,
+			.monotonic_ns = 1000000000ULL + i * 66666666ULL,
+			.sequence = sequence + i,
+			.pixelformat = SEALCAM_PLAIN_GREY, .width = w, .height = h,
+			.bytesperline = w, .fps_num = 1, .fps_den = 15,
+		};
+		size_t n;
+
+		memset(px, (int)((segment * 7 + i) & 0xff), (size_t)w * h);
+		n = sc_writer_frame(&wr, buf, &m, px, (size_t)w * h,
+				    !no_last && i + 1 == frames);
+		if (!n || fwrite(buf, 1, n, f) != n)
+			return 1;
+	}
+	if (fflush(f))
+		return 1;
+	if (cut > 0) {
+		long end = ftell(f);
+
+		if (cut >= end || ftruncate(fileno(f), end - cut))
+			return 1;
+	}
+	fclose(f);
+	printf("%s\n", sc_hex(hex, wr.device_id, 8));
+	sc_writer_end(&wr);
+	free(px);
+	free(buf);
+	return 0;
+}
