@@ -21,6 +21,7 @@
 #include "keyfmt.h"
 #include "nl.h"
 #include "sealcam.h"
+#include "audit/audit.h"
 
 #define MAX_CAMERAS 64
 
@@ -54,6 +55,7 @@ static const char main_help[] =
 "    rotate [--camera N] end the current segment at the next frame\n"
 "    unseal              verify and decrypt sealed segments\n"
 "    events [--json]     print key, camera and segment events as they happen\n"
+"    audit init|show|follow|stats|verify  the camera-open audit log\n"
 "\n"
 "    Keys are one line of base64 (32 bytes); a key id is 16 hex digits,\n"
 "    the first 8 bytes of SHA-256 of the public key.\n"
@@ -1133,6 +1135,7 @@ static const struct command commands[] = {
 	{ "rotate", cmd_rotate },
 	{ "unseal", cmd_unseal },
 	{ "events", cmd_events },
+	{ "audit", cmd_audit_main },
 };
 
 int main(int argc, char **argv)

@@ -64,6 +64,7 @@ count() {
 
 sum_attempts() { awk -F'[ =]' '{ for (i = 1; i < NF; i++) if ($i == "attempts") s += $(i + 1) } END { print s + 0 }' "$@"; }
 
+[ -x "$AUDITD" ] && [ -x "$OPENER" ] || tap_skip_all "sealcam-auditd or audit_opener not built (user/audit.mk)"
 tap_plan 16
 
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
