@@ -27,3 +27,12 @@ $(BUILD)/sealcam-agent: $(AGENT_OBJS) $(BUILD)/user/nl.o $(BUILD)/libsealcam.a
 $(BUILD)/tests/agent/%: tests/agent/%.c $(BUILD)/libsealcam.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS)
+
+# host test of the spool: links the agent's pieces without main()
+AGENT_TEST_OBJS := $(filter-out $(BUILD)/user/agent/main.o,$(AGENT_OBJS)) $(BUILD)/user/nl.o
+tests: $(BUILD)/tests/host/test_agent_spool
+agent: $(BUILD)/tests/host/test_agent_spool
+
+$(BUILD)/tests/host/test_agent_spool: tests/agent/test_agent_spool.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-format-truncation $(PKG_CFLAGS) -Itests -pthread -o $@ $^ $(AGENT_LIBS)

@@ -183,7 +183,7 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 	pthread_mutex_unlock(&agent_stats.lock);
 	spool_device_id(sp, dev);
 
-	agent_error("DROP %llu: %s of segment %llu (%lld bytes, %llu frames): %s",
+	agent_error("DROP %llu (%s): segment %llu, %lld bytes, %llu frames: %s",
 		    (unsigned long long)total, what,
 		    (unsigned long long)segment_id, bytes,
 		    (unsigned long long)frames, reason);
