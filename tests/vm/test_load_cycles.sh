@@ -41,12 +41,14 @@ one_cycle() {	# $1 = cycle, $2 = stream|idle; prints problems on stdout
 	sc_load devices=2 || { echo "cycle $i: insmod failed"; return 1; }
 	loaded || echo "cycle $i: insmod succeeded but sealcam is not loaded"
 	"$SC" key add "$T/owner.pub" >/dev/null || echo "cycle $i: key add failed"
-	"$SC" events >"$T/events" 2>&1 &
+	# background jobs: drop the EXIT trap, or a killed job's subshell would
+	# run cleanup (and rmmod) itself
+	(trap - EXIT; exec "$SC" events >"$T/events" 2>&1) &
 	ev_pid=$!
 	if [ "$2" = stream ]; then
 		node=$(sc_node 1)
-		"$SC_TOOLS/sc_capture" -d "$node" -f nv12 -s 640x480 -r 60 \
-			-n 100000 -m mmap >/dev/null 2>&1 &
+		(trap - EXIT; exec "$SC_TOOLS/sc_capture" -d "$node" -f nv12 \
+			-s 640x480 -r 60 -n 100000 -m mmap >/dev/null 2>&1) &
 		cap_pid=$!
 		# wait until frames are being sealed
 		for _ in $(seq 400); do

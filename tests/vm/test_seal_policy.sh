@@ -62,8 +62,10 @@ wait_frames() {	# wait until camera 0 sealed at least $1 frames
 	return 1
 }
 base=$("$SC" status | awk '/sealed:/ { print $2; exit }')
-"$SC_TOOLS/sc_capture" -d "$node" -f grey -s 160x120 -r 30 -n 40 \
-	-o "$T/rot.sealed" >/dev/null 2>&1 &
+# (a background job must not inherit the EXIT trap: its subshell would run
+# cleanup when it ends)
+(trap - EXIT; exec "$SC_TOOLS/sc_capture" -d "$node" -f grey -s 160x120 \
+	-r 30 -n 40 -o "$T/rot.sealed" >/dev/null 2>&1) &
 cap_pid=$!
 wait_frames $((base + 8)) && "$SC" rotate --camera 0 >/dev/null
 wait_frames $((base + 20)) && "$SC" key add "$T/b.pub" --label b >/dev/null
