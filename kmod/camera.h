@@ -73,6 +73,7 @@ struct sc_camera {
 	wait_queue_head_t wq;
 	bool streaming;
 	u32 sequence;		/* vb2 sequence, per stream */
+	bool stalled;		/* no segment could start: frames dropped */
 	u64 meta_sequence;	/* sealed frames since module load */
 	struct sc_segment seg;
 	struct sc_key_snapshot *snap;	/* scratch, wiped after each use */

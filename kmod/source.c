@@ -213,14 +213,20 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 
 	ret = sc_segment_ensure(cam);
 	if (ret < 0) {
-		dev_warn_ratelimited(&cam->vdev.dev,
-				     "cannot start a segment (%d%s); dropping frames\n",
-				     ret, ret == -ENOKEY ?
-				     ": no recipient key installed" : "");
+		if (!cam->stalled)
+			dev_warn(&cam->vdev.dev,
+				 "cannot start a segment (%d%s); dropping frames\n",
+				 ret, ret == -ENOKEY ?
+				 ": no recipient key installed" : "");
+		cam->stalled = true;
 		sc_requeue_buffer(cam, buf);
 		atomic64_inc(&cam->drops);
 		goto wipe;
 	}
+	if (cam->stalled)
+		dev_info(&cam->vdev.dev, "sealing again in segment %llu\n",
+			 cam->seg.id);
+	cam->stalled = false;
 
 	now = ktime_get_ns();
 	sc_interval_ns(cam, &tpf);
@@ -374,6 +380,7 @@ int sc_capture_start(struct sc_camera *cam)
 	int ret;
 
 	cam->sequence = 0;
+	cam->stalled = false;
 	atomic_set(&cam->rotate, 0);
 
 	/* Refuse before anything else: never a plaintext fallback. */
