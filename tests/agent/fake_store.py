@@ -15,11 +15,19 @@ misbehave:
   proxy       forward everything to --upstream PORT, flipping one byte in
               the middle of every PUT body (corruption on the way)
 
+With --sigv4-secret S every request must carry an AWS SigV4 signature that
+this server recomputes with secret S (canonical request, string to sign,
+derived key, all from the AWS SigV4 description), using the request's
+x-amz-content-sha256 as payload hash; a PUT whose body does not hash to that
+value is refused. Mismatches get 403 SignatureDoesNotMatch.
+
 Writes its port to --port-file when listening; appends one line per request
 ("METHOD path status") to --log. Bearer token checked with --token.
 """
 import argparse
 import hashlib
+import hmac
+import re
 import http.client
 import http.server
 import socketserver
@@ -65,7 +73,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data += chunk
         return data
 
+    def sigv4_ok(self):
+        auth = self.headers.get("Authorization", "")
+        m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/s3/aws4_request, "
+                     r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$", auth)
+        if not m:
+            return False
+        _, date, region, signed, sig = m.groups()
+        names = signed.split(";")
+        if "host" not in names or "x-amz-content-sha256" not in names:
+            return False
+        path, _, query = self.path.partition("?")
+        canon_headers = "".join(
+            "%s:%s\n" % (n, " ".join(self.headers.get(n, "").split())) for n in names)
+        payload = self.headers.get("x-amz-content-sha256", "")
+        creq = "\n".join([self.command, path, query, canon_headers, signed, payload])
+        amzdate = self.headers.get("x-amz-date", "")
+        scope = "%s/%s/s3/aws4_request" % (date, region)
+        sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope,
+                         hashlib.sha256(creq.encode()).hexdigest()])
+        key = ("AWS4" + args.sigv4_secret).encode()
+        for part in (date, region, "s3", "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        want = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(want, sig)
+
     def authorized(self):
+        if args.sigv4_secret and not self.sigv4_ok():
+            self.reply(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>")
+            return False
         if args.token and self.headers.get("Authorization") != "Bearer " + args.token:
             self.reply(401, b"bad token")
             return False
@@ -132,6 +168,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.proxy()
         if not self.authorized():
             return
+        if self.path.endswith("/"):
+            return self.reply(200)
         with lock:
             data = objects.get(self.path)
         if data is None:
@@ -167,6 +205,7 @@ def main():
     p.add_argument("--log")
     p.add_argument("--token")
     p.add_argument("--upstream", type=int)
+    p.add_argument("--sigv4-secret")
     args = p.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)
     if args.port_file:

@@ -185,6 +185,12 @@ int main(void)
 	crypto_hash_sha256(device_priv, (const unsigned char *)"spool test", 10);
 	snprintf(tmp, sizeof(tmp), "%s", getenv("SEALCAM_TMP") ? getenv("SEALCAM_TMP") : "/tmp");
 	snprintf(dir, sizeof(dir), "%s/spool-%d", tmp, (int)getpid());
+	/* the spool logs every drop and failed upload: keep that out of TAP */
+	snprintf(p, sizeof(p), "%s/agent-spool-%d.log", tmp, (int)getpid());
+	if (!freopen(p, "w", stderr))
+		tap_diag("cannot redirect stderr to %s", p);
+	else
+		tap_diag("agent messages: %s", p);
 
 	/* ---- finalise at LAST ---- */
 	tap_ok(!spool_open(&sp, dir, "", 0, err, sizeof(err)), "spool opens: %s",
