@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,7 +174,7 @@ int main(void)
 	int rc, status;
 	pid_t pid;
 
-	tap_plan(27);
+	tap_plan(31);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(keyp, sizeof(keyp), "%s/tests/vectors/owner.key", root ? root : ".");
@@ -391,10 +392,85 @@ int main(void)
 			       "frames)", rc, (unsigned long long)frames);
 			free_segment(&big);
 		}
-		agent_stop = 1;
 		queue_free(q);
-		store_free(st);
+		spool_set_hooks(sp, NULL, NULL, NULL);
 		spool_close(sp);
+
+		/* ---- a full disk: the spool on a 256 KiB tmpfs, no cap ---- */
+		snprintf(cdir, sizeof(cdir), "%s/tmpfs-%d", tmp, (int)getpid());
+		mkdir(cdir, 0700);
+		if (mount("tmpfs", cdir, "tmpfs", 0, "size=256k")) {
+			for (i = 0; i < 4; i++)
+				printf("ok %d - # SKIP cannot mount a tmpfs here (%s)\n",
+				       ++tap_run, strerror(errno));
+		} else {
+			struct spool *sp2;
+			struct queue *q2;
+			struct frames more[8];
+			int ready2;
+
+			agent_stats.drops = agent_stats.dropped_frames = 0;
+			snprintf(ob, sizeof(ob), "%s/outbox-enospc", tmp);
+			tap_ok(!spool_open(&sp2, cdir, ob, 0, err, sizeof(err)) &&
+			       !queue_start(&q2, &c, sp2, st),
+			       "spool on a 256 KiB tmpfs: %s", err);
+			spool_set_hooks(sp2, queue_drop_oldest, queue_notify, q2);
+			for (i = 0; i < 8; i++) {
+				make_segment(&more[i], 300 + i, 4, true, 4 * i);
+				feed(sp2, &more[i], 0, 4);
+			}
+			snprintf(p, sizeof(p), "%s/ready", cdir);
+			ready2 = count_files(p, NULL);
+			tap_ok(agent_stats.drops >= 4 && count_files(ob, "drop-") ==
+			       (int)agent_stats.drops,
+			       "disk full: oldest segments dropped, each counted and "
+			       "recorded (%llu)", (unsigned long long)agent_stats.drops);
+			rc = verify(path_of(p, cdir, "ready", 307), &frames);
+			tap_ok(rc == 0 && frames == 4,
+			       "the agent keeps recording: the newest segment is "
+			       "complete (rc %d, %d ready)", rc, ready2);
+			snprintf(p, sizeof(p), "%s/ready", cdir);
+			{
+				struct dirent *de;
+				DIR *d = opendir(p);
+				int bad = 0;
+
+				while (d && (de = readdir(d))) {
+					char fp[PATH_MAX];
+					struct sc_reader r;
+					unsigned char *b;
+					size_t l;
+
+					if (de->d_name[0] == '.')
+						continue;
+					snprintf(fp, sizeof(fp), "%s/%s", p, de->d_name);
+					if (sc_read_file(fp, &b, &l)) {
+						bad++;
+						continue;
+					}
+					sc_reader_init(&r, owner_priv, NULL, NULL);
+					sc_reader_feed(&r, b, l, fp);
+					if (r.fatal != SC_FIND_NONE && r.fatal != SC_FIND_NO_LAST) {
+						bad++;
+						tap_diag("%s: %s", fp, r.message);
+					}
+					sc_reader_free(&r);
+					free(b);
+				}
+				if (d)
+					closedir(d);
+				tap_ok(d && !bad, "no partial frame left behind by a "
+				       "failed write: every ready file is whole frames");
+			}
+			agent_stop = 1;
+			queue_free(q2);
+			spool_set_hooks(sp2, NULL, NULL, NULL);
+			spool_close(sp2);
+			umount2(cdir, MNT_DETACH);
+			for (i = 0; i < 8; i++)
+				free_segment(&more[i]);
+		}
+		store_free(st);
 		config_free(&c);
 		for (i = 0; i < 6; i++)
 			free_segment(&seg[i]);
