@@ -19,6 +19,10 @@
 
 set -euo pipefail
 
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tarball=${SEALCAM_LINUX_SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
 dest=${SEALCAM_LINUX_SRC_DIR:-$root/build/linux-src}
@@ -57,3 +61,5 @@ rm -rf "$dest"
 mv "$tmp" "$dest"
 trap - EXIT
 echo "kselftest.sh: extracted into $dest"
+exit
+}

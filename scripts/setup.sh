@@ -23,6 +23,10 @@
 
 set -euo pipefail
 
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prog=setup.sh
 export DEBIAN_FRONTEND=noninteractive
@@ -171,3 +175,5 @@ install_virtme_ng
 install_npm_pkgs
 "$root/scripts/kselftest.sh"
 say "done in $(($(date +%s) - start))s"
+exit
+}

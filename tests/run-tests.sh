@@ -26,6 +26,10 @@
 
 set -euo pipefail
 
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
@@ -81,3 +85,5 @@ rc=$?
 set -e
 echo "run-tests: total $((SECONDS - start))s"
 exit "$rc"
+exit
+}

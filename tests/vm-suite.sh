@@ -46,6 +46,10 @@
 
 set -uo pipefail
 
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/lib/dmesg-check.sh
 . "$root/tests/lib/dmesg-check.sh"
@@ -210,3 +214,5 @@ if [ "${1:-}" = --guest ]; then
 else
 	host_main "$@"
 fi
+exit
+}
