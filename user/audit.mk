@@ -8,7 +8,7 @@
 #                              daemon and the tests
 
 AUDIT_LIB := $(BUILD)/libsealcam-audit.a
-AUDIT_LIB_OBJS := $(BUILD)/user/audit/auditlog.o
+AUDIT_LIB_OBJS := $(BUILD)/user/audit/auditlog.o $(BUILD)/user/audit/chunk.o
 AUDIT_CLI_OBJS := $(BUILD)/user/audit/audit.o
 AUDITD_OBJS := $(BUILD)/user/auditd/auditd.o $(BUILD)/user/auditd/probe.o
 AUDITD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
@@ -22,7 +22,7 @@ $(AUDITD_OBJS): CFLAGS += -Ibpf -I$(BPF_OUT)
 $(AUDITD_OBJS): $(BPF_OUT)/camopen.skel.h
 
 $(BUILD)/sealcam-auditd: $(AUDITD_OBJS) $(AUDIT_LIB) $(BUILD)/user/nl.o \
-		$(BUILD)/user/keyfmt.o
+		$(BUILD)/user/keyfmt.o $(BUILD)/libsealcam.a
 	$(CC) $(CFLAGS) -o $@ $^ $(AUDITD_LIBS) $(PKG_LIBS)
 
 # `sealcam audit`: extra objects for the CLI link (its recipe links $^)

@@ -23,6 +23,7 @@
  * member is then simply not pulled in).
  */
 #include "../user/audit/auditlog.c"
+#include "../user/audit/chunk.c"
 #include "tap.h"
 
 #define N_EVENTS 23	/* with epochs of 5 lines: 5 seals and an open epoch */
@@ -95,7 +96,7 @@ int main(void)
 	long bad;
 	int fd, ret;
 
-	tap_plan(22);
+	tap_plan(26);
 	if (sodium_init() < 0 || !mkdtemp(dir))
 		return 1;
 	snprintf(log_path, sizeof(log_path), "%s/audit.log", dir);
@@ -262,6 +263,41 @@ int main(void)
 	       "duplicates, lone surrogates, leading zeros, nesting refused");
 	tap_ok(al_state_load(&st, log_path, why, sizeof(why)) == -EINVAL,
 	       "a log is not accepted as a state file (%s)", why);
+
+	/* sealed chunks: each recipient opens, others and tampering fail */
+	{
+		uint8_t sk[2][32], pk[2][32], stranger[32], *out, *back;
+		uint64_t first, last;
+		size_t out_len, back_len;
+		const char *text = "{\"seq\":0}\n{\"seq\":1}\n";
+
+		for (i = 0; i < 2; i++)
+			crypto_box_keypair(pk[i], sk[i]);
+		randombytes_buf(stranger, sizeof(stranger));
+		ret = al_chunk_seal((const uint8_t (*)[32])pk, 2, 0, 1,
+				    (const uint8_t *)text, strlen(text), &out, &out_len);
+		tap_ok(!ret && !al_chunk_open(sk[1], out, out_len, &back, &back_len,
+					      &first, &last) &&
+		       back_len == strlen(text) && !memcmp(back, text, back_len) &&
+		       first == 0 && last == 1,
+		       "chunk sealed to two recipients opens with the second key");
+		if (!ret)
+			free(back);
+		tap_ok(al_chunk_open(stranger, out, out_len, &back, &back_len,
+				     &first, &last) == -ENOKEY,
+		       "a stranger's key cannot open a chunk");
+		out[out_len - 20] ^= 1;
+		tap_ok(al_chunk_open(sk[0], out, out_len, &back, &back_len, &first,
+				     &last) == -EBADMSG, "a flipped ciphertext bit is refused");
+		out[out_len - 20] ^= 1;
+		out[8] ^= 1;	/* first_seq: bound by HPKE info and the AAD */
+		tap_ok(al_chunk_open(sk[0], out, out_len - 1, &back, &back_len,
+				     &first, &last) == -EBADMSG &&
+		       al_chunk_open(sk[0], out, out_len, &back, &back_len, &first,
+				     &last) != 0,
+		       "a cut chunk or an edited header is refused");
+		free(out);
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ret = system(cmd);

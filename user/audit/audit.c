@@ -21,6 +21,7 @@
 #include "../sealcam.h"
 #include "audit.h"
 #include "auditlog.h"
+#include "chunk.h"
 
 #define DEFAULT_DIR "/var/lib/sealcam/audit"
 #define EXIT_VERIFY_FAILED 3
@@ -36,6 +37,7 @@ static const char audit_help[] =
 "    sealcam audit stats [--json] [FILTERS] [--dir DIR | FILE...]\n"
 "    sealcam audit verify --verify-key KEY [--state FILE | --no-state]\n"
 "                         [--dir DIR | FILE...]\n"
+"    sealcam audit unseal --key PRIVATE CHUNK...\n"
 "\n"
 "DESCRIPTION\n"
 "    sealcam-auditd writes one record per open and close of a camera node\n"
@@ -47,6 +49,9 @@ static const char audit_help[] =
 "    deleted, inserted or reordered line, a cut before the last seal (with\n"
 "    the device's state file), or a log rebuilt without the key.\n"
 "    FILES are read in order as one log (rotated chunks, oldest first).\n"
+"    unseal opens sealed chunks (sealcam-auditd --outbox) with an owner's\n"
+"    private key and writes their log lines, in order, to standard output,\n"
+"    ready for `verify ... -`; a chunk missing between two is an error.\n"
 "\n"
 "FILTERS (show, follow, stats)\n"
 "    --since TIME, --until TIME   TIME is YYYY-MM-DD[THH:MM[:SS]] (UTC) or\n"
@@ -60,6 +65,7 @@ static const char audit_help[] =
 "    -j, --json          records as JSON Lines (show/follow), one JSON object\n"
 "                        (stats)\n"
 "    -k, --verify-key KEY  the verification key: base64 text, a file, or -\n"
+"        --key FILE      unseal: the owner's private key\n"
 "    -s, --state FILE    the device's sealing state (default DIR/seal.state\n"
 "                        when it exists): detects truncation before the\n"
 "                        last seal\n"
@@ -71,7 +77,7 @@ static const char audit_help[] =
 "    0 success, 1 failure, 2 usage error, 3 verification failed (verify).\n";
 
 enum { O_SINCE = 256, O_UNTIL, O_PID, O_COMM, O_DEVICE, O_DENIED, O_NOSTATE,
-	O_FORCE };
+	O_FORCE, O_KEY };
 
 static const struct option long_opts[] = {
 	{ "dir", required_argument, NULL, 'd' },
@@ -80,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, 's' },
 	{ "no-state", no_argument, NULL, O_NOSTATE },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "key", required_argument, NULL, O_KEY },
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "pid", required_argument, NULL, O_PID },
@@ -93,6 +100,7 @@ static const struct option long_opts[] = {
 struct aopts {
 	const char *dir;
 	const char *key;
+	const char *priv;
 	const char *state;
 	bool json, no_state, force, denied;
 	int64_t since, until;		/* ns, or -1 */
@@ -157,6 +165,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct aopts *o)
 		case 's': o->state = optarg; break;
 		case O_NOSTATE: o->no_state = true; break;
 		case O_FORCE: o->force = true; break;
+		case O_KEY: o->priv = optarg; break;
 		case O_DENIED: o->denied = true; break;
 		case O_COMM: o->comm = optarg; break;
 		case O_DEVICE: o->device = optarg; break;
@@ -685,6 +694,80 @@ out:
 	return ret;
 }
 
+/* ---- unseal ---- */
+
+static int cmd_unseal_chunks(int argc, char **argv)
+{
+	uint8_t priv[32], *data, *in = NULL;
+	uint64_t first, last, next = 0;
+	size_t len, in_len, cap = 0;
+	char what[256];
+	struct aopts o;
+	int i, ret;
+
+	ret = parse_opts("unseal", argc, argv, &o);
+	if (ret)
+		return ret;
+	if (!o.priv || !o.n_files)
+		return usage("unseal", "%s", "needs --key FILE and chunk files");
+	if (keyfmt_read_key(o.priv, priv, what, sizeof(what))) {
+		fprintf(stderr, "sealcam audit unseal: %s is not a private key\n", what);
+		return SC_EXIT_USAGE;
+	}
+	for (i = 0; i < o.n_files; i++) {
+		FILE *f = fopen(o.files[i], "re");
+		size_t n;
+
+		if (!f) {
+			fprintf(stderr, "sealcam audit unseal: %s: %s\n", o.files[i],
+				strerror(errno));
+			ret = SC_EXIT_FAIL;
+			break;
+		}
+		in_len = 0;
+		do {
+			if (in_len == cap) {
+				uint8_t *p = realloc(in, cap = cap ? 2 * cap : 65536);
+
+				if (!p) {
+					fclose(f);
+					ret = SC_EXIT_FAIL;
+					goto out;
+				}
+				in = p;
+			}
+			n = fread(in + in_len, 1, cap - in_len, f);
+			in_len += n;
+		} while (n);
+		fclose(f);
+		ret = al_chunk_open(priv, in, in_len, &data, &len, &first, &last);
+		if (ret) {
+			fprintf(stderr, "sealcam audit unseal: %s: %s\n", o.files[i],
+				ret == -ENOKEY ? "not sealed to this key" :
+				"malformed or tampered chunk");
+			ret = EXIT_VERIFY_FAILED;
+			break;
+		}
+		if (first != next) {
+			fprintf(stderr, "sealcam audit unseal: %s starts at record %"
+				PRIu64 ", expected %" PRIu64 " (a chunk is missing)\n",
+				o.files[i], first, next);
+			free(data);
+			ret = EXIT_VERIFY_FAILED;
+			break;
+		}
+		next = last + 1;
+		fwrite(data, 1, len, stdout);
+		free(data);
+	}
+out:
+	free(in);
+	sodium_memzero(priv, sizeof(priv));
+	if (fflush(stdout))
+		ret = SC_EXIT_FAIL;
+	return ret;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct {
@@ -693,6 +776,7 @@ int cmd_audit(int argc, char **argv)
 	} subs[] = {
 		{ "init", cmd_init }, { "show", cmd_show }, { "follow", cmd_follow },
 		{ "stats", cmd_stats }, { "verify", cmd_verify },
+		{ "unseal", cmd_unseal_chunks },
 	};
 	unsigned int i;
 

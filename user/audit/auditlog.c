@@ -478,9 +478,11 @@ int al_state_save(const struct al_state *st, const char *path)
 	n = snprintf(text, sizeof(text),
 		     "version=1\nkey=%s\nepoch=%" PRIu64 "\nseq=%" PRIu64
 		     "\nepoch_records=%" PRIu64 "\nepoch_start=%" PRIu64
-		     "\nprev=%s\nlost_seen=%" PRIu64 "\n",
+		     "\nprev=%s\nlost_seen=%" PRIu64 "\nexported_off=%" PRIu64
+		     "\nexported_seq=%" PRIu64 "\n",
 		     b64, st->epoch, st->seq, st->epoch_records,
-		     st->epoch_start, prev, st->lost_seen);
+		     st->epoch_start, prev, st->lost_seen, st->exported_off,
+		     st->exported_seq);
 	sodium_memzero(b64, sizeof(b64));
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -553,6 +555,10 @@ int al_state_load(struct al_state *st, const char *path, char *err,
 				dst = &st->epoch_start;
 			else if (!strcmp(name, "lost_seen"))
 				dst = &st->lost_seen;
+			else if (!strcmp(name, "exported_off"))
+				dst = &st->exported_off;
+			else if (!strcmp(name, "exported_seq"))
+				dst = &st->exported_seq;
 			else
 				goto bad;
 			if (val[0] < '0' || val[0] > '9')
@@ -757,6 +763,9 @@ static int seal_epoch(struct al_writer *w)
 	ret = write_line(w, body, n);
 	if (ret)
 		return ret;
+	w->seals++;
+	w->sealed_off = lseek(w->fd, 0, SEEK_END);
+	w->sealed_seq = w->st.seq;
 	al_evolve(w->st.key);
 	w->st.epoch++;
 	w->st.epoch_records = 0;

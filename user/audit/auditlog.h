@@ -94,6 +94,8 @@ struct al_state {
 	uint64_t epoch_start;		/* CLOCK_REALTIME seconds */
 	uint8_t prev[AL_HASH_LEN];	/* SHA-256 of the last line */
 	uint64_t lost_seen;		/* probe losses already logged */
+	uint64_t exported_off;		/* log bytes already sealed to the outbox */
+	uint64_t exported_seq;		/* seq of the first line not exported */
 };
 
 /* Fresh state; k0 (the verification key) is returned once in @k0. */
@@ -113,6 +115,9 @@ struct al_writer {
 	uint64_t epoch_max_secs;	/* ... or this many seconds */
 	struct al_buf line;
 	bool dirty;			/* state not yet saved */
+	uint64_t seals;			/* seal lines written since open */
+	uint64_t sealed_off;		/* log size right after the last seal */
+	uint64_t sealed_seq;		/* seq right after the last seal */
 };
 
 /*

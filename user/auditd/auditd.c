@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "../audit/auditlog.h"
+#include "../audit/chunk.h"
 #include "../keyfmt.h"
 #include "../nl.h"
 #include "camopen.h"
@@ -67,6 +68,12 @@ static const char help[] =
 "        --pin-dir DIR       bpffs directory (default " PROBE_PIN_DIR ")\n"
 "        --reload            load a fresh probe even if one is pinned\n"
 "        --no-netlink        do not subscribe to the module's events\n"
+"        --outbox DIR        at every seal, write the newly sealed part of\n"
+"                            the log there as a chunk encrypted to the\n"
+"                            recipients (audit-FIRST-LAST.sealed), for the\n"
+"                            agent to upload; needs --recipient\n"
+"        --recipient KEY     public key (base64 text or file) of an owner;\n"
+"                            repeatable, up to 16\n"
 "        --ready-file FILE   create FILE once the probe is attached\n"
 "        --detach            remove the pinned probe and exit\n"
 "    -h, --help              this text\n"
@@ -80,6 +87,9 @@ struct opts {
 	char *ready_file;
 	bool enforce, reload, no_netlink, detach;
 	long drain_ms, epoch_records, epoch_secs;
+	char *outbox;
+	uint8_t rcpt[AL_CHUNK_MAX_RCPT][32];
+	unsigned int n_rcpt;
 	char *exe[MAX_ALLOW];
 	unsigned int n_exe;
 	uint32_t uids[MAX_ALLOW];
@@ -133,7 +143,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
-	O_DETACH };
+	O_DETACH, O_OUTBOX, O_RCPT };
 
 /* One setting from the command line or the config file. */
 static int set_opt(struct opts *o, int id, const char *val, const char *where)
@@ -184,6 +194,21 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 	case O_NONL:
 		o->no_netlink = true;
 		return 0;
+	case O_OUTBOX:
+		free(o->outbox);
+		o->outbox = strdup(val);
+		return 0;
+	case O_RCPT: {
+		char what[256];
+
+		if (o->n_rcpt >= AL_CHUNK_MAX_RCPT ||
+		    keyfmt_read_key(val, o->rcpt[o->n_rcpt], what, sizeof(what))) {
+			say("%s: recipient %s is not a public key", where, val);
+			return -EINVAL;
+		}
+		o->n_rcpt++;
+		return 0;
+	}
 	}
 bad:
 	say("%s: bad value \"%s\"", where, val ? val : "");
@@ -202,6 +227,8 @@ static const struct option long_opts[] = {
 	{ "pin-dir", required_argument, NULL, O_PIN },
 	{ "reload", no_argument, NULL, O_RELOAD },
 	{ "no-netlink", no_argument, NULL, O_NONL },
+	{ "outbox", required_argument, NULL, O_OUTBOX },
+	{ "recipient", required_argument, NULL, O_RCPT },
 	{ "ready-file", required_argument, NULL, O_READY },
 	{ "detach", no_argument, NULL, O_DETACH },
 	{ "help", no_argument, NULL, 'h' },
@@ -548,6 +575,54 @@ static void load_seen(struct daemon *d, const char *log_path)
 		qsort(d->seen, d->n_seen, sizeof(uint64_t), cmp_u64);
 }
 
+/* Seal what the log sealed since the last export into one outbox chunk. */
+static int export_sealed(struct daemon *d)
+{
+	struct al_writer *w = &d->w;
+	uint64_t from = w->st.exported_off, to = w->sealed_off;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	uint8_t *data, *out;
+	size_t out_len;
+	FILE *f;
+	int ret;
+
+	if (!d->o->outbox || !w->seals || to <= from)
+		return 0;
+	data = malloc(to - from);
+	if (!data)
+		return -ENOMEM;
+	if (pread(w->fd, data, to - from, from) != (ssize_t)(to - from)) {
+		free(data);
+		return -EIO;
+	}
+	ret = al_chunk_seal((const uint8_t (*)[32])d->o->rcpt, d->o->n_rcpt,
+			    w->st.exported_seq, w->sealed_seq - 1, data, to - from,
+			    &out, &out_len);
+	free(data);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/audit-%020" PRIu64 "-%020" PRIu64 ".sealed",
+		 d->o->outbox, w->st.exported_seq, w->sealed_seq - 1);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f || fwrite(out, 1, out_len, f) != out_len || fflush(f) ||
+	    fsync(fileno(f))) {
+		ret = -errno;
+		if (f)
+			fclose(f);
+		free(out);
+		return ret ? ret : -EIO;
+	}
+	fclose(f);
+	free(out);
+	if (rename(tmp, path))
+		return -errno;
+	w->st.exported_off = to;
+	w->st.exported_seq = w->sealed_seq;
+	w->dirty = true;
+	return 0;
+}
+
 static int run(struct opts *o)
 {
 	static struct probe_exe exe[MAX_ALLOW];
@@ -566,6 +641,14 @@ static int run(struct opts *o)
 	}
 	if (resolve_allow(o, exe))
 		return 1;
+	if (o->outbox && !o->n_rcpt) {
+		say("--outbox needs at least one --recipient");
+		return 1;
+	}
+	if (o->outbox && mkdir(o->outbox, 0700) && errno != EEXIST) {
+		say("%s: %s", o->outbox, strerror(errno));
+		return 1;
+	}
 	if (o->enforce && !o->n_exe && !o->n_uids)
 		say("warning: enforcing with an empty allow-list: every camera open is denied");
 
@@ -642,6 +725,8 @@ static int run(struct opts *o)
 		netlink_poll(&d);
 		ret = al_tick(&d.w, time(NULL), false);
 		if (!ret)
+			ret = export_sealed(&d);
+		if (!ret)
 			ret = al_writer_sync(&d.w);
 		if (ret) {
 			say("cannot write the log: %s", strerror(-ret));
@@ -661,6 +746,8 @@ static int run(struct opts *o)
 	al_buf_u64(&d.body, "lost_total", d.w.st.lost_seen);
 	append(&d);
 	ret = al_tick(&d.w, time(NULL), true);
+	if (!ret)
+		ret = export_sealed(&d);
 	if (!ret)
 		ret = al_writer_sync(&d.w);
 	if (ret)
@@ -688,6 +775,10 @@ int main(int argc, char **argv)
 	char err[256];
 	int c, i;
 
+	if (keyfmt_init()) {
+		say("cannot initialise libsodium");
+		return 1;
+	}
 	/* the config file first, so flags override it */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
