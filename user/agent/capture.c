@@ -285,6 +285,10 @@ void capture_stop(struct capture *cp, struct spool *sp)
 	}
 	xioctl(cp->fd, VIDIOC_STREAMOFF, &type);
 	cp->streaming = false;
+	pthread_mutex_lock(&agent_stats.lock);
+	agent_log("%s: streaming stopped after %llu frames",
+		  cp->c->device, (unsigned long long)agent_stats.frames);
+	pthread_mutex_unlock(&agent_stats.lock);
 	spool_finalise_open(sp);
 }
 

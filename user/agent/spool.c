@@ -380,6 +380,10 @@ int spool_frame(struct spool *sp, const unsigned char *buf, size_t len)
 			sp->skipping = true;
 			sp->skip_is_drop = false;
 			sp->skip_segment = fi.segment_id;
+			agent_log("frame %llu of segment %llu (flags %#x) came without "
+				  "its segment's FIRST frame: skipping to the next segment",
+				  (unsigned long long)fi.frame_index,
+				  (unsigned long long)fi.segment_id, fi.flags);
 		}
 		sp->skipped_frames++;
 		return 0;
