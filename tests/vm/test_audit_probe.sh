@@ -51,7 +51,11 @@ cleanup() {
 	rmmod vivid 2>/dev/null
 	sc_unload 2>/dev/null
 	[ -f "$T/auditd.log" ] && cp "$T/auditd.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
-	[ -f "$DIR/audit.log" ] && xz -c "$DIR/audit.log" >"$SEALCAM_ARTIFACTS/audit.log.xz" 2>/dev/null
+	# the log without the storm's open/close lines, and its last 300 lines
+	if [ -f "$DIR/audit.log" ]; then
+		grep -vE '"type":"(open|close)"' "$DIR/audit.log" >"$SEALCAM_ARTIFACTS/audit-other.log"
+		tail -n 300 "$DIR/audit.log" >"$SEALCAM_ARTIFACTS/audit-tail.log"
+	fi
 }
 trap cleanup EXIT
 
@@ -65,7 +69,7 @@ count() {
 sum_attempts() { awk -F'[ =]' '{ for (i = 1; i < NF; i++) if ($i == "attempts") s += $(i + 1) } END { print s + 0 }' "$@"; }
 
 [ -x "$AUDITD" ] && [ -x "$OPENER" ] || tap_skip_all "sealcam-auditd or audit_opener not built (user/audit.mk)"
-tap_plan 16
+tap_plan 18
 
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
 lsms=$(cat /sys/kernel/security/lsm 2>/dev/null)
@@ -88,19 +92,42 @@ if [ -c "$vivid" ] && [ -c "$seal" ]; then
 	tap_pass "vivid ($vivid) and sealcam ($seal) nodes present"
 else
 	tap_fail "vivid ($vivid) and sealcam ($seal) nodes present"
-	tap_done
+	# the outbox chunks, opened by the owner, are the whole log and verify
+n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
+"$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
+rc=$?
+tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
+	sh -c "test $rc = 0 && cmp -s '$T/unsealed.log' '$DIR/audit.log'"
+"$SC" audit verify --no-state --verify-key "$T/verify.key" - <"$T/unsealed.log" >"$T/chunks.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
+tap_check "the unsealed chunks verify" test "$rc" = 0
+tap_done
 fi
 chmod 666 "$vivid" "$seal"
 
 "$SC" audit init --dir "$DIR" >"$T/verify.key" 2>"$T/init.err"
+(umask 077; "$SC" genkey >"$T/owner.key")
+"$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
+OUTBOX=(--outbox "$T/outbox" --recipient "$T/owner.pub")
 tap_check "audit init prints a verification key" test -s "$T/verify.key"
 
-if start_daemon; then
+if start_daemon "${OUTBOX[@]}"; then
 	tap_pass "sealcam-auditd loads and attaches the probe"
 else
 	tap_fail "sealcam-auditd loads and attaches the probe"
 	tap_diag "$(cat "$T/auditd.log")"
-	tap_done
+	# the outbox chunks, opened by the owner, are the whole log and verify
+n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
+"$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
+rc=$?
+tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
+	sh -c "test $rc = 0 && cmp -s '$T/unsealed.log' '$DIR/audit.log'"
+"$SC" audit verify --no-state --verify-key "$T/verify.key" - <"$T/unsealed.log" >"$T/chunks.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
+tap_check "the unsealed chunks verify" test "$rc" = 0
+tap_done
 fi
 
 # the paths to one camera each
@@ -131,17 +158,18 @@ kill -KILL "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
 sleep 1
-start_daemon
+start_daemon "${OUTBOX[@]}"
 restarted=$?
 wait "$storm"
 tap_check "daemon restarted after kill -9 mid-storm (probe reused)" \
 	test "$restarted" = 0 -a "$(grep -c 'reused from bpffs' "$T/auditd.log")" = 1
 
 # a key change while the daemon listens
-"$SC" genkey | "$SC" pubkey >"$T/owner.pub"
-"$SC" key add "$T/owner.pub" --label audit-test >/dev/null 2>&1
+out=$("$SC" key add "$T/owner.pub" --label audit-test 2>&1)
+tap_diag "sealcam key add: exit $? $out"
 sleep 3
-tap_ok "daemon stops cleanly on SIGTERM" stop_daemon
+stop_daemon
+tap_check "daemon stops cleanly on SIGTERM" test $? = 0
 
 attempts=$(sum_attempts "$T/counts")
 opens=$(count open --comm audit_opener)
@@ -165,12 +193,15 @@ if grep '"event":"key-added"' "$DIR/audit.log" | grep -q '"comm":"sealcam"'; the
 	tap_pass "key add is logged with the process that made it"
 else
 	tap_fail "key add is logged with the process that made it"
+	tap_diag "$(grep '"type":"sealcam"' "$DIR/audit.log" | head -5)"
 fi
 
 # enforcement
 cp "$OPENER" "$T/listed"
 cp "$OPENER" "$T/copy"
-start_daemon --enforce --allow-exe "$T/listed" --allow-uid 4242
+start_daemon "${OUTBOX[@]}" --enforce --allow-exe "$T/listed" --allow-uid 4242
+tap_diag "listed: $(stat -c 'st_dev %d (%t:%T) ino %i' "$T/listed"), mount $(findmnt -no FSTYPE,MAJ:MIN -T "$T/listed" | tr '\n' ' ')"
+tap_diag "$(grep 'allow-exe' "$T/auditd.log" | tail -1)"
 "$T/listed" -n 3 "$vivid" >"$T/e-listed" 2>&1
 "$T/copy" -n 3 "$vivid" >"$T/e-copy" 2>&1
 "$OPENER" -n 3 "$vivid" >"$T/e-root" 2>&1
@@ -182,6 +213,7 @@ if grep -q "ok=3 eperm=0" "$T/e-listed" && grep -q "ok=3 eperm=0" "$T/e-uid" &&
 else
 	tap_fail "enforce: listed program and uid open; copy and unlisted get EPERM"
 	tap_diag "listed: $(cat "$T/e-listed") uid: $(cat "$T/e-uid") copy: $(cat "$T/e-copy") root: $(cat "$T/e-root")"
+	tap_diag "$(grep -m1 '"comm":"listed"' "$DIR/audit.log" | grep -o '"exe.*"flags')"
 fi
 denied_copy=$(count open --denied --comm copy)
 denied_root=$(count open --denied --comm audit_opener)
@@ -201,4 +233,14 @@ rc=$?
 tap_diag "$(cat "$T/edited.out")"
 tap_check "verify names an edited record (exit 3, line 5)" \
 	sh -c "test $rc = 3 && grep -q 'edited.log:5:' '$T/edited.out'"
+# the outbox chunks, opened by the owner, are the whole log and verify
+n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
+"$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
+rc=$?
+tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
+	sh -c "test $rc = 0 && cmp -s '$T/unsealed.log' '$DIR/audit.log'"
+"$SC" audit verify --no-state --verify-key "$T/verify.key" - <"$T/unsealed.log" >"$T/chunks.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
+tap_check "the unsealed chunks verify" test "$rc" = 0
 tap_done

@@ -5,6 +5,7 @@
  * events, and appends every event to the sealed audit log (auditlog.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -300,9 +301,37 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * The superblock's device of the mount @mnt_id, as the kernel's s_dev
+ * (major << 20 | minor). stat()'s st_dev is not always that: overlayfs
+ * without xino reports the underlying layer's device, btrfs a subvolume's.
+ */
+static int mount_sb_dev(uint64_t mnt_id, uint32_t *dev)
+{
+	char line[4096];
+	unsigned long long id;
+	unsigned int ma, mi;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llu %*u %u:%u", &id, &ma, &mi) == 3 &&
+		    id == mnt_id) {
+			*dev = ma << 20 | mi;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 static int resolve_allow(struct opts *o, struct probe_exe *exe)
 {
 	unsigned int i;
+	struct statx stx;
 	struct stat sb;
 
 	for (i = 0; i < o->n_exe; i++) {
@@ -317,6 +346,12 @@ static int resolve_allow(struct opts *o, struct probe_exe *exe)
 		/* the kernel's dev_t encoding: major << 20 | minor */
 		exe[i].dev = major(sb.st_dev) << 20 | minor(sb.st_dev);
 		exe[i].ino = sb.st_ino;
+		if (!statx(AT_FDCWD, o->exe[i], 0, STATX_INO | STATX_MNT_ID, &stx) &&
+		    (stx.stx_mask & STATX_MNT_ID))
+			mount_sb_dev(stx.stx_mnt_id, &exe[i].dev);
+		say("allow-exe %s: device %u:%u inode %llu", o->exe[i],
+		    exe[i].dev >> 20, exe[i].dev & 0xfffff,
+		    (unsigned long long)exe[i].ino);
 	}
 	return 0;
 }
