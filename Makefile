@@ -75,8 +75,8 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(TEST_LIBS)
 
 tests: all $(HOST_TESTS) $(VM_TESTS) $(TOOLS)
 
+# run-tests.sh installs what is missing (scripts/setup.sh), builds, tests
 check:
-	bash scripts/setup.sh
 	bash tests/run-tests.sh
 
 check-long:
