@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# sealcam-agent end to end with the real module and an S3 server (s3rver from
+# the lockfile) on 127.0.0.1, through trouble:
+#  - ~80 s of capture at 640x480, 15 fps asked, segments of 45 frames
+#  - the S3 server stopped for 30 s in the middle, then restarted
+#  - the agent killed with SIGKILL five times (during the outage and during
+#    uploads) and restarted each time; SIGTERM at the end, then a drain
+# Then, from the bucket: every segment the module started is there exactly
+# once (ids contiguous), except at most one segment per kill whose frames
+# never reached the agent; each kill leaves at most one truncated segment,
+# which unseal reports (exit 5); every other segment unseals complete, and
+# the complete runs between kills unseal as continuous sequences.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/sealcam.sh"
+
+AGENT=$SC_ROOT/build/sealcam-agent
+S3RVER=$SC_ROOT/node_modules/.bin/s3rver
+[ -x "$AGENT" ] || tap_skip_all "build/sealcam-agent not built (include user/agent.mk)"
+[ -x "$S3RVER" ] || tap_skip_all "node_modules/.bin/s3rver missing (scripts/setup.sh installs it)"
+command -v node >/dev/null || tap_skip_all "node missing"
+
+tap_plan 11
+
+T=$SEALCAM_TMP
+KILLS=5
+apid= spid=
+cleanup() {
+	[ -z "$apid" ] || kill -9 "$apid" 2>/dev/null
+	[ -z "$spid" ] || kill "$spid" 2>/dev/null
+	sc_unload
+}
+trap cleanup EXIT
+
+port=$((40000 + RANDOM % 20000))
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+s3_up() {
+	"$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$port" --configure-bucket bkt --silent \
+		>>"$T/s3rver.log" 2>&1 &
+	spid=$!
+	local i
+	for ((i = 0; i < 600; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+s3_down() {
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	spid=
+}
+run_agent() {
+	"$AGENT" --config /dev/null --device "$node" --size 640x480 --fps 15 \
+		--spool "$T/spool" --outbox "$T/outbox" --status-file "$T/status" \
+		--url s3://bkt/cams --s3-endpoint "http://127.0.0.1:$port" --s3-path-style \
+		--backoff-min 200 --backoff-max 2000 --timeout 20 --no-startup-check \
+		2>>"$T/agent.log" &
+	apid=$!
+}
+kill9() {
+	kill -9 "$apid"
+	wait "$apid" 2>/dev/null
+	echo "=== kill -9 ===" >>"$T/agent.log"
+	run_agent
+}
+
+mkdir -p "$T/s3"
+tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=45 || { tap_done; exit 1; }
+node=$(sc_node 0)
+umask 077
+"$SC" genkey >"$T/owner.key" && "$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
+"$SC" key add "$T/owner.pub" --label owner >/dev/null
+tap_ok "s3rver listening on 127.0.0.1:$port" s3_up
+
+run_agent
+sleep 10
+s3_down                  # 30 s outage starts
+sleep 5; kill9           # kill 1, server down
+sleep 10; kill9          # kill 2, server down
+sleep 15
+tap_ok "s3rver restarted after a 30 s outage" s3_up
+sleep 3; kill9           # kill 3, uploads catching up
+sleep 10; kill9          # kill 4
+sleep 10; kill9          # kill 5
+sleep 12
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+tap_check "SIGTERM after $KILLS kill -9 restarts: clean exit" test "$rc" = 0
+"$AGENT" --config /dev/null --spool "$T/spool" --outbox "$T/outbox" --status-file "" \
+	--url s3://bkt/cams --s3-endpoint "http://127.0.0.1:$port" --s3-path-style \
+	--drain --drain-timeout 300 2>>"$T/agent.log"
+tap_check "the queue drains to the bucket" test $? = 0
+grep -q "failed (attempt .*Couldn't connect" "$T/agent.log" &&
+	tap_pass "uploads failed while the server was down, and were retried" ||
+	tap_fail "uploads failed while the server was down, and were retried"
+
+started=$("$SC" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cameras"][0]["segments"])')
+mkdir -p "$T/dl"
+find "$T/s3/bkt/cams" -name '*.sealed._S3rver_object' | while read -r f; do
+	b=${f##*/}
+	cp "$f" "$T/dl/${b%._S3rver_object}"
+done
+mapfile -t objs < <(ls "$T/dl" | sort)
+n=${#objs[@]}
+first=$((10#${objs[0]%.sealed}))
+last=$((10#${objs[n - 1]%.sealed}))
+missing=$(((last - first + 1) - n))
+tap_diag "module started $started segments; bucket has $n (ids $first..$last, $missing missing in between)"
+
+complete=0 truncated=0 bad=0 runs_ok=1
+run=()
+flush_run() {
+	[ ${#run[@]} -gt 0 ] || return 0
+	if ! "$SC" unseal --key "$T/owner.key" --info "${run[@]}" >"$T/run.out" 2>&1; then
+		runs_ok=0
+		tap_diag "run ${run[*]##*/}: $(tail -2 "$T/run.out")"
+	fi
+	run=()
+}
+for o in "${objs[@]}"; do
+	"$SC" unseal --key "$T/owner.key" --info "$T/dl/$o" >/dev/null 2>&1
+	case $? in
+	0) complete=$((complete + 1)); run+=("$T/dl/$o") ;;
+	5) truncated=$((truncated + 1)); flush_run ;;
+	*) bad=$((bad + 1)); tap_diag "$o: unseal failed" ;;
+	esac
+done
+flush_run
+tap_diag "$complete complete, $truncated truncated, $bad bad"
+
+[ "$bad" = 0 ] && tap_pass "no segment in the bucket is damaged" ||
+	tap_fail "no segment in the bucket is damaged ($bad)"
+[ "$truncated" -ge 1 ] && [ "$((truncated + missing))" -le "$KILLS" ] &&
+	tap_pass "each kill -9 costs at most one segment, reported truncated by unseal ($truncated truncated, $missing never seen)" ||
+	tap_fail "each kill -9 costs at most one segment ($truncated truncated, $missing missing, $KILLS kills)"
+# the module may start one more segment than the agent saw, at the final stop
+[ "$n" -ge $((started - missing - 1)) ] && [ "$n" -le "$started" ] && [ "$n" -ge 8 ] &&
+	tap_pass "every segment the module started arrived exactly once ($n of $started)" ||
+	tap_fail "every segment arrived exactly once ($n objects, $started started, $missing missing)"
+[ "$runs_ok" = 1 ] && tap_pass "complete segments between kills unseal as continuous runs" ||
+	tap_fail "complete segments between kills unseal as continuous runs"
+left=$(find "$T/spool/ready" "$T/spool/cur" -type f | wc -l)
+[ "$left" = 0 ] && tap_pass "spool empty at the end" || tap_fail "spool empty at the end ($left left)"
+cp "$T/agent.log" "$SEALCAM_ARTIFACTS/agent-s3.log" 2>/dev/null
+s3_down
+tap_done
