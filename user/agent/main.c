@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 	queue_stop(q);
 out:
 	capture_close(cap);
+	store_thread_done();	/* the startup check ran on this thread */
 	if (sp)
 		status_write(c.status_file, "stopped", &c, sp, q, st);
 	queue_free(q);

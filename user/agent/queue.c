@@ -320,6 +320,7 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&q->cond);
 	}
 	pthread_mutex_unlock(&q->lock);
+	store_thread_done();
 	return NULL;
 }
 

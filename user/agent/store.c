@@ -377,6 +377,8 @@ int store_init(struct store **out, const struct agent_config *c, char *err,
 
 /* ---- one transfer ---- */
 
+static __thread CURL *thread_handle;
+
 struct xfer {
 	CURL *h;
 	struct curl_slist *hdrs;
@@ -410,7 +412,13 @@ static int xfer_init(struct store *st, struct xfer *x, const char *url)
 	const struct agent_config *c = st->c;
 
 	memset(x, 0, sizeof(*x));
-	x->h = curl_easy_init();
+	/* one handle per thread, reset between requests: connections are
+	 * reused (PUT then HEAD on one connection) */
+	if (!thread_handle)
+		thread_handle = curl_easy_init();
+	else
+		curl_easy_reset(thread_handle);
+	x->h = thread_handle;
 	if (!x->h)
 		return -1;
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
@@ -448,11 +456,23 @@ static int xfer_init(struct store *st, struct xfer *x, const char *url)
 
 static void xfer_free(struct xfer *x)
 {
+	if (x->h) {
+		/* the handle outlives this request: drop what points into it */
+		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(x->h, CURLOPT_READDATA, NULL);
+		curl_easy_setopt(x->h, CURLOPT_WRITEDATA, NULL);
+	}
 	curl_slist_free_all(x->hdrs);
-	if (x->h)
-		curl_easy_cleanup(x->h);
 	if (x->body)
 		fclose(x->body);
+}
+
+void store_thread_done(void)
+{
+	if (thread_handle)
+		curl_easy_cleanup(thread_handle);
+	thread_handle = NULL;
 }
 
 /* Run it; 0 with *status set when a complete HTTP reply arrived. */

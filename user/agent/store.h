@@ -35,6 +35,9 @@ int store_check(struct store *st, char *err, size_t errlen);
 int store_put(struct store *st, const char *path, const char *object,
 	      char *err, size_t errlen);
 
+/* Free the calling thread's libcurl handle (kept to reuse connections). */
+void store_thread_done(void);
+
 /* "file", "s3", "https", "http" */
 const char *store_kind(const struct store *st);
 
