@@ -69,7 +69,7 @@ count() {
 sum_attempts() { awk -F'[ =]' '{ for (i = 1; i < NF; i++) if ($i == "attempts") s += $(i + 1) } END { print s + 0 }' "$@"; }
 
 [ -x "$AUDITD" ] && [ -x "$OPENER" ] || tap_skip_all "sealcam-auditd or audit_opener not built (user/audit.mk)"
-tap_plan 18
+tap_plan 20
 
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
 lsms=$(cat /sys/kernel/security/lsm 2>/dev/null)
@@ -92,7 +92,21 @@ if [ -c "$vivid" ] && [ -c "$seal" ]; then
 	tap_pass "vivid ($vivid) and sealcam ($seal) nodes present"
 else
 	tap_fail "vivid ($vivid) and sealcam ($seal) nodes present"
-	# the outbox chunks, opened by the owner, are the whole log and verify
+	# the module's own open counters agree with the log; a detached probe shows
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live: logged opens match the module's counter" \
+	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+"$AUDITD" --detach --pin-dir "$PIN"
+"$OPENER" -n 5 "$seal" >/dev/null
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live after the probe was detached: mismatch, exit 3" \
+	sh -c "test $rc = 3 && grep -q 'LIVE MISMATCH' '$T/live.out'"
+
+# the outbox chunks, opened by the owner, are the whole log and verify
 n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
 "$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
 rc=$?
@@ -117,7 +131,21 @@ if start_daemon "${OUTBOX[@]}"; then
 else
 	tap_fail "sealcam-auditd loads and attaches the probe"
 	tap_diag "$(cat "$T/auditd.log")"
-	# the outbox chunks, opened by the owner, are the whole log and verify
+	# the module's own open counters agree with the log; a detached probe shows
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live: logged opens match the module's counter" \
+	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+"$AUDITD" --detach --pin-dir "$PIN"
+"$OPENER" -n 5 "$seal" >/dev/null
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live after the probe was detached: mismatch, exit 3" \
+	sh -c "test $rc = 3 && grep -q 'LIVE MISMATCH' '$T/live.out'"
+
+# the outbox chunks, opened by the owner, are the whole log and verify
 n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
 "$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
 rc=$?
@@ -165,11 +193,16 @@ tap_check "daemon restarted after kill -9 mid-storm (probe reused)" \
 	test "$restarted" = 0 -a "$(grep -c 'reused from bpffs' "$T/auditd.log")" = 1
 
 # a key change while the daemon listens
+"$SC" events --count 1 --timeout 20 >"$T/cli-events" 2>&1 &
+evpid=$!
+sleep 1
 out=$("$SC" key add "$T/owner.pub" --label audit-test 2>&1)
 tap_diag "sealcam key add: exit $? $out"
 sleep 3
 stop_daemon
 tap_check "daemon stops cleanly on SIGTERM" test $? = 0
+wait "$evpid"
+tap_diag "sealcam events saw: $(cat "$T/cli-events")"
 
 attempts=$(sum_attempts "$T/counts")
 opens=$(count open --comm audit_opener)
@@ -233,6 +266,20 @@ rc=$?
 tap_diag "$(cat "$T/edited.out")"
 tap_check "verify names an edited record (exit 3, line 5)" \
 	sh -c "test $rc = 3 && grep -q 'edited.log:5:' '$T/edited.out'"
+# the module's own open counters agree with the log; a detached probe shows
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live: logged opens match the module's counter" \
+	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+"$AUDITD" --detach --pin-dir "$PIN"
+"$OPENER" -n 5 "$seal" >/dev/null
+"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
+rc=$?
+tap_diag "$(cat "$T/live.out")"
+tap_check "verify --live after the probe was detached: mismatch, exit 3" \
+	sh -c "test $rc = 3 && grep -q 'LIVE MISMATCH' '$T/live.out'"
+
 # the outbox chunks, opened by the owner, are the whole log and verify
 n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
 "$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "../keyfmt.h"
+#include "../nl.h"
 #include "../sealcam.h"
 #include "audit.h"
 #include "auditlog.h"
@@ -70,6 +72,10 @@ static const char audit_help[] =
 "                        when it exists): detects truncation before the\n"
 "                        last seal\n"
 "        --no-state      verify the files alone\n"
+"        --live          also compare, for each sealcam camera, the opens\n"
+"                        logged since the daemon's last \"counter\" record\n"
+"                        with the module's own open counter (a detached\n"
+"                        probe or deleted records show as a shortfall)\n"
 "        --force         init: start a new log, moving an old one aside\n"
 "    -h, --help          this text\n"
 "\n"
@@ -77,7 +83,7 @@ static const char audit_help[] =
 "    0 success, 1 failure, 2 usage error, 3 verification failed (verify).\n";
 
 enum { O_SINCE = 256, O_UNTIL, O_PID, O_COMM, O_DEVICE, O_DENIED, O_NOSTATE,
-	O_FORCE, O_KEY };
+	O_FORCE, O_KEY, O_LIVE };
 
 static const struct option long_opts[] = {
 	{ "dir", required_argument, NULL, 'd' },
@@ -87,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "no-state", no_argument, NULL, O_NOSTATE },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "key", required_argument, NULL, O_KEY },
+	{ "live", no_argument, NULL, O_LIVE },
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "pid", required_argument, NULL, O_PID },
@@ -102,7 +109,7 @@ struct aopts {
 	const char *key;
 	const char *priv;
 	const char *state;
-	bool json, no_state, force, denied;
+	bool json, no_state, force, denied, live;
 	int64_t since, until;		/* ns, or -1 */
 	long pid;			/* -1: any */
 	const char *comm;
@@ -166,6 +173,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct aopts *o)
 		case O_NOSTATE: o->no_state = true; break;
 		case O_FORCE: o->force = true; break;
 		case O_KEY: o->priv = optarg; break;
+		case O_LIVE: o->live = true; break;
 		case O_DENIED: o->denied = true; break;
 		case O_COMM: o->comm = optarg; break;
 		case O_DEVICE: o->device = optarg; break;
@@ -616,6 +624,106 @@ static int verify_stream(struct al_verifier *v, FILE *f, const char *name)
 	return v->failed ? -1 : 0;
 }
 
+/* ---- verify --live ---- */
+
+#define LIVE_MAX 16
+
+struct live_cam {
+	bool seen;
+	char node[32];
+	uint64_t base;		/* module counter at the baseline record */
+	uint64_t logged;	/* allowed opens of its node logged since */
+	unsigned int rdev_major, rdev_minor;
+	bool have_dev;
+};
+
+static int live_count(struct reader *r, const struct al_record *rec,
+		      const char *line)
+{
+	struct live_cam *cams = r->arg;
+	const char *type = get(rec, "type");
+	uint64_t cam, opens;
+	unsigned int ma, mi, i;
+
+	if (!strcmp(type, "counter")) {
+		if (al_get_u64(rec, "camera", &cam) || cam >= LIVE_MAX ||
+		    al_get_u64(rec, "opens", &opens))
+			return 0;
+		cams[cam].seen = true;
+		cams[cam].base = opens;
+		cams[cam].logged = 0;
+		snprintf(cams[cam].node, sizeof(cams[cam].node), "%s", get(rec, "node"));
+		return 0;
+	}
+	if (strcmp(type, "open") || strcmp(get(rec, "verdict"), "allowed") ||
+	    sscanf(get(rec, "dev"), "%u:%u", &ma, &mi) != 2)
+		return 0;
+	for (i = 0; i < LIVE_MAX; i++)
+		if (cams[i].seen && cams[i].have_dev && cams[i].rdev_major == ma &&
+		    cams[i].rdev_minor == mi)
+			cams[i].logged++;
+	return 0;
+}
+
+static int verify_live(struct aopts *o)
+{
+	static struct live_cam cams[LIVE_MAX];
+	struct sc_nl_status st[LIVE_MAX];
+	struct aopts all = *o;
+	struct reader r = { .o = &all, .fn = live_count, .arg = cams };
+	unsigned int n = 0, i;
+	struct sc_nl nl;
+	struct stat sb;
+	char path[64];
+	int ret, bad = 0, checked = 0;
+
+	ret = sc_nl_open(&nl);
+	if (!ret)
+		ret = sc_nl_status(&nl, st, LIVE_MAX, &n);
+	if (ret) {
+		fprintf(stderr, "sealcam audit verify --live: cannot read the module's "
+			"counters: %s\n", strerror(-ret));
+		return SC_EXIT_FAIL;
+	}
+	sc_nl_close(&nl);
+	/* device numbers of the nodes, known before the log is read */
+	for (i = 0; i < n && i < LIVE_MAX; i++) {
+		snprintf(path, sizeof(path), "/dev/%s", st[i].node);
+		if (st[i].camera < LIVE_MAX && !stat(path, &sb) && S_ISCHR(sb.st_mode)) {
+			cams[st[i].camera].rdev_major = major(sb.st_rdev);
+			cams[st[i].camera].rdev_minor = minor(sb.st_rdev);
+			cams[st[i].camera].have_dev = true;
+		}
+	}
+	all.since = all.until = -1;
+	all.pid = -1;
+	all.comm = all.device = NULL;
+	all.denied = false;
+	if (read_files(&r))
+		return SC_EXIT_FAIL;
+	for (i = 0; i < n && i < LIVE_MAX; i++) {
+		struct live_cam *c = &cams[st[i].camera];
+
+		if (st[i].camera >= LIVE_MAX || !c->seen)
+			continue;
+		checked++;
+		if (st[i].opens - c->base != c->logged) {
+			printf("LIVE MISMATCH: camera %u (/dev/%s): the module counted %"
+			       PRIu64 " opens since the daemon's baseline, the log has %"
+			       PRIu64 " (probe detached, or records removed)\n",
+			       st[i].camera, st[i].node, st[i].opens - c->base, c->logged);
+			bad = 1;
+		} else {
+			printf("live: camera %u (/dev/%s): %" PRIu64 " opens, as the "
+			       "module counted\n", st[i].camera, st[i].node, c->logged);
+		}
+	}
+	if (!checked)
+		printf("live: no camera has a baseline in the log (was the module "
+		       "loaded when the daemon started?)\n");
+	return bad ? EXIT_VERIFY_FAILED : SC_EXIT_OK;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	char state_path[PATH_MAX], what[256], err[256];
@@ -685,6 +793,8 @@ static int cmd_verify(int argc, char **argv)
 		       v->next_seq - v->last_sealed_seq,
 		       dev ? "; matches the device's sealing state" : "");
 		ret = SC_EXIT_OK;
+		if (o.live)
+			ret = verify_live(&o);
 	}
 out:
 	if (dev)

@@ -105,7 +105,7 @@ struct daemon {
 	int64_t real_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	uint64_t *seen;		/* kseqs already in the log (restart) */
 	size_t n_seen;
-	uint64_t opens, closes, skipped;
+	uint64_t opens, closes, skipped, nl_events;
 	int err;
 	struct sc_nl nl;
 	bool nl_up;
@@ -498,6 +498,7 @@ static int on_nl_event(const struct sc_nl_event *ev, void *arg)
 	struct al_buf *b = &d->body;
 	char hex[KEYFMT_ID_HEX_SIZE];
 
+	d->nl_events++;
 	al_buf_reset(b);
 	al_buf_str(b, "type", "sealcam");
 	put_time(b, clock_ns(CLOCK_REALTIME));
@@ -529,6 +530,29 @@ static int on_nl_event(const struct sc_nl_event *ev, void *arg)
 	return append(d);
 }
 
+/*
+ * The module's own open counter of each camera, as a baseline for
+ * `sealcam audit verify --live`: later opens in the log must add up to the
+ * counter's growth, or the probe was detached.
+ */
+static void log_counters(struct daemon *d)
+{
+	struct sc_nl_status st[16];
+	unsigned int n = 0, i;
+
+	if (sc_nl_status(&d->nl, st, 16, &n))
+		return;
+	for (i = 0; i < n && i < 16; i++) {
+		al_buf_reset(&d->body);
+		al_buf_str(&d->body, "type", "counter");
+		put_time(&d->body, clock_ns(CLOCK_REALTIME));
+		al_buf_u64(&d->body, "camera", st[i].camera);
+		al_buf_str(&d->body, "node", st[i].node);
+		al_buf_u64(&d->body, "opens", st[i].opens);
+		append(d);
+	}
+}
+
 static void netlink_poll(struct daemon *d)
 {
 	int ret;
@@ -547,6 +571,7 @@ static void netlink_poll(struct daemon *d)
 		}
 		d->nl_up = true;
 		say("subscribed to the sealcam module's events");
+		log_counters(d);
 	}
 	do {
 		ret = sc_nl_events_wait(&d->nl, 0, on_nl_event, d);
@@ -558,6 +583,7 @@ static void netlink_poll(struct daemon *d)
 		al_buf_str(&d->body, "source", "netlink");
 		append(d);
 	} else if (ret < 0 && ret != -EINTR) {
+		say("module events: %s; subscribing again", strerror(-ret));
 		/* the module went away: try again later */
 		sc_nl_close(&d->nl);
 		d->nl_up = false;
@@ -787,8 +813,9 @@ static int run(struct opts *o)
 		ret = al_writer_sync(&d.w);
 	if (ret)
 		say("cannot seal the log: %s", strerror(-ret));
-	say("stopped: %" PRIu64 " opens, %" PRIu64 " closes logged%s",
-	    d.opens, d.closes, d.err ? " (after an error)" : "");
+	say("stopped: %" PRIu64 " opens, %" PRIu64 " closes, %" PRIu64
+	    " module events logged%s", d.opens, d.closes, d.nl_events,
+	    d.err ? " (after an error)" : "");
 	if (d.err)
 		ret = d.err;
 out:
