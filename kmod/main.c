@@ -38,6 +38,7 @@ static int __init sc_mod_init(void)
 	if (ret)
 		goto err_netlink;
 
+	sc_bench_init();
 	pr_info("%s: %u sealed camera(s), AEAD %s\n", SC_DRV_NAME,
 		sc_camera_count(), sc_crypto_driver());
 	return 0;
@@ -53,6 +54,7 @@ err_crypto:
 
 static void __exit sc_mod_exit(void)
 {
+	sc_bench_exit();
 	sc_cameras_exit();
 	sc_netlink_exit();
 	sc_keys_exit();

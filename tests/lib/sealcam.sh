@@ -41,3 +41,11 @@ sc_node() {
 	v4l2-ctl --list-devices 2>/dev/null | awk -v n="$n" '
 		/^sealcam/ { on = 1; next } on && /\/dev\/video/ { if (i++ == n) { print $1; exit } }'
 }
+
+# sc_on_exit FUNC: run FUNC when the test exits - in the test's own shell
+# only. bash may run an EXIT trap in a forked subshell too (a background job
+# killed before it execs), which must not unload the module under the test.
+sc_on_exit() {
+	SC_EXIT_FUNC=$1
+	trap '[ "$BASHPID" = "$$" ] && "$SC_EXIT_FUNC"' EXIT
+}

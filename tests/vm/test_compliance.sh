@@ -15,7 +15,7 @@ cleanup() {
 	sc_unload
 	rmmod vivid 2>/dev/null
 }
-trap cleanup EXIT
+sc_on_exit cleanup
 
 # result LOGFILE: "Total for ...: N, Succeeded: N, Failed: F, Warnings: W"
 totals() { grep -E '^Total for .*Failed' "$1" | tail -1; }

@@ -9,7 +9,7 @@
 
 tap_plan 5
 T=$SEALCAM_TMP
-trap sc_unload EXIT
+sc_on_exit sc_unload
 
 ITER=${SEALCAM_IOCTL_ITER:-4000}
 [ -n "${SEALCAM_LONG:-}" ] && ITER=50000

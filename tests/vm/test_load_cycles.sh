@@ -18,7 +18,7 @@ cleanup() {
 	stop_bg "$ev_pid"
 	sc_unload
 }
-trap cleanup EXIT
+sc_on_exit cleanup
 
 mem_kb() {
 	awk '/^SUnreclaim:/ { s = $2 } /^VmallocUsed:/ { v = $2 }

@@ -21,13 +21,13 @@ cleanup() {
 	sc_unload
 	rmmod vivid 2>/dev/null
 }
-trap cleanup EXIT
+sc_on_exit cleanup
 
 # tpg "100% White". The kernel's test pattern generator renders it as
 # Y=234, Cb=Cr=128 in the YUV formats (limited range) and 254 in GREY (full
 # range): these are the known values every unsealed byte must equal.
 WHITE=6
-NEEDLE=eb80eb80	# four white YUYV bytes; -R 4 makes it a 16-byte run
+NEEDLE=ea80ea80	# white as YUYV bytes (Y=234 Cb=128 Y=234 Cr=128); -R 4: 16 bytes
 
 tap_ok "load sealcam.ko" sc_load devices=2 seg_frames=10 || { tap_done; exit 1; }
 node=$(sc_node 0)
@@ -100,7 +100,7 @@ modprobe vivid n_devs=1 node_types=0x1 >/dev/null 2>&1
 vnode=$(v4l2-ctl --list-devices 2>/dev/null | awk '/^vivid/ { on = 1; next } on && /\/dev\/video/ { print $1; exit }')
 # vivid's own test pattern control (VIVID_CID_TEST_PATTERN) uses the same
 # tpg pattern list
-out=$("$SC_TOOLS/sc_capture" -d "$vnode" -f plain-yuyv -s 320x240 -n 30 \
+out=$("$SC_TOOLS/sc_capture" -d "$vnode" -f plain-yuyv -s 640x480 -n 30 \
 	-m mmap -p $WHITE -P 0xf0f000 -x $NEEDLE -R 4 2>&1)
 rc=$?
 if [ $rc = 3 ]; then

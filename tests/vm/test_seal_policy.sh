@@ -17,7 +17,7 @@ cleanup() {
 	[ -z "$cap_pid" ] || { kill "$cap_pid" 2>/dev/null; wait "$cap_pid"; }
 	sc_unload
 }
-trap cleanup EXIT
+sc_on_exit cleanup
 
 # complete SEGMENTFILE: number of segments that end with their LAST frame
 complete() {
@@ -67,13 +67,16 @@ base=$("$SC" status | awk '/sealed:/ { print $2; exit }')
 (trap - EXIT; exec "$SC_TOOLS/sc_capture" -d "$node" -f grey -s 160x120 \
 	-r 30 -n 40 -o "$T/rot.sealed" >/dev/null 2>&1) &
 cap_pid=$!
-wait_frames $((base + 8)) && "$SC" rotate --camera 0 >/dev/null
-wait_frames $((base + 20)) && "$SC" key add "$T/b.pub" --label b >/dev/null
+wait_frames $((base + 8)) && "$SC" rotate --camera 0 >/dev/null ||
+	tap_diag "no rotate: camera 0 did not reach $((base + 8)) frames"
+wait_frames $((base + 20)) && "$SC" key add "$T/b.pub" --label b >/dev/null ||
+	tap_diag "no key change: camera 0 did not reach $((base + 20)) frames"
 wait "$cap_pid"
 cap_pid=
 n=$(complete "$T/rot.sealed")
 tap_check "rotate ends the open segment at the next frame ($n whole segments)" \
-	test "$n" -ge 2
+	test "$n" -ge 2 ||
+	tap_diag "$("$SC" unseal --key "$T/a.key" --info "$T/rot.sealed" 2>&1 | tail -30)"
 idb=$("$SC" key list | awk '/"b"/ { print $1 }')
 "$SC" unseal --key "$T/a.key" --info "$T/rot.sealed" >"$T/rot-a.info" 2>&1
 "$SC" unseal --key "$T/b.key" --info "$T/rot.sealed" >/dev/null 2>&1
