@@ -97,7 +97,7 @@ else
 rc=$?
 tap_diag "$(cat "$T/live.out")"
 tap_check "verify --live: logged opens match the module's counter" \
-	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+	sh -c "test $rc = 0 && grep -q ': 4 opens, as the module counted' '$T/live.out'"
 "$AUDITD" --detach --pin-dir "$PIN"
 "$OPENER" -n 5 "$seal" >/dev/null
 "$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
@@ -136,7 +136,7 @@ else
 rc=$?
 tap_diag "$(cat "$T/live.out")"
 tap_check "verify --live: logged opens match the module's counter" \
-	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+	sh -c "test $rc = 0 && grep -q ': 4 opens, as the module counted' '$T/live.out'"
 "$AUDITD" --detach --pin-dir "$PIN"
 "$OPENER" -n 5 "$seal" >/dev/null
 "$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
@@ -239,6 +239,7 @@ tap_diag "$(grep 'allow-exe' "$T/auditd.log" | tail -1)"
 "$T/copy" -n 3 "$vivid" >"$T/e-copy" 2>&1
 "$OPENER" -n 3 "$vivid" >"$T/e-root" 2>&1
 setpriv --reuid 4242 --regid 4242 --clear-groups "$OPENER" -n 3 "$vivid" >"$T/e-uid" 2>&1
+"$T/listed" -n 4 "$seal" >/dev/null 2>&1
 stop_daemon
 if grep -q "ok=3 eperm=0" "$T/e-listed" && grep -q "ok=3 eperm=0" "$T/e-uid" &&
 	grep -q "ok=0 eperm=3" "$T/e-copy" && grep -q "ok=0 eperm=3" "$T/e-root"; then
@@ -271,7 +272,7 @@ tap_check "verify names an edited record (exit 3, line 5)" \
 rc=$?
 tap_diag "$(cat "$T/live.out")"
 tap_check "verify --live: logged opens match the module's counter" \
-	sh -c "test $rc = 0 && grep -q 'as the module counted' '$T/live.out'"
+	sh -c "test $rc = 0 && grep -q ': 4 opens, as the module counted' '$T/live.out'"
 "$AUDITD" --detach --pin-dir "$PIN"
 "$OPENER" -n 5 "$seal" >/dev/null
 "$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <netlink/socket.h>
 #include <sodium.h>
 
 #include "../audit/auditlog.h"
@@ -498,6 +499,10 @@ static int on_nl_event(const struct sc_nl_event *ev, void *arg)
 	struct al_buf *b = &d->body;
 	char hex[KEYFMT_ID_HEX_SIZE];
 
+	/* Opens are the probe's to log; the module's counters are kept as
+	 * "counter" baselines for verify --live instead. */
+	if (ev->event == SEALCAM_EV_OPEN || ev->event == SEALCAM_EV_CLOSE)
+		return 0;
 	d->nl_events++;
 	al_buf_reset(b);
 	al_buf_str(b, "type", "sealcam");
@@ -572,11 +577,19 @@ static void netlink_poll(struct daemon *d)
 		d->nl_up = true;
 		say("subscribed to the sealcam module's events");
 		log_counters(d);
+		/*
+		 * From here on the socket only carries events. libnl may go on
+		 * reading after the message poll() announced; on a blocking
+		 * socket that would stall the drain loop until the next event.
+		 */
+		nl_socket_set_nonblocking(d->nl.sk);
 	}
 	do {
 		ret = sc_nl_events_wait(&d->nl, 0, on_nl_event, d);
 	} while (ret > 0);
-	if (ret == -ENOBUFS) {
+	if (ret == -EAGAIN) {
+		ret = 0;
+	} else if (ret == -ENOBUFS) {
 		al_buf_reset(&d->body);
 		al_buf_str(&d->body, "type", "gap");
 		put_time(&d->body, clock_ns(CLOCK_REALTIME));
