@@ -174,7 +174,7 @@ int main(void)
 	int rc, status;
 	pid_t pid;
 
-	tap_plan(31);
+	tap_plan(32);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(keyp, sizeof(keyp), "%s/tests/vectors/owner.key", root ? root : ".");
@@ -204,6 +204,32 @@ int main(void)
 	rc = verify(path_of(p, dir, "ready", 1), &frames);
 	tap_ok(rc == 0 && frames == 3, "segment finalised into ready/ at its LAST "
 	       "frame, unseals with all 3 frames (rc %d)", rc);
+	{
+		char sum[PATH_MAX], line[200], want[200], hex[65];
+		unsigned char sha[32], *b;
+		size_t l;
+		FILE *f;
+
+		path_of(p, dir, "ready", 1);
+		agent_sum_path(sum, sizeof(sum), p);
+		f = fopen(sum, "r");
+		line[0] = '\0';
+		if (f) {
+			if (!fgets(line, sizeof(line), f))
+				line[0] = '\0';
+			fclose(f);
+		}
+		want[0] = '\0';
+		if (!sc_read_file(p, &b, &l)) {
+			crypto_hash_sha256(sha, b, l);
+			snprintf(want, sizeof(want), "%zu ", l);
+			free(b);
+		}
+		sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
+		tap_ok(*want && !strncmp(line, want, strlen(want)) &&
+		       strstr(line, hex), "digest sidecar %s has the file's size and "
+		       "SHA-256 (hashed as frames arrived)", sum);
+	}
 	snprintf(p, sizeof(p), "%s/cur", dir);
 	tap_ok(count_files(p, NULL) == 0, "nothing left in cur/");
 	tap_ok(spool_bytes(sp) == (long long)s1.total, "spool bytes counted (%lld)",

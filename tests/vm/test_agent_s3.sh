@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # sealcam-agent end to end with the real module and an S3 server (s3rver from
 # the lockfile) on 127.0.0.1, through trouble:
-#  - ~80 s of capture at 640x480, 15 fps asked, segments of 45 frames
-#  - the S3 server stopped for 30 s in the middle, then restarted
-#  - the agent killed with SIGKILL five times (during the outage and during
-#    uploads) and restarted each time; SIGTERM at the end, then a drain
+#  - capture at 640x480, 15 fps asked (TCG delivers fewer), segments of 45
+#    frames, for about 1.5-3 minutes (the steps wait for uploads to happen)
+#  - the S3 server stopped for 30 s once uploads run, then restarted
+#  - the agent killed with SIGKILL five times (two during the outage, three
+#    once uploads run again) and restarted each time; SIGTERM at the end,
+#    then a drain
 # Then, from the bucket: every segment the module started is there exactly
 # once (ids contiguous), except at most one segment per kill whose frames
 # never reached the agent; each kill leaves at most one truncated segment,
@@ -73,14 +75,36 @@ umask 077
 "$SC" key add "$T/owner.pub" --label owner >/dev/null
 tap_ok "s3rver listening on 127.0.0.1:$port" s3_up
 
+# wait_log PATTERN SECONDS: PATTERN appears in the agent log after $mark
+mark=0
+set_mark() { mark=$(wc -l <"$T/agent.log"); }
+wait_log() {
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		tail -n +"$((mark + 1))" "$T/agent.log" | grep -q "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+: >"$T/agent.log"
 run_agent
-sleep 10
-s3_down                  # 30 s outage starts
-sleep 5; kill9           # kill 1, server down
-sleep 10; kill9          # kill 2, server down
-sleep 15
+# under TCG hashing and sending one 27 MB segment takes seconds: wait for
+# the pipeline to be in its steady state rather than for a fixed time
+wait_log "uploaded .*/segments/" 120 ||
+	tap_diag "no upload within 120 s of the start"
+s3_down                  # the outage starts
+set_mark
+sleep 8; kill9           # kill 1, server down
+sleep 8; kill9           # kill 2, server down
+wait_log "failed (attempt .*Couldn't connect" 14
+down_failed=$?
+sleep 14                 # 30 s without a server
 tap_ok "s3rver restarted after a 30 s outage" s3_up
-sleep 3; kill9           # kill 3, uploads catching up
+set_mark
+wait_log "uploaded .*/segments/" 120 ||
+	tap_diag "no upload within 120 s of the restart"
+kill9                    # kill 3, during uploads
 sleep 10; kill9          # kill 4
 sleep 10; kill9          # kill 5
 sleep 12
@@ -93,7 +117,7 @@ tap_check "SIGTERM after $KILLS kill -9 restarts: clean exit" test "$rc" = 0
 	--url s3://bkt/cams --s3-endpoint "http://127.0.0.1:$port" --s3-path-style \
 	--drain --drain-timeout 300 2>>"$T/agent.log"
 tap_check "the queue drains to the bucket" test $? = 0
-grep -q "failed (attempt .*Couldn't connect" "$T/agent.log" &&
+[ "$down_failed" = 0 ] &&
 	tap_pass "uploads failed while the server was down, and were retried" ||
 	tap_fail "uploads failed while the server was down, and were retried"
 

@@ -104,6 +104,14 @@ uint64_t agent_now_ms(void);	/* CLOCK_MONOTONIC */
 
 /* fsync a directory by path. 0 or -errno. */
 int agent_fsync_dir(const char *dir);
+/*
+ * The digest sidecar of a spooled file: DIR/.NAME.sum, one line
+ * "SIZE MD5-HEX SHA256-HEX", written by the spool as the frames are appended
+ * so that the uploader need not read a segment twice. Optional: without it
+ * (a segment recovered after a crash) the uploader hashes the file.
+ */
+void agent_sum_path(char *out, size_t len, const char *file);
+
 /* mkdir -p. 0 or -errno. */
 int agent_mkdirs(const char *path, unsigned int mode);
 

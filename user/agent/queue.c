@@ -271,6 +271,10 @@ static void *worker(void *arg)
 			r = store_put(q->st, path, obj, err, sizeof(err));
 		if (!r) {
 			/* confirmed by the store: now, and only now, it may go */
+			char sum[PATH_MAX];
+
+			agent_sum_path(sum, sizeof(sum), path);
+			unlink(sum);
 			if (unlink(path))
 				agent_error("uploaded %s but cannot remove %s: %s",
 					    obj, path, strerror(errno));
@@ -347,6 +351,10 @@ int queue_drop_oldest(void *arg, char *name, size_t namelen, long long *bytes)
 		snprintf(path, sizeof(path), "%s/%s", spool_ready_dir(q->sp),
 			 best->name);
 		if (!stat(path, &st) && !unlink(path)) {
+			char sum[PATH_MAX];
+
+			agent_sum_path(sum, sizeof(sum), path);
+			unlink(sum);
 			agent_fsync_dir(spool_ready_dir(q->sp));
 			snprintf(name, namelen, "%s", best->name);
 			*bytes = st.st_size;

@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "md5.h"
 #include "sealed.h"
 #include "spool.h"
 
@@ -45,6 +48,8 @@ struct spool {
 	uint64_t segment_id;
 	uint64_t next_index;
 	long long len;
+	crypto_hash_sha256_state sha;	/* of what is written so far */
+	struct agent_md5 md5;
 	/* discarding frames until the next FIRST */
 	bool skipping;
 	uint64_t skip_segment;
@@ -218,6 +223,30 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 		sp->notify(sp->hook_arg);
 }
 
+/* The digest sidecar for @dst (see agent_sum_path), before @dst exists. */
+static void write_sum(struct spool *sp, const char *dst)
+{
+	unsigned char sha[crypto_hash_sha256_BYTES], md5[16];
+	char sum[PATH_MAX], tmp[PATH_MAX], line[160], sha_hex[65], md5_hex[33];
+	int fd, n;
+
+	crypto_hash_sha256_final(&sp->sha, sha);
+	agent_md5_final(&sp->md5, md5);
+	sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
+	sodium_bin2hex(md5_hex, sizeof(md5_hex), md5, sizeof(md5));
+	n = snprintf(line, sizeof(line), "%lld %s %s\n", sp->len, md5_hex, sha_hex);
+	agent_sum_path(sum, sizeof(sum), dst);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", sum);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, line, n) || fsync(fd) || rename(tmp, sum)) {
+		/* not fatal: the uploader hashes the file itself */
+		agent_error("cannot write %s: %s", sum, strerror(errno));
+		unlink(tmp);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Move the open segment file into ready/ (fsync file, rename, fsync dirs). */
 static void finalise(struct spool *sp, bool truncated)
 {
@@ -231,6 +260,7 @@ static void finalise(struct spool *sp, bool truncated)
 	sp->fd = -1;
 	spool_ready_name(name, sizeof(name), sp->device_id, sp->segment_id);
 	snprintf(dst, sizeof(dst), "%s/%s", sp->ready, name);
+	write_sum(sp, dst);
 	if (rename(sp->part, dst)) {
 		agent_error("cannot move %s to %s: %s", sp->part, dst, strerror(errno));
 		return;
@@ -325,6 +355,8 @@ static int start_segment(struct spool *sp, const struct agent_frame_info *fi)
 		return -1;
 	}
 	memcpy(sp->device_id, fi->device_id, sizeof(sp->device_id));
+	crypto_hash_sha256_init(&sp->sha);
+	agent_md5_init(&sp->md5);
 	sp->segment_id = fi->segment_id;
 	sp->next_index = 0;
 	sp->len = 0;
@@ -432,6 +464,8 @@ int spool_frame(struct spool *sp, const unsigned char *buf, size_t len)
 		return -1;
 	}
 	sp->len += len;
+	crypto_hash_sha256_update(&sp->sha, buf, len);
+	agent_md5_update(&sp->md5, buf, len);
 	sp->next_index = fi.frame_index + 1;
 	spool_account(sp, len);
 	if (fi.flags & SEALCAM_F_LAST)

@@ -84,3 +84,14 @@ int agent_mkdirs(const char *path, unsigned int mode)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
+
+void agent_sum_path(char *out, size_t len, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (slash)
+		snprintf(out, len, "%.*s/.%s.sum", (int)(slash - file), file,
+			 slash + 1);
+	else
+		snprintf(out, len, ".%s.sum", file);
+}
