@@ -420,6 +420,13 @@ static int sc_start_streaming(struct vb2_queue *vq, unsigned int count)
 	struct sc_camera *cam = vb2_get_drv_priv(vq);
 	int ret;
 
+	/*
+	 * vb2_dqbuf() marks the queue "last buffer dequeued" from the caller's
+	 * flags even when the dequeue itself failed, and only STREAMOFF clears
+	 * the mark: one bogus DQBUF from an earlier user must not make every
+	 * later stream fail with EPIPE.
+	 */
+	vq->last_buffer_dequeued = false;
 	ret = sc_capture_start(cam);
 	if (ret)
 		sc_return_all_buffers(cam, VB2_BUF_STATE_QUEUED);
