@@ -95,4 +95,7 @@ clean:
 	rm -rf $(BUILD)
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
+include bpf/bpf.mk
+include user/audit.mk
+
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
