@@ -57,7 +57,7 @@ cleanup() {
 		tail -n 300 "$DIR/audit.log" >"$SEALCAM_ARTIFACTS/audit-tail.log"
 	fi
 }
-trap cleanup EXIT
+sc_on_exit cleanup
 
 # count RECORD_TYPE [show filters...]: records in the log
 count() {
