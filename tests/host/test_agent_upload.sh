@@ -97,6 +97,7 @@ cp "$sp/ready/a.sealed" "$tmp/file/seg1.orig"
 cp "$sp/ready/b.sealed" "$tmp/file/seg2.orig"
 cp "$sp/ready/c.sealed" "$tmp/file/seg3.orig"
 echo '{"event":"test"}' >"$ob/chunk-0001.json"
+echo 'half-written' >"$ob/audit-0001.sealed.tmp"   # a writer's temporary file
 "$agent" --config /dev/null --url "file://$store" --spool "$sp" --outbox "$ob" \
 	--status-file "$tmp/file/status" --drain --drain-timeout 20 \
 	>"$tmp/file/out" 2>"$tmp/file/err"
@@ -119,7 +120,8 @@ rc=$?
 tap_ok "file://: uploaded segments 1-3 unseal continuous" \
 	"$cli" unseal --key "$owner_key" --info "$store/$dev/segments/0000000000000000000"[123].sealed
 cmp -s "$store/$dev/audit/chunk-0001.json" <(echo '{"event":"test"}') && [ ! -e "$ob/chunk-0001.json" ] &&
-	tap_pass "file://: outbox file uploaded as DEVICE/audit/NAME and removed" ||
+	[ -e "$ob/audit-0001.sealed.tmp" ] && [ ! -e "$store/$dev/audit/audit-0001.sealed.tmp" ] &&
+	tap_pass "file://: outbox file uploaded as DEVICE/audit/NAME and removed, NAME.tmp left alone" ||
 	tap_fail "file://: outbox file uploaded as DEVICE/audit/NAME and removed"
 left=$(find "$sp/ready" "$sp/cur" -type f | wc -l)
 [ "$left" = 0 ] && tap_pass "file://: spool empty after confirmed uploads" ||

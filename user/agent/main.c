@@ -15,6 +15,8 @@
 #include <sodium.h>
 
 #include "capture.h"
+#include "nl.h"
+#include "sealed.h"
 #include "queue.h"
 #include "spool.h"
 #include "status.h"
@@ -90,6 +92,19 @@ int main(int argc, char **argv)
 		refuse("device", err);
 		code = AGENT_EXIT_CONFIG;
 		goto out;
+	}
+	if (cap && !c.device_id) {
+		/* the device id for outbox files, before any segment is seen */
+		struct sc_nl nl;
+		struct sc_nl_devkey dk;
+		char hex[2 * SEALCAM_KEY_ID_LEN + 1];
+
+		if (!sc_nl_open(&nl)) {
+			if (!sc_nl_devkey_get(&nl, &dk))
+				spool_set_device_id(sp, sc_hex(hex, dk.id,
+							       SEALCAM_KEY_ID_LEN));
+			sc_nl_close(&nl);
+		}
 	}
 	if (c.status_file && *c.status_file) {
 		char dir[PATH_MAX], *slash;

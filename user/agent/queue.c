@@ -76,6 +76,9 @@ static void scan_dir(struct queue *q, const char *dir, bool audit)
 
 		if (de->d_name[0] == '.' || l >= sizeof(it->name))
 			continue;
+		/* a writer's temporary file (auditd: NAME.tmp, then rename) */
+		if (l > 4 && !strcmp(de->d_name + l - 4, ".tmp"))
+			continue;
 		if (!audit && (l < 7 || strcmp(de->d_name + l - 7, ".sealed")))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) || !S_ISREG(st.st_mode))
