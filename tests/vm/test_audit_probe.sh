@@ -198,7 +198,12 @@ evpid=$!
 sleep 1
 out=$("$SC" key add "$T/owner.pub" --label audit-test 2>&1)
 tap_diag "sealcam key add: exit $? $out"
-sleep 3
+# the daemon appends the module's event when it drains: wait for it (at most
+# 60 s under TCG) rather than for a fixed time
+for _ in $(seq 600); do
+	grep -q '"event":"key-added"' "$DIR/audit.log" && break
+	sleep 0.1
+done
 stop_daemon
 tap_check "daemon stops cleanly on SIGTERM" test $? = 0
 wait "$evpid"
