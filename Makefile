@@ -97,5 +97,6 @@ clean:
 
 include bpf/bpf.mk
 include user/audit.mk
+include user/agent.mk
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
