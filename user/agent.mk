@@ -9,7 +9,7 @@
 
 AGENT_SRCS := $(wildcard user/agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
-AGENT_LIBS = $(PKG_LIBS) $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -pthread
+AGENT_LIBS = $(PKG_LIBS) $(shell pkg-config --libs libcurl libcrypto 2>/dev/null || echo -lcurl -lcrypto) -pthread
 AGENT_TEST_TOOLS := $(BUILD)/tests/agent/sc-mkseg
 
 # messages and paths are cut to their buffers on purpose

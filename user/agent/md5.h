@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * MD5 (RFC 1321), only to compare an upload with the store's ETag (S3
- * returns the MD5 of a single-part object) and to send Content-MD5. Not used
- * for anything that needs a secure hash; that is SHA-256 (libsodium).
+ * MD5, only to compare an upload with the store's ETag (S3 returns the MD5
+ * of a single-part object) and to send Content-MD5; never for anything that
+ * needs a secure hash (that is SHA-256, libsodium). libsodium has no MD5, so
+ * this wraps OpenSSL's libcrypto (already there for libcurl's TLS).
  */
 #ifndef SEALCAM_AGENT_MD5_H
 #define SEALCAM_AGENT_MD5_H
 
 #include <stddef.h>
-#include <stdint.h>
+#include <openssl/md5.h>
 
+/* The state is a plain value: no allocation, nothing to free. */
 struct agent_md5 {
-	uint32_t h[4];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t fill;
+	MD5_CTX ctx;
 };
 
 void agent_md5_init(struct agent_md5 *m);
