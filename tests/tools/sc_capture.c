@@ -77,11 +77,34 @@ static bool contains_needle(const unsigned char *p, size_t len)
 	return false;
 }
 
+static const char *scan_phase = "streaming";
+
+/* On a hit, say where, and show the bytes around it. */
+static void report_hit(const unsigned char *base, size_t len)
+{
+	const unsigned char *end = base + len, *p = base, *q;
+	size_t i;
+
+	while ((q = memchr(p, needle[0], end - p)) && q + needle_len <= end) {
+		if (!memcmp(q, needle, needle_len))
+			break;
+		p = q + 1;
+	}
+	if (!q || q + needle_len > end)
+		return;	/* the bytes changed since the first look */
+	fprintf(stderr, "sc_capture: plaintext at offset %zu of a %zu-byte buffer (%s):",
+		(size_t)(q - base), len, scan_phase);
+	for (i = 0; i < 64 && q + i < end; i++)
+		fprintf(stderr, " %02x", q[i]);
+	fprintf(stderr, "\n");
+}
+
 static void scan_region(const void *addr, size_t len)
 {
-	/* volatile copy semantics are not needed: the kernel writes, we read */
-	if (contains_needle(addr, len))
+	if (contains_needle(addr, len)) {
 		atomic_fetch_add(&hits, 1);
+		report_hit(addr, len);
+	}
 	atomic_fetch_add(&scanned_bytes, len);
 }
 
@@ -253,6 +276,7 @@ int main(int argc, char **argv)
 					keyframes++;
 			}
 			/* scan the whole buffer: what read() left anywhere */
+			scan_phase = "read() result";
 			scan_region(b, cap);
 			if (out && fwrite(b, 1, n, out) != (size_t)n)
 				die("write");
@@ -396,6 +420,7 @@ int main(int argc, char **argv)
 	atomic_store(&scanning, false);
 	pthread_join(thr, NULL);
 	/* one last look after streaming stopped */
+	scan_phase = "after STREAMOFF";
 	for (i = 0; i < (int)n_bufs; i++)
 		scan_region(bufs[i].addr, bufs[i].len);
 done:

@@ -119,6 +119,9 @@ for mode in mmap read userptr dmabuf; do
 	else
 		tap_fail "$mode: 300 frames, no plaintext in any buffer"
 		tap_diag "rc=$rc $out"
+		# keep the evidence: the stream, and the module state
+		cp "$T/scan-$mode.sealed" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+		"$SC" status >"$SEALCAM_ARTIFACTS/status-$mode.txt" 2>&1
 	fi
 	unseal --key "$T/a.key" --info "$T/scan-$mode.sealed" \
 		>"$T/info.log" 2>&1
