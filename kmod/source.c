@@ -6,8 +6,8 @@
  * the v4l2-tpg test pattern generator, paced by the frame interval, or from
  * a sensor driver registered through include/sealcam_source.h. The frame
  * (struct sealcam_frame_meta followed by the pixels) is assembled in a
- * kernel-private staging buffer, sealed out of place into the next queued
- * vb2 buffer, and the staging buffer is wiped.
+ * kernel-private staging buffer, encrypted there in place and copied into
+ * the next queued vb2 buffer; a frame that is not sealed is wiped.
  *
  * A segment starts with a snapshot of the keyring. It ends with a frame
  * sealed LAST when its frame or time limit is reached, a rotation was
@@ -190,8 +190,8 @@ static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
 
 /*
  * Seal the frame in the staging buffer (pixels already in place) into the
- * next queued buffer. Called with src_lock held. Always wipes the staging
- * buffer.
+ * next queued buffer. Called with src_lock held. Leaves no plaintext in the
+ * staging buffer: sealing encrypts it in place, every other path wipes it.
  */
 static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 {
@@ -265,7 +265,13 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 
 	if (last)
 		sc_segment_finish(cam);
+	/*
+	 * sc_seal_frame() encrypted the staging buffer in place: it holds
+	 * ciphertext only, so there is nothing to wipe on this path.
+	 */
+	return;
 wipe:
+	/* the frame was not sealed: its plaintext must not stay behind */
 	memzero_explicit(cam->staging, cam->staging_len);
 }
 
