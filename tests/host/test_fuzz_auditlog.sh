@@ -11,30 +11,9 @@ root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
 cd "$root"
 
-echo "1..3"
-cc=""
-for c in clang clang-16 clang-15 clang-14; do
-	command -v "$c" >/dev/null 2>&1 && { cc=$c; break; }
-done
-if [ -z "$cc" ]; then
-	for i in 1 2 3; do echo "ok $i # SKIP clang not installed"; done
-	exit 4
-fi
-
-bin=$tmp/fuzz_auditlog
-if "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -Iuser/audit tests/fuzz/fuzz_auditlog.c user/audit/auditlog.c \
-	$(pkg-config --cflags --libs libsodium) -o "$bin" 2>"$tmp/build.log"; then
-	echo "ok 1 - fuzz_auditlog builds with -fsanitize=fuzzer,address,undefined"
-else
-	if grep -q "libclang_rt.fuzzer\|fuzzer.*No such file\|cannot find.*fuzzer" "$tmp/build.log"; then
-		for i in 1 2 3; do echo "ok $i # SKIP libFuzzer runtime missing"; done
-		exit 4
-	fi
-	echo "not ok 1 - fuzz_auditlog builds"
-	sed 's/^/# /' "$tmp/build.log"
-	exit 1
-fi
+. tests/lib/fuzz.sh
+fuzz_build fuzz_auditlog -D_GNU_SOURCE -Iuser/audit tests/fuzz/fuzz_auditlog.c \
+	user/audit/auditlog.c $(pkg-config --cflags --libs libsodium)
 
 corpus=$tmp/corpus
 mkdir -p "$corpus"
@@ -48,26 +27,4 @@ REC
 printf '{"seq":0,"epoch":0,"prev":"' >"$corpus/cut"
 printf '{"a":"\\ud83d\\ude00","b":-12}\n{}\n' >"$corpus/escapes"
 
-if "$bin" -runs=0 "$corpus" >"$tmp/seed.log" 2>&1; then
-	echo "ok 2 - seed corpus runs clean"
-else
-	echo "not ok 2 - seed corpus runs clean"
-	tail -30 "$tmp/seed.log" | sed 's/^/# /'
-fi
-
-if [ -n "${SEALCAM_LONG:-}" ]; then
-	limit=(-max_total_time=180)
-	what="180 s"
-else
-	limit=(-runs=20000)
-	what="20000 runs"
-fi
-if "$bin" "${limit[@]}" -max_len=4096 -timeout=20 -rss_limit_mb=1024 \
-	-artifact_prefix="$tmp/" "$corpus" >"$tmp/fuzz.log" 2>&1; then
-	echo "ok 3 - fuzz_auditlog: $what without a crash, leak or UB"
-	grep -E "^#[0-9]+.*(DONE|pulse)" "$tmp/fuzz.log" | tail -1 | sed 's/^/# /'
-else
-	echo "not ok 3 - fuzz_auditlog: $what"
-	tail -40 "$tmp/fuzz.log" | sed 's/^/# /'
-	exit 1
-fi
+fuzz_run fuzz_auditlog "$corpus" 4096 4096
