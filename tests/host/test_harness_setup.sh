@@ -24,7 +24,7 @@ tap_check "vng boots it: virtme-ng accepts the options scripts/vm-run uses" \
 	vng --dry-run --run "$kimg" --user root --disable-kvm "--qemu-opts=-cpu max" --exec true
 tap_check "busybox is static (vng's initramfs needs it)" \
 	sh -c 'file -L "$(command -v busybox)" | grep -q "statically linked"'
-for lib in libbpf libnl-genl-3.0 libsodium libcurl; do
+for lib in libbpf libnl-genl-3.0 libsodium libcurl libcrypto; do
 	tap_check "pkg-config finds $lib" pkg-config --exists "$lib"
 done
 tap_check "kselftest harness extracted into build/linux-src" \
