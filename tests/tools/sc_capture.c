@@ -369,7 +369,8 @@ int main(int argc, char **argv)
 			die("VIDIOC_QBUF");
 	}
 
-	if (pthread_create(&thr, NULL, scanner, NULL))
+	/* no needle, nothing to look for: do not spin a CPU on it */
+	if (needle_len && pthread_create(&thr, NULL, scanner, NULL))
 		die("pthread_create");
 	{
 		enum v4l2_buf_type t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
@@ -378,7 +379,8 @@ int main(int argc, char **argv)
 			int e = errno;
 
 			atomic_store(&scanning, false);
-			pthread_join(thr, NULL);
+			if (needle_len)
+				pthread_join(thr, NULL);
 			errno = e;
 			die("VIDIOC_STREAMON");
 		}
@@ -418,7 +420,8 @@ int main(int argc, char **argv)
 			die("VIDIOC_STREAMOFF");
 	}
 	atomic_store(&scanning, false);
-	pthread_join(thr, NULL);
+	if (needle_len)
+		pthread_join(thr, NULL);
 	/* one last look after streaming stopped */
 	scan_phase = "after STREAMOFF";
 	for (i = 0; i < (int)n_bufs; i++)
