@@ -30,10 +30,6 @@ dev=$out/device		# what the device wrote: store, audit log, its logs
 t0=$SECONDS
 
 step() { printf '\n== [%3ds] %s\n' "$((SECONDS - t0))" "$*"; }
-keys_tmp=
-cleanup() { [ -z "$keys_tmp" ] || rm -rf "$keys_tmp"; }
-trap cleanup EXIT
-
 step "building sealcam.ko, sealcam, sealcam-auditd and sealcam-agent"
 make -s all >"${TMPDIR:-/tmp}/sealcam-demo-build.log" 2>&1 ||
 	{ tail -30 "${TMPDIR:-/tmp}/sealcam-demo-build.log" >&2; exit 1; }
@@ -45,26 +41,27 @@ echo "built: sealcam.ko build/sealcam build/sealcam-auditd build/sealcam-agent"
 step "creating the owner's key pair on the host"
 rm -rf "$out"
 mkdir -p "$out/png" "$dev"
-# The private key is made in a host /tmp directory: the VM mounts its own
-# /tmp, so the key is not reachable from the device at all. It is moved to
-# demo-out/keys/ once the VM is gone.
-keys_tmp=$(mktemp -d /tmp/sealcam-demo-keys.XXXXXX)
-(umask 077 && build/sealcam genkey >"$keys_tmp/owner.key")
-build/sealcam pubkey <"$keys_tmp/owner.key" >"$dev/owner.pub"
+mkdir -p "$out/keys"
+chmod 700 "$out/keys"
+(umask 077 && build/sealcam genkey >"$out/keys/owner.key")
+build/sealcam pubkey <"$out/keys/owner.key" >"$dev/owner.pub"
+cp "$dev/owner.pub" "$out/keys/owner.pub"
 echo "owner public key: $(cat "$dev/owner.pub") (the device gets only this)"
 
 step "booting the VM (TCG: one to three minutes) and running the device for ${seconds} s"
-scripts/vm-run --cpu-max --rwdir "$dev" -- \
-	bash scripts/demo-guest.sh "$dev" "$dev/owner.pub" "$seconds" "$seg_frames" "$keys_tmp"
+# The VM sees the host's file system; it must not see the owner's private
+# key. vm-run runs in a mount namespace of its own where an empty tmpfs
+# covers demo-out/keys, so qemu cannot hand the key to the guest.
+unshare --mount --propagation private bash -c '
+	mount -t tmpfs -o size=1m,mode=700 demo-keys "$1" && shift && exec "$@"' \
+	demo "$out/keys" scripts/vm-run --cpu-max --rwdir "$dev" -- \
+	bash scripts/demo-guest.sh "$dev" "$dev/owner.pub" "$seconds" "$seg_frames" "$out/keys"
 
-step "keeping the keys on the host"
-mkdir -p "$out/keys"
-mv "$keys_tmp/owner.key" "$out/keys/owner.key"
-cp "$dev/owner.pub" "$out/keys/owner.pub"
-# the verification key was printed once in the VM; it lives on the host now
+step "keeping the verification key on the host"
+# printed once in the VM by `sealcam audit init`; it lives on the host now
 mv "$dev/verify.key" "$out/keys/verify.key"
-chmod 600 "$out/keys/owner.key" "$out/keys/verify.key"
-echo "owner key:        $out/keys/owner.key"
+chmod 600 "$out/keys/verify.key"
+echo "owner key:        $out/keys/owner.key (never visible to the VM)"
 echo "verification key: $out/keys/verify.key (removed from the device directory)"
 
 step "unsealing every uploaded segment with the owner key"

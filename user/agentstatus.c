@@ -17,6 +17,7 @@
 #include "sealcam.h"
 
 #define STATUS_MAX 8192
+#define STALE_S 30	/* the agent rewrites its status about once a second */
 
 static uint64_t num(const struct al_record *r, const char *key)
 {
@@ -144,7 +145,11 @@ int agent_status_show(const char *path, bool json)
 		return 0;
 	}
 	when(t1, sizeof(t1), num(&rec, "updated"), now);
-	if (running)
+	if (running && now - (time_t)num(&rec, "updated") > STALE_S)
+		printf("agent: pid %" PRIu64 " is there but its status is %lld s "
+		       "old (hung, or another process has that pid now)\n",
+		       num(&rec, "pid"), (long long)(now - (time_t)num(&rec, "updated")));
+	else if (running)
 		printf("agent: running (pid %" PRIu64 ", %s), status of %s\n",
 		       num(&rec, "pid"), state, t1);
 	else
