@@ -22,7 +22,7 @@ cd "$root"
 SC=$root/build/sealcam
 AGENT=$root/build/sealcam-agent
 AUDITD=$root/build/sealcam-auditd
-work=/tmp/sealcam		# the device's own disk (guest tmpfs)
+work=/run/sealcam-demo	# the device's own disk (the guest's /run is a tmpfs)
 spool=$work/spool outbox=$work/outbox status=/run/sealcam/agent.status
 agent_pid= auditd_pid=
 
