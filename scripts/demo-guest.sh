@@ -9,12 +9,12 @@
 # seconds while showing progress, stops both with SIGTERM, lets the agent
 # upload what was still queued, and unloads the module.
 #
-# Usage: demo-guest.sh DEV OWNER_PUB SECONDS SEGMENT_FRAMES HOST_KEYS_DIR
+# Usage: demo-guest.sh DEV OWNER_PUB SECONDS SEGMENT_FRAMES HOST_KEYS_DIR SIZE
 #   DEV is the host directory made writable in the VM (vm-run --rwdir).
 
 set -euo pipefail
 {
-dev=$1 owner_pub=$2 seconds=$3 seg_frames=$4 host_keys=$5
+dev=$1 owner_pub=$2 seconds=$3 seg_frames=$4 host_keys=$5 size=$6
 root=$SEALCAM_ROOT
 cd "$root"
 . tests/lib/sealcam.sh
@@ -70,10 +70,10 @@ done
 [ -e "$work/auditd.ready" ] || { echo "demo-guest: sealcam-auditd did not start" >&2; exit 1; }
 say "sealcam-auditd running (pid $auditd_pid): every camera open is logged"
 
-# sealcam-agent on its embedded defaults (640x480, 15 fps, YUYV, file://),
-# only the paths moved to where this VM can write
-"$AGENT" --config /dev/null --device "$node" --spool "$spool" --outbox "$outbox" \
-	--url "file://$dev/store" 2>"$dev/agent.log" &
+# sealcam-agent on its embedded defaults (15 fps, YUYV, file://), only the
+# paths moved to where this VM can write and the size made TCG-friendly
+"$AGENT" --config /dev/null --device "$node" --size "$size" --spool "$spool" \
+	--outbox "$outbox" --url "file://$dev/store" 2>"$dev/agent.log" &
 agent_pid=$!
 for _ in $(seq 1 600); do
 	[ -s "$status" ] && break
@@ -82,7 +82,9 @@ for _ in $(seq 1 600); do
 done
 say "sealcam-agent running (pid $agent_pid), uploading to file://$dev/store"
 
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))' "$status" "$1" 2>/dev/null || echo 0; }
+# a number from the agent's status file (sed: python would take seconds
+# to start under TCG)
+field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$status" 2>/dev/null | grep . || echo 0; }
 start=$SECONDS
 while [ $((SECONDS - start)) -lt "$seconds" ]; do
 	sleep 2
@@ -109,8 +111,10 @@ wait "$auditd_pid" || rc=$?
 auditd_pid=
 [ "$rc" = 0 ] || { echo "demo-guest: sealcam-auditd exit $rc" >&2; tail -20 "$dev/auditd.log" >&2; exit 1; }
 say "uploading what was still queued (sealcam-agent --drain)"
+# no camera in this run: the device id for the audit chunks' object names
+devid=$("$SC" status --json 2>/dev/null | sed -n 's/.*"device_id": "\([0-9a-f]*\)".*/\1/p')
 "$AGENT" --config /dev/null --spool "$spool" --outbox "$outbox" --url "file://$dev/store" \
-	--drain --drain-timeout 300 2>>"$dev/agent.log"
+	--device-id "$devid" --drain --drain-timeout 300 2>>"$dev/agent.log"
 "$SC" status >"$dev/status-after.txt" 2>&1 || true
 say "$(grep '^agent:' "$dev/status-after.txt")"
 left=$(find "$spool/ready" "$spool/cur" "$outbox" -type f | wc -l)

@@ -15,7 +15,9 @@
 #          audit chunks the agent uploaded; print what happened and where.
 #
 # Environment: DEMO_SECONDS (default 10), DEMO_OUT (default ./demo-out),
-# DEMO_SEGMENT_FRAMES (default 30: a new segment every 2 s at 15 fps).
+# DEMO_SEGMENT_FRAMES (default 30: a new segment every 2 s at 15 fps),
+# DEMO_SIZE (default 320x240: the agent's own default, 640x480, is 9 MB/s of
+# sealed video, more than a TCG guest seals and writes over 9p in real time).
 # Exit status 0 only when every step and check passed.
 
 set -euo pipefail
@@ -25,6 +27,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 seconds=${DEMO_SECONDS:-10}
 seg_frames=${DEMO_SEGMENT_FRAMES:-30}
+size=${DEMO_SIZE:-320x240}
 out=$(realpath -m "${DEMO_OUT:-demo-out}")
 dev=$out/device		# what the device wrote: store, audit log, its logs
 t0=$SECONDS
@@ -48,14 +51,14 @@ build/sealcam pubkey <"$out/keys/owner.key" >"$dev/owner.pub"
 cp "$dev/owner.pub" "$out/keys/owner.pub"
 echo "owner public key: $(cat "$dev/owner.pub") (the device gets only this)"
 
-step "booting the VM (TCG: one to three minutes) and running the device for ${seconds} s"
+step "booting the VM (TCG: one to three minutes) and running the device for ${seconds} s at $size"
 # The VM sees the host's file system; it must not see the owner's private
 # key. vm-run runs in a mount namespace of its own where an empty tmpfs
 # covers demo-out/keys, so qemu cannot hand the key to the guest.
 unshare --mount --propagation private bash -c '
 	mount -t tmpfs -o size=1m,mode=700 demo-keys "$1" && shift && exec "$@"' \
 	demo "$out/keys" scripts/vm-run --cpu-max --rwdir "$dev" -- \
-	bash scripts/demo-guest.sh "$dev" "$dev/owner.pub" "$seconds" "$seg_frames" "$out/keys"
+	bash scripts/demo-guest.sh "$dev" "$dev/owner.pub" "$seconds" "$seg_frames" "$out/keys" "$size"
 
 step "keeping the verification key on the host"
 # printed once in the VM by `sealcam audit init`; it lives on the host now
