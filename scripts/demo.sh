@@ -101,7 +101,7 @@ What happened: the VM's sealcam.ko sealed every frame in the kernel to the
 owner's public key; sealcam-agent (which can read no pixel) spooled the
 sealed segments and uploaded them to file:// storage; sealcam-auditd logged
 every open of a camera ($opens opens, $agent_opens by sealcam-agent) and the
-module's key and segment events to a hash-chained, MACed log; on the host the
+module's segment events to a hash-chained, MACed log; on the host the
 owner key opened every segment and the verification key checked the log.
 
   frames:             $out/png/ ($npng PNG files)
