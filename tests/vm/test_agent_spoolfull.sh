@@ -57,7 +57,7 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 # records once it is back)
 tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=15 || { tap_done; exit 1; }
 node=$(sc_node 0)
-"$SC" genkey >"$T/owner.key" && "$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
+(umask 077 && "$SC" genkey >"$T/owner.key") && "$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
 "$SC" key add "$T/owner.pub" --label owner >/dev/null
 
 "$SC" audit init --dir "$T/audit" >"$T/verify.key" 2>/dev/null
