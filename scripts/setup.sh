@@ -40,7 +40,7 @@ debian_pkgs=(
 	bpftool libbpf-dev libelf-dev zlib1g-dev
 	libnl-3-dev libnl-genl-3-dev libsodium-dev libcurl4-openssl-dev libssl-dev
 	v4l-utils pkg-config make gcc libc6-dev kmod xz-utils
-	perl python3 python3-cryptography file
+	perl python3 python3-cryptography file openssl
 	python3-argcomplete python3-requests python3-pkg-resources
 	nodejs
 )

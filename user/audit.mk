@@ -10,7 +10,8 @@
 AUDIT_LIB := $(BUILD)/libsealcam-audit.a
 AUDIT_LIB_OBJS := $(BUILD)/user/audit/auditlog.o $(BUILD)/user/audit/chunk.o
 AUDIT_CLI_OBJS := $(BUILD)/user/audit/audit.o
-AUDITD_OBJS := $(BUILD)/user/auditd/auditd.o $(BUILD)/user/auditd/probe.o
+AUDITD_OBJS := $(BUILD)/user/auditd/auditd.o $(BUILD)/user/auditd/probe.o \
+	       $(BUILD)/user/auditd/agentev.o
 AUDITD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
 $(AUDIT_LIB): $(AUDIT_LIB_OBJS)
@@ -34,3 +35,10 @@ $(HOST_TESTS) $(VM_TESTS) $(TOOLS): $(AUDIT_LIB)
 
 all: $(BUILD)/sealcam-auditd
 tests: $(BUILD)/sealcam-auditd
+
+# host test of the daemon's intake of the agent's drop records
+tests: $(BUILD)/tests/host/test_agentev
+$(BUILD)/tests/host/test_agentev: tests/agent/test_agentev.c \
+		$(BUILD)/user/auditd/agentev.o $(AUDIT_LIB) $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS)

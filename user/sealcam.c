@@ -192,17 +192,22 @@ static const char status_help[] =
 "    sealcam status - show the state of every sealed camera\n"
 "\n"
 "SYNOPSIS\n"
-"    sealcam status [--json]\n"
+"    sealcam status [--json] [--agent-status FILE]\n"
 "\n"
 "DESCRIPTION\n"
 "    Device key id, number of recipients, whether the keyring is locked,\n"
 "    the AEAD implementation in use, then for each camera: video node,\n"
 "    streaming or not, current segment id, segments started, frames and\n"
 "    bytes sealed, frames dropped, opens of the node and the segment\n"
-"    policy. Needs no privilege.\n"
+"    policy. Then sealcam-agent, from its status file: running or not,\n"
+"    spool bytes, queue length, oldest waiting segment, last upload, last\n"
+"    error, drops. Needs no privilege. The agent is shown even when the\n"
+"    module is not loaded (the exit status is then 1).\n"
 "\n"
 "OPTIONS\n"
 "    -j, --json          one JSON object\n"
+"    -a, --agent-status FILE  the agent's status file (default\n"
+"                        " AGENT_STATUS_DEFAULT ")\n"
 "    -h, --help          this text\n"
 "\n"
 "EXIT STATUS\n"
@@ -459,6 +464,7 @@ struct opt_result {
 	long ms;
 	long count;
 	long timeout;
+	const char *agent_status;
 };
 
 enum opt_set {
@@ -469,6 +475,7 @@ enum opt_set {
 	OPT_CAMERA = 1 << 4,
 	OPT_SEGMENT = 1 << 5,
 	OPT_EVENTS = 1 << 6,
+	OPT_AGENT = 1 << 7,
 };
 
 static int parse_opts(const char *cmd, const char *help, unsigned int allowed,
@@ -486,6 +493,7 @@ static int parse_opts(const char *cmd, const char *help, unsigned int allowed,
 		{ "ms", required_argument, NULL, 'm' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "agent-status", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct {
@@ -495,7 +503,7 @@ static int parse_opts(const char *cmd, const char *help, unsigned int allowed,
 		{ 'h', OPT_HELP }, { 'j', OPT_JSON }, { 'l', OPT_LABEL },
 		{ 's', OPT_DEVKEY }, { 'g', OPT_DEVKEY }, { 'i', OPT_DEVKEY },
 		{ 'c', OPT_CAMERA }, { 'f', OPT_SEGMENT }, { 'm', OPT_SEGMENT },
-		{ 'n', OPT_EVENTS }, { 't', OPT_EVENTS },
+		{ 'n', OPT_EVENTS }, { 't', OPT_EVENTS }, { 'a', OPT_AGENT },
 	};
 	unsigned int i;
 	int c;
@@ -505,7 +513,7 @@ static int parse_opts(const char *cmd, const char *help, unsigned int allowed,
 	allowed |= OPT_HELP;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hjl:s:gic:f:m:n:t:", all,
+	while ((c = getopt_long(argc, argv, "hjl:s:gic:f:m:n:t:a:", all,
 				NULL)) != -1) {
 		bool ok = false;
 
@@ -539,6 +547,9 @@ static int parse_opts(const char *cmd, const char *help, unsigned int allowed,
 			break;
 		case 'i':
 			o->show_id = true;
+			break;
+		case 'a':
+			o->agent_status = optarg;
 			break;
 		case 'c':
 			if (!parse_ulong(cmd, "--camera", optarg, INT_MAX,
@@ -866,30 +877,43 @@ static int cmd_status(int argc, char **argv)
 	static struct sc_nl_status st[MAX_CAMERAS];
 	struct sc_nl_devkey dev;
 	struct opt_result o;
-	unsigned int n, i;
+	const char *agent;
+	unsigned int n = 0, i;
 	struct sc_nl nl;
-	bool json;
+	bool json, module;
 	int ret;
 
-	ret = parse_args(cmd, status_help, OPT_JSON, argc, argv, &o, NULL, 0, 0);
+	ret = parse_args(cmd, status_help, OPT_JSON | OPT_AGENT, argc, argv, &o,
+			 NULL, 0, 0);
 	if (ret < 0)
 		return opts_exit(ret);
 	json = o.json;
+	agent = o.agent_status ? o.agent_status : AGENT_STATUS_DEFAULT;
+	/* the module first; without it, the agent is still worth showing */
 	ret = open_nl(cmd, &nl);
-	if (ret)
-		return ret;
-	ret = sc_nl_devkey_get(&nl, &dev);
-	if (!ret)
-		ret = sc_nl_status(&nl, st, MAX_CAMERAS, &n);
-	if (ret) {
-		report(cmd, &nl, ret);
+	if (!ret) {
+		ret = sc_nl_devkey_get(&nl, &dev);
+		if (!ret)
+			ret = sc_nl_status(&nl, st, MAX_CAMERAS, &n);
+		if (ret)
+			report(cmd, &nl, ret);
 		sc_nl_close(&nl);
-		return SC_EXIT_FAIL;
 	}
-	sc_nl_close(&nl);
+	module = !ret;
 	if (n > MAX_CAMERAS)
 		n = MAX_CAMERAS;
 
+	if (json && !module) {
+		printf("{\"module\": null, \"cameras\": [], \"agent\": ");
+		agent_status_show(agent, true);
+		printf("}\n");
+		return SC_EXIT_FAIL;
+	}
+	if (!module) {
+		printf("module: not reachable (see the error above)\n");
+		agent_status_show(agent, false);
+		return SC_EXIT_FAIL;
+	}
 	if (json) {
 		printf("{\"device_key\": \"");
 		print_key(dev.pub);
@@ -936,8 +960,13 @@ static int cmd_status(int argc, char **argv)
 		printf("  segment policy: %u frames, %u ms (0 = no limit)\n",
 		       s->seg_frames, s->seg_ms);
 	}
-	if (json)
-		printf("]}\n");
+	if (json) {
+		printf("], \"agent\": ");
+		agent_status_show(agent, true);
+		printf("}\n");
+	} else {
+		agent_status_show(agent, false);
+	}
 	return SC_EXIT_OK;
 }
 

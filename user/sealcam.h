@@ -20,4 +20,11 @@ int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_unseal(int argc, char **argv);
 
+#include <stdbool.h>
+
+/* sealcam-agent's status file, shown by `sealcam status` (agentstatus.c) */
+#define AGENT_STATUS_DEFAULT "/run/sealcam/agent.status"
+/* Print the agent part of `sealcam status` (text, or one JSON value). */
+int agent_status_show(const char *path, bool json);
+
 #endif /* SEALCAM_CLI_H */

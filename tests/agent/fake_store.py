@@ -21,6 +21,9 @@ derived key, all from the AWS SigV4 description), using the request's
 x-amz-content-sha256 as payload hash; a PUT whose body does not hash to that
 value is refused. Mismatches get 403 SignatureDoesNotMatch.
 
+With --tls-cert CERT --tls-key KEY it speaks HTTPS (python's ssl module),
+for the TLS verification tests.
+
 Writes its port to --port-file when listening; appends one line per request
 ("METHOD path status") to --log. Bearer token checked with --token.
 """
@@ -206,8 +209,15 @@ def main():
     p.add_argument("--token")
     p.add_argument("--upstream", type=int)
     p.add_argument("--sigv4-secret")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     args = p.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write("%d\n" % srv.server_address[1])

@@ -174,7 +174,7 @@ int main(void)
 	int rc, status;
 	pid_t pid;
 
-	tap_plan(32);
+	tap_plan(33);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(keyp, sizeof(keyp), "%s/tests/vectors/owner.key", root ? root : ".");
@@ -197,8 +197,8 @@ int main(void)
 	tap_ok(!spool_open(&sp, dir, "", 0, err, sizeof(err)), "spool opens: %s",
 	       err);
 	snprintf(p, sizeof(p), "%s/cur", dir);
-	tap_ok(count_files(p, NULL) == 0 && count_files(dir, NULL) == 3,
-	       "cur/, ready/ and bad/ created");
+	tap_ok(count_files(p, NULL) == 0 && count_files(dir, NULL) == 4,
+	       "cur/, ready/, bad/ and events/ created");
 	make_segment(&s1, 1, 3, true, 0);
 	feed(sp, &s1, 0, 3);
 	rc = verify(path_of(p, dir, "ready", 1), &frames);
@@ -364,6 +364,10 @@ int main(void)
 		       "%llu drops)", ready, (unsigned long long)agent_stats.drops);
 		tap_ok(drops_files == (int)agent_stats.drops,
 		       "each drop written to the audit outbox (%d drop-*.json)", drops_files);
+		snprintf(p, sizeof(p), "%s/events", cdir);
+		tap_ok(count_files(p, "drop-") == (int)agent_stats.drops,
+		       "and to SPOOL/events/ for sealcam-auditd (%d drop-*.json)",
+		       count_files(p, "drop-"));
 		rc = verify(path_of(p, cdir, "ready", 105), &frames);
 		tap_ok(rc == 0 && frames == 4, "the newest segment is kept complete (rc %d)", rc);
 		tap_ok(file_size(path_of(p, cdir, "ready", 100)) < 0 ||

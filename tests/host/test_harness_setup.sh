@@ -7,7 +7,7 @@
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 tools=(vng qemu-system-x86_64 v4l2-compliance v4l2-ctl bpftool clang llc
-	pkg-config prove modinfo busybox node npm)
+	pkg-config prove modinfo busybox node npm openssl)
 tap_plan $((${#tools[@]} + 11))
 
 for t in "${tools[@]}"; do

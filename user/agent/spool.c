@@ -11,8 +11,9 @@
  * ready segment not being uploaded is dropped. If none can be dropped, the
  * current segment is finalised as truncated and frames are discarded until
  * the next segment starts. Both are drops: counted, logged, and recorded as
- * drop-TIME.json in the audit outbox. A full disk (ENOSPC) is handled the
- * same way.
+ * drop-TIME-N.json in SPOOL/events/ (sealcam-auditd takes it into the
+ * chained audit log) and in the audit outbox. A full disk (ENOSPC) is
+ * handled the same way.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -35,6 +36,7 @@
 struct spool {
 	char dir[PATH_MAX], cur[PATH_MAX], ready[PATH_MAX], bad[PATH_MAX];
 	char outbox[PATH_MAX];	/* "" = none */
+	char events[PATH_MAX];	/* DIR/events: drop records for sealcam-auditd */
 	long long max_bytes;
 
 	pthread_mutex_t lock;	/* bytes, device id */
@@ -171,14 +173,37 @@ static int write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* DIR/NAME holding @json, durably (temporary file, fsync, rename). */
+static void write_record(const char *dir, const char *name, const char *json,
+			 int n)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int fd;
+
+	snprintf(final, sizeof(final), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, json, n) || fsync(fd) ||
+	    rename(tmp, final)) {
+		agent_error("cannot write drop record %s: %s (the drop is in this log)",
+			    final, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return;
+	}
+	close(fd);
+	agent_fsync_dir(dir);
+}
+
 void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 		       uint64_t segment_id, long long bytes, uint64_t frames)
 {
-	char dev[2 * SEALCAM_KEY_ID_LEN + 1], tmp[PATH_MAX], final[PATH_MAX];
+	char dev[2 * SEALCAM_KEY_ID_LEN + 1], name[96];
 	char json[768];
 	struct timespec ts;
 	uint64_t total;
-	int fd, n;
+	int n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&agent_stats.lock);
@@ -201,24 +226,12 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 		     (unsigned long long)segment_id, bytes,
 		     (unsigned long long)frames, reason,
 		     (unsigned long long)total);
-	if (!sp->outbox[0])
-		return;
-	snprintf(final, sizeof(final), "%s/drop-%lld%09ld-%llu.json", sp->outbox,
+	/* the audit daemon's copy first: it goes into the chained log */
+	snprintf(name, sizeof(name), "drop-%lld%09ld-%llu.json",
 		 (long long)ts.tv_sec, ts.tv_nsec, (unsigned long long)total);
-	snprintf(tmp, sizeof(tmp), "%s/.drop-%llu.tmp", sp->outbox,
-		 (unsigned long long)total);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, json, n) || fsync(fd) ||
-	    rename(tmp, final)) {
-		agent_error("cannot write drop record %s: %s (the drop is in this log)",
-			    final, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return;
-	}
-	close(fd);
-	agent_fsync_dir(sp->outbox);
+	write_record(sp->events, name, json, n);
+	if (sp->outbox[0])
+		write_record(sp->outbox, name, json, n);
 	if (sp->notify)
 		sp->notify(sp->hook_arg);
 }
@@ -583,7 +596,7 @@ int spool_open(struct spool **out, const char *dir, const char *outbox,
 	       long long max_bytes, char *err, size_t errlen)
 {
 	struct spool *sp = calloc(1, sizeof(*sp));
-	const char *dirs[4];
+	const char *dirs[5];
 	int i, r;
 
 	if (!sp) {
@@ -597,12 +610,14 @@ int spool_open(struct spool **out, const char *dir, const char *outbox,
 	snprintf(sp->cur, sizeof(sp->cur), "%s/cur", dir);
 	snprintf(sp->ready, sizeof(sp->ready), "%s/ready", dir);
 	snprintf(sp->bad, sizeof(sp->bad), "%s/bad", dir);
+	snprintf(sp->events, sizeof(sp->events), "%s/events", dir);
 	snprintf(sp->outbox, sizeof(sp->outbox), "%s", outbox ? outbox : "");
 	dirs[0] = sp->cur;
 	dirs[1] = sp->ready;
 	dirs[2] = sp->bad;
 	dirs[3] = sp->outbox;
-	for (i = 0; i < 4; i++) {
+	dirs[4] = sp->events;
+	for (i = 0; i < 5; i++) {
 		if (!dirs[i][0])
 			continue;
 		r = agent_mkdirs(dirs[i], 0750);

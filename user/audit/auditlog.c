@@ -238,6 +238,13 @@ int al_parse_line(const char *s, size_t len, struct al_record *rec, char *err,
 				goto bad_number;
 			while (i < len && s[i] >= '0' && s[i] <= '9')
 				i++;
+			/* a fraction, as in the agent's drop records' times */
+			if (i + 1 < len && s[i] == '.' && s[i + 1] >= '0' &&
+			    s[i + 1] <= '9') {
+				i++;
+				while (i < len && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
 			if (i - start > 24)
 				goto bad_number;
 			f->type = AL_NUM;

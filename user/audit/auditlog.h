@@ -54,7 +54,8 @@ struct al_record {
 
 /*
  * Parse one line (without its newline) as a flat JSON object of strings,
- * numbers, true/false/null; no nesting, no duplicate keys. 0 or -EINVAL
+ * numbers (integers, or with a fraction), true/false/null; no nesting, no
+ * duplicate keys. 0 or -EINVAL
  * with a reason in @err.
  */
 int al_parse_line(const char *line, size_t len, struct al_record *rec,

@@ -27,6 +27,7 @@
 #include "../audit/chunk.h"
 #include "../keyfmt.h"
 #include "../nl.h"
+#include "agentev.h"
 #include "camopen.h"
 #include "probe.h"
 
@@ -76,6 +77,9 @@ static const char help[] =
 "                            agent to upload; needs --recipient\n"
 "        --recipient KEY     public key (base64 text or file) of an owner;\n"
 "                            repeatable, up to 16\n"
+"        --agent-events DIR  take sealcam-agent's drop records from DIR\n"
+"                            into the log (default " AGENTEV_DEFAULT_DIR ";\n"
+"                            \"none\" disables)\n"
 "        --ready-file FILE   create FILE once the probe is attached\n"
 "        --detach            remove the pinned probe and exit\n"
 "    -h, --help              this text\n"
@@ -90,6 +94,7 @@ struct opts {
 	bool enforce, reload, no_netlink, detach;
 	long drain_ms, epoch_records, epoch_secs;
 	char *outbox;
+	char *agent_events;
 	uint8_t rcpt[AL_CHUNK_MAX_RCPT][32];
 	unsigned int n_rcpt;
 	char *exe[MAX_ALLOW];
@@ -111,6 +116,7 @@ struct daemon {
 	struct sc_nl nl;
 	bool nl_up;
 	time_t nl_retry;
+	struct agentev ev;
 };
 
 static volatile sig_atomic_t stop;
@@ -145,7 +151,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
-	O_DETACH, O_OUTBOX, O_RCPT };
+	O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV };
 
 /* One setting from the command line or the config file. */
 static int set_opt(struct opts *o, int id, const char *val, const char *where)
@@ -196,6 +202,10 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 	case O_NONL:
 		o->no_netlink = true;
 		return 0;
+	case O_AGENTEV:
+		free(o->agent_events);
+		o->agent_events = strdup(val);
+		return 0;
 	case O_OUTBOX:
 		free(o->outbox);
 		o->outbox = strdup(val);
@@ -232,6 +242,7 @@ static const struct option long_opts[] = {
 	{ "outbox", required_argument, NULL, O_OUTBOX },
 	{ "recipient", required_argument, NULL, O_RCPT },
 	{ "ready-file", required_argument, NULL, O_READY },
+	{ "agent-events", required_argument, NULL, O_AGENTEV },
 	{ "detach", no_argument, NULL, O_DETACH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -649,6 +660,11 @@ static void load_seen(struct daemon *d, const char *log_path)
 		qsort(d->seen, d->n_seen, sizeof(uint64_t), cmp_u64);
 }
 
+static int append_ev(void *arg, struct al_buf *b)
+{
+	return append(arg);
+}
+
 /* Seal what the log sealed since the last export into one outbox chunk. */
 static int export_sealed(struct daemon *d)
 {
@@ -748,6 +764,8 @@ static int run(struct opts *o)
 	}
 	if (d.probe.reused)
 		load_seen(&d, log_path);
+	agentev_init(&d.ev, strcmp(o->agent_events, "none") ? o->agent_events : NULL,
+		     log_path);
 	rb = ring_buffer__new(d.probe.events_fd, on_probe_event, &d, NULL);
 	if (!rb) {
 		ret = -errno;
@@ -797,7 +815,11 @@ static int run(struct opts *o)
 		if (d.err || log_lost(&d))
 			break;
 		netlink_poll(&d);
-		ret = al_tick(&d.w, time(NULL), false);
+		ret = agentev_scan(&d.ev, false, &d.body, append_ev, &d);
+		if (ret > 0)
+			ret = 0;
+		if (!ret)
+			ret = al_tick(&d.w, time(NULL), false);
 		if (!ret)
 			ret = export_sealed(&d);
 		if (!ret)
@@ -805,6 +827,8 @@ static int run(struct opts *o)
 		if (ret) {
 			say("cannot write the log: %s", strerror(-ret));
 			d.err = ret;
+		} else {
+			agentev_commit(&d.ev);	/* the log holds them now */
 		}
 	}
 
@@ -812,12 +836,15 @@ static int run(struct opts *o)
 	d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	ring_buffer__consume(rb);
 	log_lost(&d);
+	if (!d.err)
+		agentev_scan(&d.ev, true, &d.body, append_ev, &d);
 	al_buf_reset(&d.body);
 	al_buf_str(&d.body, "type", "daemon-stop");
 	put_time(&d.body, clock_ns(CLOCK_REALTIME));
 	al_buf_u64(&d.body, "opens", d.opens);
 	al_buf_u64(&d.body, "closes", d.closes);
 	al_buf_u64(&d.body, "lost_total", d.w.st.lost_seen);
+	al_buf_u64(&d.body, "agent_drops", d.ev.ingested);
 	append(&d);
 	ret = al_tick(&d.w, time(NULL), true);
 	if (!ret)
@@ -826,6 +853,8 @@ static int run(struct opts *o)
 		ret = al_writer_sync(&d.w);
 	if (ret)
 		say("cannot seal the log: %s", strerror(-ret));
+	else
+		agentev_commit(&d.ev);
 	say("stopped: %" PRIu64 " opens, %" PRIu64 " closes, %" PRIu64
 	    " module events logged%s", d.opens, d.closes, d.nl_events,
 	    d.err ? " (after an error)" : "");
@@ -838,6 +867,7 @@ out:
 	probe_close(&d.probe);
 	al_writer_close(&d.w);
 	al_buf_free(&d.body);
+	agentev_free(&d.ev);
 	free(d.seen);
 	return ret ? 1 : 0;
 }
@@ -900,6 +930,8 @@ int main(int argc, char **argv)
 		o.dir = strdup(DEFAULT_DIR);
 	if (!o.pin_dir)
 		o.pin_dir = strdup(PROBE_PIN_DIR);
+	if (!o.agent_events)
+		o.agent_events = strdup(AGENTEV_DEFAULT_DIR);
 	if (o.detach) {
 		if (probe_detach(o.pin_dir, err, sizeof(err))) {
 			say("%s", err);
