@@ -58,52 +58,59 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
-static bool contains_needle(const unsigned char *p, size_t len)
+/* The first place the needle starts in [p, p + len), or NULL. */
+static const unsigned char *find_needle(const unsigned char *p, size_t len)
 {
 	const unsigned char *end = p + len;
 
 	if (!needle_len || len < needle_len)
-		return false;
+		return NULL;
 	while (p + needle_len <= end) {
 		const unsigned char *q = memchr(p, needle[0],
 						end - p - needle_len + 1);
 
 		if (!q)
-			return false;
+			return NULL;
 		if (!memcmp(q, needle, needle_len))
-			return true;
+			return q;
 		p = q + 1;
 	}
-	return false;
+	return NULL;
 }
 
 static const char *scan_phase = "streaming";
 
-/* On a hit, say where, and show the bytes around it. */
-static void report_hit(const unsigned char *base, size_t len)
+/*
+ * On a hit, say where, and show the bytes around it as they were at once:
+ * a copy taken right after the match, since the memory may change a moment
+ * later (the hit may have been seen only for that moment).
+ */
+static void report_hit(const unsigned char *base, size_t len,
+		       const unsigned char *q)
 {
-	const unsigned char *end = base + len, *p = base, *q;
-	size_t i;
+	size_t off = q - base, from = off > 32 ? off - 32 : 0;
+	size_t n = len - from < 128 ? len - from : 128, i;
+	unsigned char snap[128];
+	bool still;
 
-	while ((q = memchr(p, needle[0], end - p)) && q + needle_len <= end) {
-		if (!memcmp(q, needle, needle_len))
-			break;
-		p = q + 1;
-	}
-	if (!q || q + needle_len > end)
-		return;	/* the bytes changed since the first look */
-	fprintf(stderr, "sc_capture: plaintext at offset %zu of a %zu-byte buffer (%s):",
-		(size_t)(q - base), len, scan_phase);
-	for (i = 0; i < 64 && q + i < end; i++)
-		fprintf(stderr, " %02x", q[i]);
+	memcpy(snap, base + from, n);
+	still = find_needle(q, needle_len) != NULL;
+	fprintf(stderr,
+		"sc_capture: plaintext at offset %zu of a %zu-byte buffer at %p (%s; %s a moment later); bytes from offset %zu:",
+		off, len, (const void *)base, scan_phase,
+		still ? "still there" : "gone", from);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n  ", snap[i]);
 	fprintf(stderr, "\n");
 }
 
 static void scan_region(const void *addr, size_t len)
 {
-	if (contains_needle(addr, len)) {
+	const unsigned char *q = find_needle(addr, len);
+
+	if (q) {
 		atomic_fetch_add(&hits, 1);
-		report_hit(addr, len);
+		report_hit(addr, len, q);
 	}
 	atomic_fetch_add(&scanned_bytes, len);
 }
