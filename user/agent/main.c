@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 				break;
 			}
 		} else {
-			usleep(100 * 1000);
+			queue_wait(q, 100);
 		}
 		if (agent_now_ms() - last_status >= 1000) {
 			status_write(c.status_file, "running", &c, sp, q, st);

@@ -28,7 +28,7 @@
 
 #include <sodium.h>
 
-#include "md5.h"
+#include "digest.h"
 #include "sealed.h"
 #include "spool.h"
 
@@ -48,8 +48,7 @@ struct spool {
 	uint64_t segment_id;
 	uint64_t next_index;
 	long long len;
-	crypto_hash_sha256_state sha;	/* of what is written so far */
-	struct agent_md5 md5;
+	struct agent_digest digest;	/* of what is written so far */
 	/* discarding frames until the next FIRST */
 	bool skipping;
 	uint64_t skip_segment;
@@ -226,12 +225,11 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 /* The digest sidecar for @dst (see agent_sum_path), before @dst exists. */
 static void write_sum(struct spool *sp, const char *dst)
 {
-	unsigned char sha[crypto_hash_sha256_BYTES], md5[16];
+	unsigned char sha[AGENT_SHA256_LEN], md5[AGENT_MD5_LEN];
 	char sum[PATH_MAX], tmp[PATH_MAX], line[160], sha_hex[65], md5_hex[33];
 	int fd, n;
 
-	crypto_hash_sha256_final(&sp->sha, sha);
-	agent_md5_final(&sp->md5, md5);
+	agent_digest_final(&sp->digest, md5, sha);
 	sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
 	sodium_bin2hex(md5_hex, sizeof(md5_hex), md5, sizeof(md5));
 	n = snprintf(line, sizeof(line), "%lld %s %s\n", sp->len, md5_hex, sha_hex);
@@ -355,8 +353,7 @@ static int start_segment(struct spool *sp, const struct agent_frame_info *fi)
 		return -1;
 	}
 	memcpy(sp->device_id, fi->device_id, sizeof(sp->device_id));
-	crypto_hash_sha256_init(&sp->sha);
-	agent_md5_init(&sp->md5);
+	agent_digest_init(&sp->digest);
 	sp->segment_id = fi->segment_id;
 	sp->next_index = 0;
 	sp->len = 0;
@@ -464,8 +461,7 @@ int spool_frame(struct spool *sp, const unsigned char *buf, size_t len)
 		return -1;
 	}
 	sp->len += len;
-	crypto_hash_sha256_update(&sp->sha, buf, len);
-	agent_md5_update(&sp->md5, buf, len);
+	agent_digest_update(&sp->digest, buf, len);
 	sp->next_index = fi.frame_index + 1;
 	spool_account(sp, len);
 	if (fi.flags & SEALCAM_F_LAST)

@@ -14,7 +14,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "md5.h"
+#include "digest.h"
 #include "store.h"
 
 enum store_kind_id { ST_FILE, ST_S3, ST_HTTPS, ST_HTTP };
@@ -540,23 +540,19 @@ struct body_digest {
 
 static int digest_file(FILE *f, struct body_digest *d)
 {
-	unsigned char buf[65536], sha[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state s;
-	struct agent_md5 m;
+	unsigned char buf[65536], sha[AGENT_SHA256_LEN];
+	struct agent_digest s;
 	size_t n;
 
-	crypto_hash_sha256_init(&s);
-	agent_md5_init(&m);
+	agent_digest_init(&s);
 	d->size = 0;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		crypto_hash_sha256_update(&s, buf, n);
-		agent_md5_update(&m, buf, n);
+		agent_digest_update(&s, buf, n);
 		d->size += n;
 	}
 	if (ferror(f))
 		return -1;
-	crypto_hash_sha256_final(&s, sha);
-	agent_md5_final(&m, d->md5);
+	agent_digest_final(&s, d->md5, sha);
 	sodium_bin2hex(d->sha256_hex, sizeof(d->sha256_hex), sha, sizeof(sha));
 	sodium_bin2hex(d->md5_hex, sizeof(d->md5_hex), d->md5, sizeof(d->md5));
 	sodium_bin2base64(d->md5_b64, sizeof(d->md5_b64), d->md5, sizeof(d->md5),
