@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		config_free(&c);
 		return code;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (sodium_init() < 0 || store_global_init()) {
 		fprintf(stderr, AGENT_NAME ": cannot initialise libsodium/libcurl\n");
 		return AGENT_EXIT_FAIL;
 	}
