@@ -13,6 +13,7 @@
 #ifndef SEALCAM_AGENT_DIGEST_H
 #define SEALCAM_AGENT_DIGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <openssl/md5.h>
 #include <openssl/sha.h>
@@ -24,9 +25,14 @@
 struct agent_digest {
 	MD5_CTX md5;
 	SHA256_CTX sha256;
+	bool with_sha256;
 };
 
-void agent_digest_init(struct agent_digest *d);
+/*
+ * @with_sha256: false when only the MD5 is needed (file:// stores, the
+ * re-read of a stored copy); the SHA-256 out of final() is then all zero.
+ */
+void agent_digest_init(struct agent_digest *d, bool with_sha256);
 void agent_digest_update(struct agent_digest *d, const void *data, size_t len);
 void agent_digest_final(struct agent_digest *d, unsigned char md5[AGENT_MD5_LEN],
 			unsigned char sha256[AGENT_SHA256_LEN]);

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	}
 	if (c.device_id)
 		spool_set_device_id(sp, c.device_id);
+	spool_set_sha256(sp, strcmp(store_kind(st), "file") != 0);
 	if (c.startup_check && store_check(st, err, sizeof(err))) {
 		refuse("store", err);
 		code = AGENT_EXIT_CONFIG;

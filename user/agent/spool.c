@@ -49,6 +49,7 @@ struct spool {
 	uint64_t next_index;
 	long long len;
 	struct agent_digest digest;	/* of what is written so far */
+	bool without_sha256;	/* the store needs only the MD5 */
 	/* discarding frames until the next FIRST */
 	bool skipping;
 	uint64_t skip_segment;
@@ -124,6 +125,11 @@ void spool_device_id(struct spool *sp, char out[2 * SEALCAM_KEY_ID_LEN + 1])
 	pthread_mutex_lock(&sp->lock);
 	memcpy(out, sp->device_hex, sizeof(sp->device_hex));
 	pthread_mutex_unlock(&sp->lock);
+}
+
+void spool_set_sha256(struct spool *sp, bool with_sha256)
+{
+	sp->without_sha256 = !with_sha256;
 }
 
 void spool_set_device_id(struct spool *sp, const char *hex)
@@ -230,7 +236,10 @@ static void write_sum(struct spool *sp, const char *dst)
 	int fd, n;
 
 	agent_digest_final(&sp->digest, md5, sha);
-	sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
+	if (sp->digest.with_sha256)
+		sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
+	else
+		snprintf(sha_hex, sizeof(sha_hex), "-");
 	sodium_bin2hex(md5_hex, sizeof(md5_hex), md5, sizeof(md5));
 	n = snprintf(line, sizeof(line), "%lld %s %s\n", sp->len, md5_hex, sha_hex);
 	agent_sum_path(sum, sizeof(sum), dst);
@@ -353,7 +362,7 @@ static int start_segment(struct spool *sp, const struct agent_frame_info *fi)
 		return -1;
 	}
 	memcpy(sp->device_id, fi->device_id, sizeof(sp->device_id));
-	agent_digest_init(&sp->digest);
+	agent_digest_init(&sp->digest, !sp->without_sha256);
 	sp->segment_id = fi->segment_id;
 	sp->next_index = 0;
 	sp->len = 0;

@@ -557,13 +557,13 @@ struct body_digest {
 	char sha256_hex[65];
 };
 
-static int digest_file(FILE *f, struct body_digest *d)
+static int digest_file(FILE *f, struct body_digest *d, bool with_sha256)
 {
 	unsigned char buf[65536], sha[AGENT_SHA256_LEN];
 	struct agent_digest s;
 	size_t n;
 
-	agent_digest_init(&s);
+	agent_digest_init(&s, with_sha256);
 	d->size = 0;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		agent_digest_update(&s, buf, n);
@@ -585,7 +585,8 @@ static int digest_file(FILE *f, struct body_digest *d)
  * size (written as the frames arrived, so the file is read only once, to
  * send it), else by reading the file.
  */
-static int body_digest(const char *path, FILE *body, struct body_digest *d)
+static int body_digest(const char *path, FILE *body, struct body_digest *d,
+		       bool with_sha256)
 {
 	char sum[PATH_MAX], line[200], md5_hex[64], sha_hex[96];
 	long long size;
@@ -599,7 +600,8 @@ static int body_digest(const char *path, FILE *body, struct body_digest *d)
 		bool ok = fgets(line, sizeof(line), f) &&
 			  sscanf(line, "%lld %63s %95s", &size, md5_hex, sha_hex) == 3 &&
 			  !fstat(fileno(body), &st) && st.st_size == size &&
-			  strlen(md5_hex) == 32 && strlen(sha_hex) == 64 &&
+			  strlen(md5_hex) == 32 &&
+			  (strlen(sha_hex) == 64 || (!with_sha256 && !strcmp(sha_hex, "-"))) &&
 			  !sodium_hex2bin(d->md5, sizeof(d->md5), md5_hex, 32, NULL,
 					  &n, NULL) && n == 16;
 
@@ -613,7 +615,7 @@ static int body_digest(const char *path, FILE *body, struct body_digest *d)
 			return 0;
 		}
 	}
-	return digest_file(body, d);
+	return digest_file(body, d, with_sha256);
 }
 
 static int put_file(struct store *st, const char *path, const char *object,
@@ -651,7 +653,8 @@ static int put_file(struct store *st, const char *path, const char *object,
 	}
 	r = -1;
 	x.body = fopen(path, "rbe");
-	if (!x.body || body_digest(path, x.body, &want)) {
+	/* a file:// copy is confirmed by its size and MD5 only */
+	if (!x.body || body_digest(path, x.body, &want, false)) {
 		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -672,7 +675,7 @@ static int put_file(struct store *st, const char *path, const char *object,
 		goto out_unlink;
 	}
 	f = fdopen(fd, "rb");
-	if (!f || digest_file(f, &got)) {
+	if (!f || digest_file(f, &got, false)) {
 		snprintf(err, errlen, "re-read %s: %s", tmp, strerror(errno));
 		if (f)
 			fclose(f);
@@ -764,7 +767,7 @@ static int put_http(struct store *st, const char *path, const char *object,
 		return -1;
 	}
 	x.body = fopen(path, "rbe");
-	if (!x.body || body_digest(path, x.body, &want)) {
+	if (!x.body || body_digest(path, x.body, &want, true)) {
 		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
 		goto out;
 	}
