@@ -64,24 +64,51 @@ build/sealcam genkey | build/sealcam pubkey > /tmp/owner.pub
 build/sealcam key add /tmp/owner.pub >/dev/null
 echo "cpu \$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') | \$(nproc) vCPU | \$(uname -r)" >"$tmp/vm.raw"
 echo "floor \$(env ${unit_env[*]} $floor)" >>"$tmp/vm.raw"
-for size in 640x480 1280x720; do
-	w=/tmp/cap-\$size
+# what hashing costs on this emulated CPU (the agent's MD5/SHA-256 are libcrypto's too)
+python3 -c 'import hashlib, time
+b = bytes(8 << 20)
+for n in ("md5", "sha256"):
+    t = time.perf_counter(); hashlib.new(n, b).digest(); print("hash", n, round(8 / (time.perf_counter() - t), 1))' >>"$tmp/vm.raw"
+# the agent's own store for uploads during capture: file:// (the embedded
+# default) at both sizes, and s3rver in the guest at 640x480
+s3port=9000 spid=
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+for spec in 640x480:file 1280x720:file 640x480:s3; do
+	size=\${spec%:*} store=\${spec#*:}
+	w=/tmp/cap-\$size-\$store
 	mkdir -p \$w
+	if [ \$store = s3 ]; then
+		$s3rver -d /tmp/s3 -a 127.0.0.1 -p \$s3port --configure-bucket bkt --silent >/dev/null 2>&1 &
+		spid=\$!
+		# node under TCG starts slowly: wait for the port (bounded)
+		for ((i = 0; i < 600; i++)); do
+			(exec 3<>/dev/tcp/127.0.0.1/\$s3port) 2>/dev/null && break
+			sleep 0.5
+		done
+		url=(--url s3://bkt/cam --s3-endpoint http://127.0.0.1:\$s3port --s3-path-style)
+		objs=/tmp/s3 pat='*.sealed._S3rver_object'
+	else
+		url=(--url "file://\$w/store")
+		objs=\$w/store pat='*.sealed'
+	fi
 	env ${unit_env[*]} /usr/bin/time -f "%e %U %S %M" -o \$w/time $agent --config /dev/null \\
 		--device "\$node" --size \$size --fps 30 --spool \$w/spool --outbox "" \\
-		--status-file "" --url "file://\$w/store" 2>\$w/log &
-	apid=\$!
+		--status-file "" "\${url[@]}" 2>\$w/log &
+	tpid=\$!
 	sleep $duration	# the measured recording time
-	kill -TERM \$apid
-	wait \$apid
+	# SIGTERM to the agent, the child of time(1): a clean stop
+	kill -TERM \$(pgrep -P \$tpid)
+	wait \$tpid
 	# every sealed byte the agent wrote: stored, or still queued at the stop
-	bytes=\$(find \$w/store \$w/spool -name '*.sealed' -type f -printf '%s\n' | awk '{ s += \$1 } END { print s + 0 }')
-	stored=\$(find \$w/store -name '*.sealed' -type f | wc -l)
+	bytes=\$( (find \$objs -name "\$pat" -type f -printf '%s\n'; find \$w/spool -name '*.sealed' -type f -printf '%s\n') | awk '{ s += \$1 } END { print s + 0 }')
+	stored=\$(find \$objs -name "\$pat" -type f | wc -l)
 	frames=\$(sed -n 's/.*streaming stopped after \([0-9]*\) frames.*/\1/p' \$w/log)
-	echo "capture \$size \$(cat \$w/time) \$bytes \$stored \${frames:-0}" >>"$tmp/vm.raw"
-	cp \$w/log "$tmp/agent-\$size.log"
+	echo "capture \$size \$store \$(cat \$w/time) \$bytes \$stored \${frames:-0}" >>"$tmp/vm.raw"
+	cp \$w/log "$tmp/agent-\$size-\$store.log"
 	rm -rf \$w
 done
+kill \$spid
+wait \$spid || true
 sc_unload
 EOF
 	scripts/vm-run --cpu-max --rwdir "$tmp" -- bash "$tmp/guest.sh" >&2
@@ -162,16 +189,18 @@ if vm:
     fl = [int(x) for x in next(l for l in raw if l.startswith("floor ")).split()[1:]]
     print(f"1. Capture + upload to file:// in the VM ({cpu}; TCG, -cpu max),")
     print(f"   {duration} s per size, sealed YUYV, 30 fps requested, module seg_frames=10")
-    print(f"{'size':>10} {'frames':>7} {'sealed MB':>10} {'segments':>9} {'CPU s':>7} {'CPU s/MB':>9} {'peak RSS MiB':>13}")
+    print(f"{'size':>10} {'store':>6} {'frames':>7} {'sealed MB':>10} {'stored':>7} {'CPU s':>7} {'CPU s/MB':>9} {'peak RSS MiB':>13}")
     for l in raw:
         if not l.startswith("capture "):
             continue
-        _, size, secs, user, sys_, rss, b, stored, frames = l.split()
+        _, size, store, secs, user, sys_, rss, b, stored, frames = l.split()
         smb = int(b) / 1048576
         cpu_s = float(user) + float(sys_)
-        print(f"{size:>10} {frames:>7} {smb:>10.1f} {stored:>9} {cpu_s:>7.2f} {cpu_s / max(smb, 1e-9):>9.4f} {mib(int(rss)):>13.2f}")
-        verdicts.append((f"peak RSS at {size} capture+upload {mib(int(rss)):.2f} MiB <= 8 MiB", int(rss) <= rss_target))
-    print(f"{'(libraries alone, sc-rss-floor)':>39} {'':>17} {mib(fl[0]):>13.2f}")
+        print(f"{size:>10} {store:>6} {frames:>7} {smb:>10.1f} {stored:>7} {cpu_s:>7.2f} {cpu_s / max(smb, 1e-9):>9.4f} {mib(int(rss)):>13.2f}")
+        verdicts.append((f"peak RSS, capture {size} + upload to {store}, in the VM: {mib(int(rss)):.2f} MiB <= 8 MiB", int(rss) <= rss_target))
+    print(f"{'(the libraries alone: sc-rss-floor)':<58} {mib(fl[0]):>13.2f}")
+    hs = [l.split() for l in raw if l.startswith("hash ")]
+    print("   libcrypto in this VM: " + ", ".join(f"{h[1]} {h[2]} MB/s" for h in hs))
     print()
 
 rows = {}
@@ -198,12 +227,12 @@ for key, label in labels:
     s, c, r = med(key)
     print(f"{label:<44} {s:>8.3f} {mb / s:>7.1f} {curl_s / s:>6.2f}x {c / mb:>9.4f} {mib(r):>13.2f}")
 s, c, r = med("agent-c1-plainenv")
-print(f"{'sealcam-agent, 1 at a time, without the unit env':<44} {s:>8.3f} {mb / s:>7.1f} {curl_s / s:>6.2f}x {c / mb:>9.4f} {mib(r):>13.2f}")
+print(f"{'same, once, without the unit env (RSS only)':<44} {'':>8} {'':>7} {'':>7} {'':>9} {mib(r):>13.2f}")
 print(f"{'libraries alone (sc-rss-floor; unit env / none)':<44} {'':>8} {'':>7} {'':>7} {'':>9} {mib(floor[0]):>6.2f} / {mib(floor[3]):.2f}")
 r1 = curl_s / med("agent-c1")[0]
 verdicts.append((f"upload throughput, 1 at a time, {r1:.2f}x curl >= {ratio_target}x", r1 >= ratio_target))
 rss = med("agent-c1")[2]
-verdicts.append((f"peak RSS while uploading to s3 {mib(rss):.2f} MiB <= 8 MiB", rss <= rss_target))
+verdicts.append((f"peak RSS, upload to s3 on the host (warm page cache): {mib(rss):.2f} MiB <= 8 MiB", rss <= rss_target))
 print()
 print("Targets (issue 4, point 8):")
 for text, ok in verdicts:
