@@ -187,7 +187,7 @@ if vm:
     raw = open(os.path.join(tmp, "vm.raw")).read().splitlines()
     cpu = next(l[4:] for l in raw if l.startswith("cpu "))
     fl = [int(x) for x in next(l for l in raw if l.startswith("floor ")).split()[1:]]
-    print(f"1. Capture + upload to file:// in the VM ({cpu}; TCG, -cpu max),")
+    print(f"1. Capture + upload (file://, and s3rver in the guest) in the VM ({cpu}; TCG, -cpu max),")
     print(f"   {duration} s per size, sealed YUYV, 30 fps requested, module seg_frames=10")
     print(f"{'size':>10} {'store':>6} {'frames':>7} {'sealed MB':>10} {'stored':>7} {'CPU s':>7} {'CPU s/MB':>9} {'peak RSS MiB':>13}")
     for l in raw:
