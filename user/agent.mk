@@ -36,3 +36,11 @@ agent: $(BUILD)/tests/host/test_agent_spool
 $(BUILD)/tests/host/test_agent_spool: tests/agent/test_agent_spool.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-format-truncation $(PKG_CFLAGS) -Itests -pthread -o $@ $^ $(AGENT_LIBS)
+
+# benchmark helper: the RSS of the agent's libraries started as the agent does
+tests: $(BUILD)/tests/agent/sc-rss-floor
+agent: $(BUILD)/tests/agent/sc-rss-floor
+
+$(BUILD)/tests/agent/sc-rss-floor: tests/agent/sc-rss-floor.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)

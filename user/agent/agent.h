@@ -11,7 +11,7 @@
  *   store.c    the uploaders (libcurl), one confirmed PUT per object
  *   queue.c    upload workers: what to send next, retries with backoff
  *   status.c   the JSON status file
- *   md5.c      MD5 of a body, to compare with the store's ETag
+ *   digest.c   MD5 (for the store's ETag) and SHA-256 of a body, one pass
  *   main.c     startup checks, signals, the main loop
  *
  * The agent never holds a key that opens a segment: it reads only the

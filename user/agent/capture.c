@@ -3,6 +3,12 @@
  * Capture: V4L2 MMAP streaming. Every dequeued buffer is one sealed frame
  * (ciphertext; the agent cannot read a pixel); it goes to the spool at once
  * and the buffer is queued again.
+ *
+ * A buffer is mapped only while its frame is written to the spool. vb2
+ * maps a buffer's pages all at once, so N buffers kept mapped would count
+ * N whole frames in the agent's resident memory (six 1280x720 frames are
+ * 11 MiB); mapped one at a time it is one frame. The mmap/munmap pair per
+ * frame costs a few microseconds against milliseconds of sealing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +33,7 @@ struct capture {
 	int fd;
 	const struct agent_config *c;
 	struct {
-		void *addr;
+		off_t offset;	/* mmap offset from QUERYBUF */
 		size_t len;
 	} bufs[MAX_BUFS];
 	unsigned int n_bufs;
@@ -132,13 +138,18 @@ int capture_open(struct capture **out, const struct agent_config *c,
 			goto fail;
 		}
 		cp->bufs[i].len = b.length;
-		cp->bufs[i].addr = mmap(NULL, b.length, PROT_READ, MAP_SHARED,
-					cp->fd, b.m.offset);
-		if (cp->bufs[i].addr == MAP_FAILED) {
-			cp->bufs[i].addr = NULL;
+		cp->bufs[i].offset = b.m.offset;
+	}
+	/* the buffers are mapped one at a time later; check now that they can be */
+	for (i = 0; i < cp->n_bufs; i++) {
+		void *p = mmap(NULL, cp->bufs[i].len, PROT_READ, MAP_SHARED, cp->fd,
+			       cp->bufs[i].offset);
+
+		if (p == MAP_FAILED) {
 			snprintf(err, errlen, "%s: mmap: %s", c->device, strerror(errno));
 			goto fail;
 		}
+		munmap(p, cp->bufs[i].len);
 	}
 	agent_log("%s: %ux%u sealed %.4s, %u fps, %u buffers of %u bytes",
 		  c->device, fmt.fmt.pix.width, fmt.fmt.pix.height,
@@ -197,14 +208,24 @@ static int drain(struct capture *cp, struct spool *sp, bool *saw_last)
 		}
 		if (b.index < cp->n_bufs && !(b.flags & V4L2_BUF_FLAG_ERROR) &&
 		    b.bytesused <= cp->bufs[b.index].len) {
-			const unsigned char *p = cp->bufs[b.index].addr;
+			size_t maplen = cp->bufs[b.index].len;
+			unsigned char *p = mmap(NULL, maplen, PROT_READ, MAP_SHARED,
+						cp->fd, cp->bufs[b.index].offset);
 			struct agent_frame_info fi;
+			int r;
 
-			if (spool_frame(sp, p, b.bytesused))
+			if (p == MAP_FAILED) {
+				agent_error("%s: mmap buffer %u: %s", cp->c->device,
+					    b.index, strerror(errno));
 				return -1;
-			if (saw_last && !agent_frame_info(p, b.bytesused, &fi) &&
+			}
+			r = spool_frame(sp, p, b.bytesused);
+			if (!r && saw_last && !agent_frame_info(p, b.bytesused, &fi) &&
 			    (fi.flags & SEALCAM_F_LAST))
 				*saw_last = true;
+			munmap(p, maplen);
+			if (r)
+				return -1;
 		} else {
 			agent_error("%s: buffer %u came back with an error",
 				    cp->c->device, b.index);
@@ -294,13 +315,8 @@ void capture_stop(struct capture *cp, struct spool *sp)
 
 void capture_close(struct capture *cp)
 {
-	unsigned int i;
-
 	if (!cp)
 		return;
-	for (i = 0; i < cp->n_bufs; i++)
-		if (cp->bufs[i].addr)
-			munmap(cp->bufs[i].addr, cp->bufs[i].len);
 	if (cp->fd >= 0)
 		close(cp->fd);
 	free(cp);

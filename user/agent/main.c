@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		config_free(&c);
 		return code;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (sodium_init() < 0 || store_global_init()) {
 		fprintf(stderr, AGENT_NAME ": cannot initialise libsodium/libcurl\n");
 		return AGENT_EXIT_FAIL;
 	}
@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	}
 	if (c.device_id)
 		spool_set_device_id(sp, c.device_id);
+	spool_set_sha256(sp, strcmp(store_kind(st), "file") != 0);
 	if (c.startup_check && store_check(st, err, sizeof(err))) {
 		refuse("store", err);
 		code = AGENT_EXIT_CONFIG;
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
 				break;
 			}
 		} else {
-			usleep(100 * 1000);
+			queue_wait(q, 100);
 		}
 		if (agent_now_ms() - last_status >= 1000) {
 			status_write(c.status_file, "running", &c, sp, q, st);

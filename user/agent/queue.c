@@ -232,6 +232,17 @@ static void set_error(const char *msg)
 	pthread_mutex_unlock(&agent_stats.lock);
 }
 
+static void deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct queue *q = arg;
@@ -249,12 +260,7 @@ static void *worker(void *arg)
 		if (!it) {
 			struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			deadline(&ts, 200);
 			pthread_cond_timedwait(&q->cond, &q->lock, &ts);
 			continue;
 		}
@@ -407,6 +413,23 @@ bool queue_idle(struct queue *q)
 	idle = !q->n && !q->in_flight;
 	pthread_mutex_unlock(&q->lock);
 	return idle;
+}
+
+void queue_wait(struct queue *q, int timeout_ms)
+{
+	struct timespec ts;
+	bool busy;
+
+	deadline(&ts, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	maybe_rescan(q);
+	busy = q->n || q->in_flight;
+	/* the workers broadcast at the end of every upload */
+	while (!q->quit &&
+	       !pthread_cond_timedwait(&q->cond, &q->lock, &ts) &&
+	       (!busy || q->n || q->in_flight))
+		;
+	pthread_mutex_unlock(&q->lock);
 }
 
 int queue_start(struct queue **out, const struct agent_config *c,

@@ -33,6 +33,12 @@ struct queue_counts {
 void queue_get_counts(struct queue *q, struct queue_counts *qc);
 /* Nothing waiting and nothing in flight. */
 bool queue_idle(struct queue *q);
+/*
+ * Sleep up to @timeout_ms; while uploads are queued or in flight, return
+ * as soon as the last of them ends, so that a drain ends at once rather
+ * than at the caller's next tick.
+ */
+void queue_wait(struct queue *q, int timeout_ms);
 /* Stop the workers (uploads in flight are aborted when agent_stop is set). */
 void queue_stop(struct queue *q);
 void queue_free(struct queue *q);

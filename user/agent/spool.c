@@ -29,7 +29,7 @@
 
 #include <sodium.h>
 
-#include "md5.h"
+#include "digest.h"
 #include "sealed.h"
 #include "spool.h"
 
@@ -50,8 +50,8 @@ struct spool {
 	uint64_t segment_id;
 	uint64_t next_index;
 	long long len;
-	crypto_hash_sha256_state sha;	/* of what is written so far */
-	struct agent_md5 md5;
+	struct agent_digest digest;	/* of what is written so far */
+	bool without_sha256;	/* the store needs only the MD5 */
 	/* discarding frames until the next FIRST */
 	bool skipping;
 	uint64_t skip_segment;
@@ -127,6 +127,11 @@ void spool_device_id(struct spool *sp, char out[2 * SEALCAM_KEY_ID_LEN + 1])
 	pthread_mutex_lock(&sp->lock);
 	memcpy(out, sp->device_hex, sizeof(sp->device_hex));
 	pthread_mutex_unlock(&sp->lock);
+}
+
+void spool_set_sha256(struct spool *sp, bool with_sha256)
+{
+	sp->without_sha256 = !with_sha256;
 }
 
 void spool_set_device_id(struct spool *sp, const char *hex)
@@ -239,13 +244,15 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 /* The digest sidecar for @dst (see agent_sum_path), before @dst exists. */
 static void write_sum(struct spool *sp, const char *dst)
 {
-	unsigned char sha[crypto_hash_sha256_BYTES], md5[16];
+	unsigned char sha[AGENT_SHA256_LEN], md5[AGENT_MD5_LEN];
 	char sum[PATH_MAX], tmp[PATH_MAX], line[160], sha_hex[65], md5_hex[33];
 	int fd, n;
 
-	crypto_hash_sha256_final(&sp->sha, sha);
-	agent_md5_final(&sp->md5, md5);
-	sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
+	agent_digest_final(&sp->digest, md5, sha);
+	if (sp->digest.with_sha256)
+		sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
+	else
+		snprintf(sha_hex, sizeof(sha_hex), "-");
 	sodium_bin2hex(md5_hex, sizeof(md5_hex), md5, sizeof(md5));
 	n = snprintf(line, sizeof(line), "%lld %s %s\n", sp->len, md5_hex, sha_hex);
 	agent_sum_path(sum, sizeof(sum), dst);
@@ -368,8 +375,7 @@ static int start_segment(struct spool *sp, const struct agent_frame_info *fi)
 		return -1;
 	}
 	memcpy(sp->device_id, fi->device_id, sizeof(sp->device_id));
-	crypto_hash_sha256_init(&sp->sha);
-	agent_md5_init(&sp->md5);
+	agent_digest_init(&sp->digest, !sp->without_sha256);
 	sp->segment_id = fi->segment_id;
 	sp->next_index = 0;
 	sp->len = 0;
@@ -477,8 +483,7 @@ int spool_frame(struct spool *sp, const unsigned char *buf, size_t len)
 		return -1;
 	}
 	sp->len += len;
-	crypto_hash_sha256_update(&sp->sha, buf, len);
-	agent_md5_update(&sp->md5, buf, len);
+	agent_digest_update(&sp->digest, buf, len);
 	sp->next_index = fi.frame_index + 1;
 	spool_account(sp, len);
 	if (fi.flags & SEALCAM_F_LAST)

@@ -48,6 +48,13 @@ bool spool_segment_open(const struct spool *sp);
 long long spool_bytes(const struct spool *sp);
 void spool_account(struct spool *sp, long long delta);
 
+/*
+ * Whether the digest sidecar carries the SHA-256 (default yes). A file://
+ * store needs only the MD5; the sidecar then says "-" and an uploader that
+ * needs the SHA-256 (a later s3:// or https:// run) hashes the file.
+ */
+void spool_set_sha256(struct spool *sp, bool with_sha256);
+
 /* Device id learnt from segments (or set), as 16 hex; "" if unknown. */
 void spool_device_id(struct spool *sp, char out[2 * SEALCAM_KEY_ID_LEN + 1]);
 void spool_set_device_id(struct spool *sp, const char *hex);

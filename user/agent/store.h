@@ -20,6 +20,9 @@
 
 struct store;
 
+/* libcurl's (and OpenSSL's) process-wide start; once, before threads. 0 or -1. */
+int store_global_init(void);
+
 /* Parse the URL and credentials. 0, or -1 with a message. */
 int store_init(struct store **out, const struct agent_config *c, char *err,
 	       size_t errlen);
