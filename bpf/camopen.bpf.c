@@ -145,12 +145,16 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
-/* Submit quietly; wake the reader only when the buffer is filling up. */
+/*
+ * Submit quietly; wake the reader only when the buffer is filling up (past
+ * a quarter of its size, which the loader may have changed).
+ */
 static __always_inline void submit(void *rec)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 
-	bpf_ringbuf_submit(rec, avail > CAMOPEN_RINGBUF_BYTES / 2 ?
+	bpf_ringbuf_submit(rec, avail > size / 4 ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 

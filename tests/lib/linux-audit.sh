@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell library (source it): the Linux audit subsystem (Debian's auditd) as
+# the reference for counting camera opens, in the VM.
+#
+#   la_start DIR        start auditd logging to DIR/audit.log (own config,
+#                       no plugins), auditing on, no rate limit, a backlog
+#                       that makes tasks wait instead of losing records
+#   la_quiet            no rules, auditing off, and no audit context for
+#                       new tasks (-a never,task): as close to "no audit" as
+#                       a kernel where auditd once ran gets
+#   la_watch KEY PATH.. auditing on, a read watch (-p r) on each PATH
+#   la_stop             remove every rule, turn auditing off, wait for the
+#                       kernel's backlog to drain, stop auditd (it flushes);
+#                       leaves "-a never,task" so later tasks get no audit
+#                       context
+#   la_lost             audit records the kernel lost since la_start
+#   la_count KEY COMM   SYSCALL records in the log with that key and comm
+#
+# auditd and its rules are machine-wide: every test that calls la_start
+# must call la_stop (also from its EXIT handler), so that later tests are
+# not slowed by left-over rules.
+
+LA_DIR=
+LA_PID=
+LA_LOST0=0
+
+la_available() {
+	command -v auditd >/dev/null && command -v auditctl >/dev/null
+}
+
+la_start() {
+	LA_DIR=$1
+	mkdir -p "$LA_DIR/conf" "$LA_DIR/plugins"
+	chmod 700 "$LA_DIR" "$LA_DIR/conf"
+	cat >"$LA_DIR/conf/auditd.conf" <<EOF
+local_events = yes
+write_logs = yes
+log_file = $LA_DIR/audit.log
+log_format = RAW
+flush = INCREMENTAL_ASYNC
+freq = 50
+max_log_file = 0
+max_log_file_action = IGNORE
+num_logs = 0
+priority_boost = 4
+space_left = 1
+space_left_action = IGNORE
+admin_space_left = 1
+admin_space_left_action = IGNORE
+disk_full_action = IGNORE
+disk_error_action = IGNORE
+plugin_dir = $LA_DIR/plugins
+q_depth = 2000
+overflow_action = IGNORE
+end_of_event_timeout = 2
+EOF
+	chmod 600 "$LA_DIR/conf/auditd.conf"
+	auditctl -D >/dev/null 2>&1
+	LA_LOST0=$(auditctl -s 2>/dev/null | awk '$1 == "lost" { print $2 }')
+	(trap - EXIT; exec auditd -n -c "$LA_DIR/conf" >"$LA_DIR/auditd.out" 2>&1) &
+	LA_PID=$!
+	local i
+	for i in $(seq 300); do
+		# auditd registered itself with the kernel
+		[ "$(auditctl -s 2>/dev/null | awk '$1 == "pid" { print $2 }')" = "$LA_PID" ] &&
+			break
+		kill -0 "$LA_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	auditctl -b 65536 >/dev/null &&
+		auditctl --backlog_wait_time 60000 >/dev/null &&
+		auditctl -r 0 >/dev/null &&
+		auditctl -e 1 >/dev/null
+}
+
+la_quiet() {
+	auditctl -D >/dev/null
+	auditctl -a never,task >/dev/null
+	auditctl -e 0 >/dev/null
+}
+
+la_watch() {
+	local key=$1 p
+	shift
+	auditctl -D >/dev/null
+	auditctl -e 1 >/dev/null || return 1
+	for p in "$@"; do
+		auditctl -w "$p" -p r -k "$key" >/dev/null || return 1
+	done
+}
+
+la_lost() {
+	auditctl -s 2>/dev/null | awk -v l0="${LA_LOST0:-0}" '$1 == "lost" { print $2 - l0 }'
+}
+
+la_stop() {
+	[ -n "$LA_PID" ] || return 0
+	auditctl -D >/dev/null 2>&1
+	auditctl -e 0 >/dev/null 2>&1
+	local i
+	for i in $(seq 300); do
+		[ "$(auditctl -s 2>/dev/null | awk '$1 == "backlog" { print $2 }')" = 0 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$LA_PID" 2>/dev/null
+	wait "$LA_PID" 2>/dev/null
+	auditctl -a never,task >/dev/null 2>&1
+	LA_PID=
+}
+
+la_count() {
+	grep '^type=SYSCALL' "$LA_DIR/audit.log" 2>/dev/null |
+		grep -F "comm=\"$2\"" | grep -cF "key=\"$1\""
+}
