@@ -8,17 +8,23 @@
 # Prints one table: open()+close() latency on a vivid node
 #   - bare: no probe, the Linux audit subsystem quiet (no rules, off, no
 #     audit context for new tasks),
-#   - with the camopen probe attached by sealcam-auditd (ring buffer without
-#     wakeups, drained every 100 ms),
-#   - with an auditd read watch on the node (probe detached),
-# as the median over ROUNDS rounds of N opens each, the three taken in turn
-# within each round so that a drift of the shared host's speed hits all of
-# them alike. Then the events the probe lost under a storm of 10000 opens
-# from 8 processes (the target is zero), with the daemon running.
-# BENCH_ROUNDS (default 7), BENCH_N (default 2000).
+#   - with the camopen probe attached by sealcam-auditd and the daemon
+#     stopped (SIGSTOP) during the round: the cost in the open/close path
+#     alone (the records wait in the ring buffer, drained after the round),
+#   - with the probe and the daemon draining while the round runs: on a
+#     2-CPU TCG guest the daemon's hashing takes CPU time from the opener,
+#   - with an auditd read watch on the node (probe detached; auditd and
+#     kauditd writing meanwhile),
+# each as the median over ROUNDS rounds of N opens; within a round the
+# configurations run in turn, bare both first and last, and each ratio is
+# the median over rounds of the round's time over that round's mean bare
+# time, so that the shared host's changing speed hits them alike. Then the
+# events the probe lost under a storm of 10000 opens from 8 processes (the
+# target is zero), with the daemon running.
+# BENCH_ROUNDS (default 9), BENCH_N (default 2000).
 #
-# Last line: "bench-audit: ratio probe/bare R, auditd/bare A, lost L of
-# 20000 storm records" for scripts and tests to read.
+# Last line: "bench-audit: ratio probe/bare R (with the daemon draining D),
+# auditd/bare A, lost L, logged O of E opens" for tests to read.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +33,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 opener=$root/build/tests/tools/audit_opener
 auditd=$root/build/sealcam-auditd
 sc=$root/build/sealcam
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-9}
 n=${BENCH_N:-2000}
 tmp=$(mktemp -d)
 pin=/sys/fs/bpf/sealcam-bench
@@ -83,17 +89,30 @@ if la_available && la_start "$tmp/la"; then
 	have_la=1
 	la_quiet
 fi
-: >"$tmp/bare"; : >"$tmp/probe"; : >"$tmp/watch"
+: >"$tmp/bare"; : >"$tmp/probe"; : >"$tmp/live"; : >"$tmp/watch"; : >"$tmp/ratios"
 for ((r = 0; r < rounds; r++)); do
-	one_round >>"$tmp/bare" || exit 1
+	b1=$(one_round) || exit 1
 	start_probe || exit 1
-	one_round >>"$tmp/probe" || exit 1
+	l=$(one_round) || exit 1
+	kill -STOP "$dpid"
+	p=$(one_round) || exit 1
+	kill -CONT "$dpid"
 	stop_probe
+	w=-
 	if [ "$have_la" = 1 ]; then
 		la_watch sc-bench "$node" || exit 1
-		one_round >>"$tmp/watch" || exit 1
+		w=$(one_round) || exit 1
 		la_quiet
 	fi
+	b2=$(one_round) || exit 1
+	b=$(awk -v a="$b1" -v b="$b2" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+	echo "$b" >>"$tmp/bare"
+	echo "$p" >>"$tmp/probe"
+	echo "$l" >>"$tmp/live"
+	[ "$w" = - ] || echo "$w" >>"$tmp/watch"
+	awk -v b="$b" -v p="$p" -v l="$l" -v w="$w" \
+		'BEGIN { printf "%.3f %.3f %s\n", p / b, l / b, w == "-" ? "-" : sprintf("%.3f", w / b) }' >>"$tmp/ratios"
+	echo "round $((r + 1)): bare $b1 $b2, probe $p, probe+daemon $l, auditd watch $w us/open" >>"$tmp/rounds"
 done
 [ "$have_la" = 1 ] && la_stop
 
@@ -113,25 +132,30 @@ all_closes=$(grep -c '"type":"close"' "$tmp/log/audit.log")
 
 bare=$(median "$tmp/bare")
 probe=$(median "$tmp/probe")
-if [ "$have_la" = 1 ]; then
-	watch=$(median "$tmp/watch")
-else
-	watch="n/a"
-fi
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+live=$(median "$tmp/live")
+watch=n/a
+[ -s "$tmp/watch" ] && watch=$(median "$tmp/watch")
+# median of the per-round ratios in column $1 of ratios
+rmed() {
+	awk -v c="$1" '$c != "-" { print $c }' "$tmp/ratios" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else print "-" }'
+}
+rp=$(rmed 1); rl=$(rmed 2); rw=$(rmed 3)
 
 echo "bench-audit: $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPU(s)," \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), node $node"
-echo "bench-audit: median of $rounds rounds x $n open+close, configurations in turn each round"
-printf '%-40s %12s %8s\n' "configuration" "us/open" "ratio"
-printf '%-40s %12s %8s\n' "no probe (bare)" "$bare" "1.00"
-printf '%-40s %12s %8s\n' "camopen probe (sealcam-auditd)" "$probe" "$(ratio "$probe" "$bare")"
-printf '%-40s %12s %8s\n' "auditd read watch (probe detached)" "$watch" "$(ratio "$watch" "$bare")"
-echo "bench-audit: per-round us/open: bare $(tr '\n' ' ' <"$tmp/bare")| probe $(tr '\n' ' ' <"$tmp/probe")| watch $(tr '\n' ' ' <"$tmp/watch")"
+echo "bench-audit: $rounds rounds x $n open+close, configurations in turn each round;" \
+	"us/open: median over rounds; ratio: median over rounds of round/bare"
+printf '%-46s %10s %8s\n' "configuration" "us/open" "ratio"
+printf '%-46s %10s %8s\n' "no probe (bare)" "$bare" "1.00"
+printf '%-46s %10s %8s\n' "camopen probe (daemon stopped in the round)" "$probe" "$rp"
+printf '%-46s %10s %8s\n' "camopen probe + sealcam-auditd draining" "$live" "$rl"
+printf '%-46s %10s %8s\n' "auditd read watch (probe detached)" "$watch" "$rw"
+sed 's/^/bench-audit: /' "$tmp/rounds"
 echo "bench-audit: storm of 10000 opens from 8 processes in" \
 	"$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e9 }') s: $storm_opens opens logged," \
 	"$lost records lost (gap records); whole run: $all_opens opens, $all_closes closes logged," \
-	"expected $((rounds * n + 10000)) each"
+	"expected $((rounds * n * 2 + 10000)) each"
 grep -h 'stopped' "$tmp/auditd.err" | tail -1 | sed 's/^/bench-audit: last daemon: /'
-echo "bench-audit: ratio probe/bare $(ratio "$probe" "$bare"), auditd/bare $(ratio "$watch" "$bare")," \
-	"lost $lost, logged $all_opens of $((rounds * n + 10000)) opens"
+echo "bench-audit: ratio probe/bare $rp (with the daemon draining $rl), auditd/bare $rw," \
+	"lost $lost, logged $all_opens of $((rounds * n * 2 + 10000)) opens"

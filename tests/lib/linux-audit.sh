@@ -39,11 +39,11 @@ log_file = $LA_DIR/audit.log
 log_format = RAW
 flush = INCREMENTAL_ASYNC
 freq = 50
-max_log_file = 0
+max_log_file = 1000
 max_log_file_action = IGNORE
-num_logs = 0
+num_logs = 2
 priority_boost = 4
-space_left = 1
+space_left = 2
 space_left_action = IGNORE
 admin_space_left = 1
 admin_space_left_action = IGNORE
@@ -64,7 +64,14 @@ EOF
 		# auditd registered itself with the kernel
 		[ "$(auditctl -s 2>/dev/null | awk '$1 == "pid" { print $2 }')" = "$LA_PID" ] &&
 			break
-		kill -0 "$LA_PID" 2>/dev/null || return 1
+		if ! kill -0 "$LA_PID" 2>/dev/null; then
+			# it said why to syslog: run it again in the foreground
+			# (-f), where the reason goes to stderr
+			LA_PID=
+			timeout 10 auditd -f -c "$LA_DIR/conf" >>"$LA_DIR/auditd.out" 2>&1
+			auditctl -D >/dev/null 2>&1
+			return 1
+		fi
 		sleep 0.1
 	done
 	auditctl -b 65536 >/dev/null &&

@@ -4,8 +4,10 @@
 # The audit benchmark (scripts/bench-audit.sh) in the VM suite: its table is
 # kept as an artifact, and its targets are checked: no probe record lost in
 # a storm of 10000 opens from 8 processes (every open and close logged),
-# the probe cheaper than an auditd read watch, and the probe within 1.10x
-# of the bare open+close.
+# the probe cheaper than an auditd read watch (also with the daemon
+# draining), and the probe within 1.10x of the bare open+close (the cost in
+# the open/close path: the daemon stopped during those rounds; with it
+# draining on the same 2 vCPUs the ratio is printed too).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
@@ -20,7 +22,8 @@ tap_diag "$(cat "$SEALCAM_TMP/bench.out" "$SEALCAM_TMP/bench.err")"
 tap_check "bench-audit.sh ran (exit $rc)" test "$rc" = 0
 
 last=$(grep '^bench-audit: ratio' "$SEALCAM_TMP/bench.out")
-probe=$(sed -n 's/.*probe\/bare \([0-9.]*\),.*/\1/p' <<<"$last")
+probe=$(sed -n 's/.*probe\/bare \([0-9.]*\) .*/\1/p' <<<"$last")
+live=$(sed -n 's/.*draining \([0-9.]*\)).*/\1/p' <<<"$last")
 watch=$(sed -n 's/.*auditd\/bare \([0-9.]*\),.*/\1/p' <<<"$last")
 lost=$(sed -n 's/.*, lost \([0-9]*\),.*/\1/p' <<<"$last")
 expected=$(sed -n 's/.* of \([0-9]*\) opens$/\1/p' <<<"$last")
@@ -28,8 +31,8 @@ logged=$(sed -n 's/.*logged \([0-9]*\) of.*/\1/p' <<<"$last")
 closes=$(sed -n 's/.*opens, \([0-9]*\) closes logged.*/\1/p' "$SEALCAM_TMP/bench.out")
 tap_check "storm of 10000 opens: none lost, every open and close logged ($logged, $closes of $expected)" \
 	test "${lost:-x}" = 0 -a "${logged:-x}" = "${expected:-y}" -a "${closes:-x}" = "${expected:-y}"
-tap_check "the probe costs less than an auditd read watch ($probe x vs $watch x)" \
-	awk -v p="${probe:-9}" -v w="${watch:-0}" 'BEGIN { exit !(p + 0 < w + 0) }'
-tap_check "the probe costs at most 1.10x the bare open+close ($probe x)" \
+tap_check "the probe, also with the daemon draining, costs less than an auditd read watch ($probe x, $live x vs $watch x)" \
+	awk -v p="${probe:-9}" -v l="${live:-9}" -v w="${watch:-0}" 'BEGIN { exit !(p + 0 < w + 0 && l + 0 < w + 0) }'
+tap_check "the probe costs at most 1.10x the bare open+close ($probe x; with the daemon draining on the same 2 CPUs $live x)" \
 	awk -v p="${probe:-9}" 'BEGIN { exit !(p + 0 <= 1.10) }'
 tap_done
