@@ -15,6 +15,10 @@
 #     2-CPU TCG guest the daemon's hashing takes CPU time from the opener,
 #   - with an auditd read watch on the node (probe detached; auditd and
 #     kauditd writing meanwhile),
+#   - the probe in the open path measured finely: tests/tools/probe_toggle
+#     attaches and detaches its own copy of the probe between blocks of 200
+#     opens (bare, probe, probe, bare, ...) in one process; the median of
+#     the 40 paired ratios is the headline cost of the probe,
 # each as the median over ROUNDS rounds of N opens; within a round the
 # configurations run in turn, bare both first and last, and each ratio is
 # the median over rounds of the round's time over that round's mean bare
@@ -31,6 +35,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/linux-audit.sh
 . "$root/tests/lib/linux-audit.sh"
 opener=$root/build/tests/tools/audit_opener
+toggle=$root/build/tests/tools/probe_toggle
 auditd=$root/build/sealcam-auditd
 sc=$root/build/sealcam
 rounds=${BENCH_ROUNDS:-9}
@@ -116,6 +121,14 @@ for ((r = 0; r < rounds; r++)); do
 done
 [ "$have_la" = 1 ] && la_stop
 
+# the probe alone, attached and detached between blocks in one process
+"$toggle" -n 200 -b 40 "$node" >"$tmp/toggle" || exit 1
+t_line=$(cat "$tmp/toggle")
+t_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
+t_probe=$(sed -n 's/.* probe_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
+t_ratio=$(sed -n 's/.* ratio=\([0-9.]*\).*/\1/p' <<<"$t_line")
+t_ratio=$(awk -v r="$t_ratio" 'BEGIN { printf "%.2f", r }')
+
 # the storm: 10000 opens at once from 8 processes, with the daemon running
 # (10 s after it to drain, then a clean stop drains the rest)
 start_probe || exit 1
@@ -151,11 +164,14 @@ printf '%-46s %10s %8s\n' "no probe (bare)" "$bare" "1.00"
 printf '%-46s %10s %8s\n' "camopen probe (daemon stopped in the round)" "$probe" "$rp"
 printf '%-46s %10s %8s\n' "camopen probe + sealcam-auditd draining" "$live" "$rl"
 printf '%-46s %10s %8s\n' "auditd read watch (probe detached)" "$watch" "$rw"
+printf '%-46s %10s %8s\n' "probe_toggle: bare blocks" "$t_bare" "1.00"
+printf '%-46s %10s %8s\n' "probe_toggle: probe blocks (the probe's cost)" "$t_probe" "$t_ratio"
 sed 's/^/bench-audit: /' "$tmp/rounds"
+echo "bench-audit: $t_line"
 echo "bench-audit: storm of 10000 opens from 8 processes in" \
 	"$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e9 }') s: $storm_opens opens logged," \
 	"$lost records lost (gap records); whole run: $all_opens opens, $all_closes closes logged," \
 	"expected $((rounds * n * 2 + 10000)) each"
 grep -h 'stopped' "$tmp/auditd.err" | tail -1 | sed 's/^/bench-audit: last daemon: /'
-echo "bench-audit: ratio probe/bare $rp (with the daemon draining $rl), auditd/bare $rw," \
+echo "bench-audit: ratio probe/bare $t_ratio (rounds, daemon stopped $rp; with the daemon draining $rl), auditd/bare $rw," \
 	"lost $lost, logged $all_opens of $((rounds * n * 2 + 10000)) opens"

@@ -115,6 +115,17 @@ la_stop() {
 	LA_PID=
 }
 
+# la_by_path KEY COMM: those records counted by the names of their PATH
+# records, for diagnostics
+la_by_path() {
+	awk -v k="key=\"$1\"" -v c="comm=\"$2\"" '
+		{ if (!match($0, /msg=audit\([0-9.:]+\)/)) next; id = substr($0, RSTART, RLENGTH) }
+		/^type=SYSCALL/ && index($0, k) && index($0, c) { ids[id] = 1 }
+		/^type=PATH/ && match($0, / name=[^ ]*/) { names[id] = names[id] substr($0, RSTART + 1, RLENGTH - 1) " " }
+		END { for (i in ids) n[names[i]]++; for (p in n) print n[p], p }' "$LA_DIR/audit.log" |
+		sort -rn | head -20
+}
+
 la_count() {
 	grep '^type=SYSCALL' "$LA_DIR/audit.log" 2>/dev/null |
 		grep -F "comm=\"$2\"" | grep -cF "key=\"$1\""

@@ -6,7 +6,8 @@
 # symlink, /proc/self/fd re-open, a second node made with mknod, a bind
 # mount, another mount namespace) from 8 processes are each logged exactly
 # once, also across a kill -9 and restart of the daemon in the middle of a
-# storm, and as many as the Linux audit subsystem (auditd with read watches
+# storm (and when a too small ring buffer overflowed, gap records make the
+# totals add up), and as many as the Linux audit subsystem (auditd with read watches
 # on the same nodes) counts in the same run; key changes made after the storm
 # are logged with who made them, and an overrun of the daemon's netlink
 # queue becomes a gap record with the count; enforcement lets a listed
@@ -23,6 +24,7 @@ OPENER=$SC_TOOLS/audit_opener
 T=$SEALCAM_TMP
 DIR=$T/audit
 PIN=/sys/fs/bpf/sealcam-test
+PIN2=/sys/fs/bpf/sealcam-test-small
 daemon_pid=
 
 start_daemon() {
@@ -52,6 +54,7 @@ cleanup() {
 	la_stop
 	wait 2>/dev/null
 	"$AUDITD" --detach --pin-dir "$PIN" 2>/dev/null
+	"$AUDITD" --detach --pin-dir "$PIN2" 2>/dev/null
 	umount "$T/bound" "$T/nodes" 2>/dev/null
 	rmmod vivid 2>/dev/null
 	sc_unload 2>/dev/null
@@ -97,7 +100,7 @@ check_actor() {
 sum_attempts() { awk -F'[ =]' '{ for (i = 1; i < NF; i++) if ($i == "attempts") s += $(i + 1) } END { print s + 0 }' "$@"; }
 
 [ -x "$AUDITD" ] && [ -x "$OPENER" ] || tap_skip_all "sealcam-auditd or audit_opener not built (user/audit.mk)"
-tap_plan 25
+tap_plan 26
 
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
 lsms=$(cat /sys/kernel/security/lsm 2>/dev/null)
@@ -191,6 +194,10 @@ if [ "$la_on" = 1 ]; then
 	la_stop
 	la_opens=$(la_count sc-storm audit_opener)
 	la_lost_n=$(la_lost)
+	tap_diag "auditd's records of audit_opener by path (count, PATH names):"
+	tap_diag "$(la_by_path sc-storm audit_opener)"
+	tap_diag "$(grep '^type=SYSCALL' "$T/linux-audit/audit.log" | grep -F 'comm="audit_opener"' |
+		grep -o 'syscall=[0-9]* success=[a-z]*' | sort | uniq -c)"
 fi
 
 # key changes after the storm, while the daemon listens: add and delete
@@ -245,6 +252,9 @@ opens=$(count open --comm audit_opener)
 closes=$(count close --comm audit_opener)
 lost=$("$SC" audit stats --json --dir "$DIR" | sed -n 's/.*"lost": \([0-9]*\).*/\1/p')
 tap_diag "opens performed $attempts; logged: $opens opens, $closes closes, ${lost:-?} lost"
+tap_diag "the log's opens by audit_opener by path:"
+tap_diag "$("$SC" audit show --json --dir "$DIR" --comm audit_opener | grep '"type":"open"' |
+	grep -o '"path":"[^"]*"' | sort | uniq -c)"
 tap_check "every open and close logged exactly once ($attempts), none lost" \
 	test "${lost:-x}" = 0 -a "$opens" = "$attempts" -a "$closes" = "$attempts"
 dups=$("$SC" audit show --json --dir "$DIR" --comm audit_opener | grep -o '"kseq":[0-9]*' | sort | uniq -d | wc -l)
@@ -324,4 +334,39 @@ tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
 rc=$?
 tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
 tap_check "the unsealed chunks verify" test "$rc" = 0
+
+# A ring buffer too small for a storm (1 MiB: 1,600 records), its daemon
+# stopped while 2000 opens run, then killed (-9) and restarted: what did not
+# fit is counted in the kernel and logged as gap records, and logged records
+# plus lost ones are exactly the 4000 records (open and close) of the storm.
+SMALL=$T/small
+"$SC" audit init --dir "$SMALL" >/dev/null 2>&1
+small_daemon() {
+	rm -f "$T/ready2"
+	"$AUDITD" --dir "$SMALL" --pin-dir "$PIN2" --ring-mb 1 --no-netlink \
+		--ready-file "$T/ready2" 2>>"$T/auditd-small.log" &
+	daemon_pid=$!
+	for _ in $(seq 1 600); do
+		[ -e "$T/ready2" ] && return 0
+		kill -0 "$daemon_pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+cp "$OPENER" "$T/overflow_op"
+small_daemon
+kill -STOP "$daemon_pid"
+"$T/overflow_op" -p 4 -n 500 "$vivid" >"$T/overflow.out" 2>&1
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+small_daemon
+stop_daemon
+"$AUDITD" --detach --pin-dir "$PIN2"
+s_opens=$("$SC" audit show --json --dir "$SMALL" --comm overflow_op | grep -c '"type":"open"')
+s_closes=$("$SC" audit show --json --dir "$SMALL" --comm overflow_op | grep -c '"type":"close"')
+s_lost=$("$SC" audit stats --json --dir "$SMALL" | sed -n 's/.*"lost": \([0-9]*\).*/\1/p')
+tap_diag "1 MiB ring, daemon stopped then killed: $(cat "$T/overflow.out"); logged $s_opens opens + $s_closes closes, gap records count ${s_lost:-?} lost"
+tap_diag "$(grep -E 'gap|stopped' "$T/auditd-small.log")"
+tap_check "overflow across kill -9: logged + gap counts = the storm's 4000 records, some lost" \
+	test "${s_lost:-0}" -gt 0 -a $((s_opens + s_closes + ${s_lost:-0})) = 4000
 tap_done
