@@ -9,8 +9,9 @@
 #                       new tasks (-a never,task): as close to "no audit" as
 #                       a kernel where auditd once ran gets
 #   la_watch KEY PATH.. auditing on, a read watch (-p r) on each PATH
-#   la_stop             remove every rule, turn auditing off, wait for the
-#                       kernel's backlog to drain, stop auditd (it flushes);
+#   la_stop             remove every rule, wait until auditd has written all
+#                       the kernel sent (a marker message reaches its log),
+#                       turn auditing off, stop auditd;
 #                       leaves "-a never,task" so later tasks get no audit
 #                       context
 #   la_lost             audit records the kernel lost since la_start
@@ -37,8 +38,8 @@ local_events = yes
 write_logs = yes
 log_file = $LA_DIR/audit.log
 log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 50
+flush = INCREMENTAL
+freq = 1
 max_log_file = 1000
 max_log_file_action = IGNORE
 num_logs = 2
@@ -103,12 +104,17 @@ la_lost() {
 la_stop() {
 	[ -n "$LA_PID" ] || return 0
 	auditctl -D >/dev/null 2>&1
-	auditctl -e 0 >/dev/null 2>&1
-	local i
-	for i in $(seq 300); do
-		[ "$(auditctl -s 2>/dev/null | awk '$1 == "backlog" { print $2 }')" = 0 ] && break
+	# auditd stops reading its socket at SIGTERM: what the kernel sent and
+	# it had not written yet would be lost. A marker message queued after
+	# every record must reach the log first (up to 10 minutes under TCG).
+	local mark=sealcam-la-end-$$-$RANDOM
+	auditctl -m "$mark" >/dev/null 2>&1
+	for _ in $(seq 6000); do
+		tail -c 200000 "$LA_DIR/audit.log" 2>/dev/null | grep -qF "$mark" && break
+		kill -0 "$LA_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	auditctl -e 0 >/dev/null 2>&1
 	kill -TERM "$LA_PID" 2>/dev/null
 	wait "$LA_PID" 2>/dev/null
 	auditctl -a never,task >/dev/null 2>&1
