@@ -18,14 +18,15 @@
 #   - the probe in the open path measured finely: tests/tools/probe_toggle
 #     attaches and detaches its own copy of the probe between blocks of 200
 #     opens (bare, probe, probe, bare, ...) in one process; the median of
-#     the 40 paired ratios is the headline cost of the probe,
+#     the paired ratios is the headline cost of the probe,
 # each as the median over ROUNDS rounds of N opens; within a round the
 # configurations run in turn, bare both first and last, and each ratio is
 # the median over rounds of the round's time over that round's mean bare
 # time, so that the shared host's changing speed hits them alike. Then the
 # events the probe lost under a storm of 10000 opens from 8 processes (the
 # target is zero), with the daemon running.
-# BENCH_ROUNDS (default 9), BENCH_N (default 2000).
+# BENCH_ROUNDS (default 9), BENCH_N (default 2000), BENCH_TOGGLE_BLOCKS
+# (default 40).
 #
 # Last line: "bench-audit: ratio probe/bare R (with the daemon draining D),
 # auditd/bare A, lost L, logged O of E opens" for tests to read.
@@ -122,7 +123,7 @@ done
 [ "$have_la" = 1 ] && la_stop
 
 # the probe alone, attached and detached between blocks in one process
-"$toggle" -n 200 -b 40 "$node" >"$tmp/toggle" || exit 1
+"$toggle" -n 200 -b "${BENCH_TOGGLE_BLOCKS:-40}" "$node" >"$tmp/toggle" || exit 1
 t_line=$(cat "$tmp/toggle")
 t_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
 t_probe=$(sed -n 's/.* probe_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
