@@ -47,6 +47,8 @@ dpid=
 trap '[ -n "$dpid" ] && kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
 	la_stop; "$auditd" --detach --pin-dir "$pin" 2>/dev/null; rmmod vivid 2>/dev/null
 	rm -rf "$tmp"' EXIT
+# a timeout's SIGTERM must still stop auditd and detach the probe
+trap 'exit 143' TERM INT
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 modprobe vivid n_devs=1 node_types=0x1 || exit 1
