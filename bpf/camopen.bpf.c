@@ -105,15 +105,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } open_files SEC(".maps");
 
+/*
+ * Fields are read by direct (BTF-checked, CO-RE relocated) loads, not
+ * bpf_probe_read_kernel() helper calls: this runs on every open.
+ */
 static __always_inline bool is_camera(struct inode *inode, __u32 *rdev)
 {
-	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	umode_t mode = inode->i_mode;
 	__u32 dev, major;
 	unsigned int i;
 
 	if ((mode & S_IFMT) != S_IFCHR)
 		return false;
-	dev = BPF_CORE_READ(inode, i_rdev);
+	dev = inode->i_rdev;
 	major = dev >> MINORBITS;
 	for (i = 0; i < CAMOPEN_MAX_MAJORS; i++) {
 		if (i >= nr_majors)
@@ -145,12 +149,16 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
-/* Submit quietly; wake the reader only when the buffer is filling up. */
+/*
+ * Submit quietly; wake the reader only when the buffer is filling up (past
+ * a quarter of its size, which the loader may have changed).
+ */
 static __always_inline void submit(void *rec)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 
-	bpf_ringbuf_submit(rec, avail > CAMOPEN_RINGBUF_BYTES / 2 ?
+	bpf_ringbuf_submit(rec, avail > size / 4 ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
@@ -182,7 +190,7 @@ int BPF_PROG(camopen_file_open, struct file *file, int ret)
 	struct mm_struct *mm;
 	struct open_file of;
 	__u32 rdev, uid, match, exe_dev = 0;
-	__u64 exe_ino = 0, id, kseq;
+	__u64 exe_ino = 0, id, kseq, uid_gid, now, cgroup;
 	int verdict;
 
 	if (ret)
@@ -195,37 +203,50 @@ int BPF_PROG(camopen_file_open, struct file *file, int ret)
 	if (mm)
 		exe = mm->exe_file;
 	if (exe) {
-		exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-		exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		exe_dev = exe->f_inode->i_sb->s_dev;
+		exe_ino = exe->f_inode->i_ino;
 	}
-	uid = (__u32)bpf_get_current_uid_gid();
+	uid_gid = bpf_get_current_uid_gid();
+	uid = (__u32)uid_gid;
 	verdict = check_allowed(exe_dev, exe_ino, uid, &match);
 
+	/* each helper once; the close record needs the same identity */
+	id = bpf_get_current_pid_tgid();
+	now = bpf_ktime_get_boot_ns();
+	cgroup = bpf_get_current_cgroup_id();
 	kseq = next_kseq();
+	__builtin_memset(&of, 0, sizeof(of));
+	of.kseq = kseq;
+	of.boot_ns = now;
+	of.cgroup_id = cgroup;
+	of.pid = id >> 32;
+	of.tid = (__u32)id;
+	of.uid = uid;
+	of.rdev = rdev;
+	bpf_get_current_comm(of.comm, sizeof(of.comm));
+
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
 		goto track;
 	}
-
-	id = bpf_get_current_pid_tgid();
 	e->kseq = kseq;
-	e->boot_ns = bpf_ktime_get_boot_ns();
-	e->open_boot_ns = e->boot_ns;
+	e->boot_ns = now;
+	e->open_boot_ns = now;
 	e->cookie = kseq;
-	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->cgroup_id = cgroup;
 	e->exe_ino = exe_ino;
 	e->exe_dev = exe_dev;
 	e->kind = CAMOPEN_EV_OPEN;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = uid;
-	e->gid = bpf_get_current_uid_gid() >> 32;
-	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->gid = uid_gid >> 32;
+	e->euid = task->cred->euid.val;
 	if (bpf_core_field_exists(task->loginuid)) {
-		e->loginuid = BPF_CORE_READ(task, loginuid.val);
-		e->sessionid = BPF_CORE_READ(task, sessionid);
+		e->loginuid = task->loginuid.val;
+		e->sessionid = task->sessionid;
 	} else {
 		e->loginuid = (__u32)-1;
 		e->sessionid = (__u32)-1;
@@ -236,7 +257,7 @@ int BPF_PROG(camopen_file_open, struct file *file, int ret)
 	e->verdict = verdict;
 	e->match = match;
 	e->pad = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->comm, of.comm, sizeof(e->comm));
 	e->path_len = bpf_d_path(&file->f_path, e->path, sizeof(e->path));
 	if (exe)
 		e->exe_len = bpf_d_path(&exe->f_path, e->exe, sizeof(e->exe));
@@ -248,16 +269,6 @@ track:
 	if (verdict == CAMOPEN_DENIED)
 		return -EPERM;
 	/* The close record needs the open's identity; kept until freed. */
-	id = bpf_get_current_pid_tgid();
-	__builtin_memset(&of, 0, sizeof(of));
-	of.kseq = kseq;
-	of.boot_ns = bpf_ktime_get_boot_ns();
-	of.cgroup_id = bpf_get_current_cgroup_id();
-	of.pid = id >> 32;
-	of.tid = (__u32)id;
-	of.uid = uid;
-	of.rdev = rdev;
-	bpf_get_current_comm(of.comm, sizeof(of.comm));
 	id = (__u64)file;
 	bpf_map_update_elem(&open_files, &id, &of, BPF_ANY);
 	return 0;
@@ -281,13 +292,25 @@ int BPF_PROG(camopen_file_free, struct file *file)
 		bpf_map_delete_elem(&open_files, &key);
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	/* every header field set; path and exe stay unused (length -1) */
 	e->kseq = next_kseq();
 	e->boot_ns = bpf_ktime_get_boot_ns();
 	e->open_boot_ns = of->boot_ns;
 	e->cookie = of->kseq;
 	e->cgroup_id = of->cgroup_id;
+	e->exe_ino = 0;
+	e->exe_dev = 0;
 	e->kind = CAMOPEN_EV_CLOSE;
+	e->ppid = 0;
+	e->euid = 0;
+	e->gid = 0;
+	e->loginuid = 0;
+	e->sessionid = 0;
+	e->flags = 0;
+	e->mode = 0;
+	e->verdict = CAMOPEN_ALLOWED;
+	e->match = CAMOPEN_MATCH_NONE;
+	e->pad = 0;
 	e->pid = of->pid;
 	e->tid = of->tid;
 	e->uid = of->uid;

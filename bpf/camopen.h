@@ -12,7 +12,7 @@
 #define CAMOPEN_MAX_MAJORS	4
 #define CAMOPEN_MAX_ALLOW	1024
 #define CAMOPEN_MAX_OPEN	16384	/* open camera files tracked for close */
-#define CAMOPEN_RINGBUF_BYTES	(16 << 20)
+#define CAMOPEN_RINGBUF_BYTES	(16 << 20)	/* compiled in; the loader sets it */
 
 enum camopen_kind {
 	CAMOPEN_EV_OPEN = 1,

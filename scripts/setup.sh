@@ -40,10 +40,13 @@ debian_pkgs=(
 	bpftool libbpf-dev libelf-dev zlib1g-dev
 	libnl-3-dev libnl-genl-3-dev libsodium-dev libcurl4-openssl-dev libssl-dev
 	v4l-utils pkg-config make gcc libc6-dev kmod xz-utils
-	perl python3 python3-cryptography file openssl
+	perl python3 python3-cryptography file openssl auditd
 	python3-argcomplete python3-requests python3-pkg-resources
 	nodejs
 )
+# auditd: the Linux audit reference for the camera-open audit tests and
+# benchmark; they start it inside the VM only (apt does not start services
+# where policy-rc.d forbids it, and the tests never start it on the host).
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 

@@ -33,6 +33,11 @@ $(BUILD)/sealcam: $(AUDIT_CLI_OBJS) $(AUDIT_LIB) $(BUILD)/libsealcam.a
 TEST_LIBS += $(AUDIT_LIB)
 $(HOST_TESTS) $(VM_TESTS) $(TOOLS): $(AUDIT_LIB)
 
+# probe_toggle (bench-audit.sh) loads the probe itself, from the skeleton
+$(BUILD)/tests/tools/probe_toggle: tests/tools/probe_toggle.c $(BPF_OUT)/camopen.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibpf -I$(BPF_OUT) -o $@ $< $(AUDITD_LIBS)
+
 all: $(BUILD)/sealcam-auditd
 tests: $(BUILD)/sealcam-auditd
 

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -541,6 +544,59 @@ int sc_nl_events_subscribe(struct sc_nl *nl)
 	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK,
 		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
 		return -errno;
+	return 0;
+}
+
+int sc_nl_events_quiet(struct sc_nl *nl, int rcvbuf)
+{
+	/*
+	 * Classic BPF over the datagram: nlmsghdr (16 bytes), genlmsghdr (4),
+	 * then the first attribute, which the module always makes
+	 * SEALCAM_A_EVENT (u32). Loads are big-endian, hence htons/htonl on
+	 * the host-order constants. Anything else is accepted.
+	 */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 28, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),		/* nlmsg_type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(nl->family), 0, 7),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 16),		/* genl cmd */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SEALCAM_CMD_EVENT, 0, 5),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 22),		/* nla_type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(SEALCAM_A_EVENT), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),		/* the event */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(SEALCAM_EV_OPEN), 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(SEALCAM_EV_CLOSE), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+	int fd = nl_socket_get_fd(nl->sk);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
+		return -errno;
+	if (rcvbuf > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
+		return -errno;
+	return 0;
+}
+
+int sc_nl_drops(struct sc_nl *nl, uint32_t *drops)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	memset(mem, 0, sizeof(mem));
+	if (getsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_MEMINFO, mem, &len))
+		return -errno;
+	if (len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return -EOPNOTSUPP;
+	*drops = mem[SK_MEMINFO_DROPS];
 	return 0;
 }
 

@@ -105,6 +105,17 @@ int sc_nl_rotate(struct sc_nl *nl, int camera);
 /* Join the "events" group (needs CAP_SYS_ADMIN). */
 int sc_nl_events_subscribe(struct sc_nl *nl);
 /*
+ * For a listener that does not want the per-open notifications
+ * (SEALCAM_EV_OPEN/CLOSE, one pair per open of a camera): a socket filter
+ * drops them in the kernel before they take room in the receive queue, so a
+ * storm of opens cannot crowd out key events. @rcvbuf > 0: receive buffer
+ * in bytes (forced past rmem_max when allowed). 0 or -errno.
+ */
+int sc_nl_events_quiet(struct sc_nl *nl, int rcvbuf);
+/* Messages the kernel could not queue on this socket (receive queue full),
+ * since it was opened. 0 or -errno. */
+int sc_nl_drops(struct sc_nl *nl, uint32_t *drops);
+/*
  * Wait up to @timeout_ms (-1: forever) for events and call @fn for each.
  * Returns the number of events delivered (0 on timeout) or -errno; a
  * negative return from @fn stops and is passed back.

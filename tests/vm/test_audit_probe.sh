@@ -6,19 +6,25 @@
 # symlink, /proc/self/fd re-open, a second node made with mknod, a bind
 # mount, another mount namespace) from 8 processes are each logged exactly
 # once, also across a kill -9 and restart of the daemon in the middle of a
-# storm; key changes are logged with who made them; enforcement lets a listed
+# storm (and when a too small ring buffer overflowed, gap records make the
+# totals add up), and as many as the Linux audit subsystem (auditd with read watches
+# on the same nodes) counts in the same run; key changes made after the storm
+# are logged with who made them, and an overrun of the daemon's netlink
+# queue becomes a gap record with the count; enforcement lets a listed
 # program and a listed uid open and denies (EPERM, logged "denied") an
 # unlisted program, a copy of the listed one and root running an unlisted
 # one; the produced log verifies with the verification key and the device
 # state.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
+. "$(dirname "$0")/../lib/linux-audit.sh"
 
 AUDITD=$SC_ROOT/build/sealcam-auditd
 OPENER=$SC_TOOLS/audit_opener
 T=$SEALCAM_TMP
 DIR=$T/audit
 PIN=/sys/fs/bpf/sealcam-test
+PIN2=/sys/fs/bpf/sealcam-test-small
 daemon_pid=
 
 start_daemon() {
@@ -45,12 +51,15 @@ stop_daemon() {
 
 cleanup() {
 	[ -z "$daemon_pid" ] || kill -KILL "$daemon_pid" 2>/dev/null
+	la_stop
 	wait 2>/dev/null
 	"$AUDITD" --detach --pin-dir "$PIN" 2>/dev/null
+	"$AUDITD" --detach --pin-dir "$PIN2" 2>/dev/null
 	umount "$T/bound" "$T/nodes" 2>/dev/null
 	rmmod vivid 2>/dev/null
 	sc_unload 2>/dev/null
 	[ -f "$T/auditd.log" ] && cp "$T/auditd.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+	[ -f "$T/linux-audit/auditd.out" ] && cp "$T/linux-audit/auditd.out" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 	# the log without the storm's open/close lines, and its last 300 lines
 	if [ -f "$DIR/audit.log" ]; then
 		grep -vE '"type":"(open|close)"' "$DIR/audit.log" >"$SEALCAM_ARTIFACTS/audit-other.log"
@@ -66,10 +75,32 @@ count() {
 	"$SC" audit show --json --dir "$DIR" "$@" | grep -c "\"type\":\"$type\""
 }
 
+# wait_log PATTERN: until the audit log has a line with PATTERN (60 s at most)
+wait_log() {
+	for _ in $(seq 600); do
+		grep -q "$1" "$DIR/audit.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# check_actor EVENT...: kev_ok=0 unless the last record of each module
+# EVENT names the process that caused it (pid, uid 0, comm sealcam)
+kev_ok=1
+check_actor() {
+	local ev line
+	for ev in "$@"; do
+		line=$(grep "\"event\":\"$ev\"" "$DIR/audit.log" | tail -1)
+		tap_diag "$ev: $(echo "$line" | grep -o '"event".*"comm":"[^"]*"')"
+		echo "$line" | grep -q '"comm":"sealcam"' && echo "$line" | grep -q '"uid":0,' &&
+			echo "$line" | grep -q '"pid":[1-9]' || kev_ok=0
+	done
+}
+
 sum_attempts() { awk -F'[ =]' '{ for (i = 1; i < NF; i++) if ($i == "attempts") s += $(i + 1) } END { print s + 0 }' "$@"; }
 
 [ -x "$AUDITD" ] && [ -x "$OPENER" ] || tap_skip_all "sealcam-auditd or audit_opener not built (user/audit.mk)"
-tap_plan 20
+tap_plan 26
 
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
 lsms=$(cat /sys/kernel/security/lsm 2>/dev/null)
@@ -92,31 +123,7 @@ if [ -c "$vivid" ] && [ -c "$seal" ]; then
 	tap_pass "vivid ($vivid) and sealcam ($seal) nodes present"
 else
 	tap_fail "vivid ($vivid) and sealcam ($seal) nodes present"
-	# the module's own open counters agree with the log; a detached probe shows
-"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/live.out")"
-tap_check "verify --live: logged opens match the module's counter" \
-	sh -c "test $rc = 0 && grep -q ': 4 opens, as the module counted' '$T/live.out'"
-"$AUDITD" --detach --pin-dir "$PIN"
-"$OPENER" -n 5 "$seal" >/dev/null
-"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/live.out")"
-tap_check "verify --live after the probe was detached: mismatch, exit 3" \
-	sh -c "test $rc = 3 && grep -q 'LIVE MISMATCH' '$T/live.out'"
-
-# the outbox chunks, opened by the owner, are the whole log and verify
-n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
-"$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
-rc=$?
-tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
-	sh -c "test $rc = 0 && cmp -s '$T/unsealed.log' '$DIR/audit.log'"
-"$SC" audit verify --no-state --verify-key "$T/verify.key" - <"$T/unsealed.log" >"$T/chunks.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
-tap_check "the unsealed chunks verify" test "$rc" = 0
-tap_done
+	tap_bail "no camera nodes"
 fi
 chmod 666 "$vivid" "$seal"
 
@@ -131,31 +138,7 @@ if start_daemon "${OUTBOX[@]}"; then
 else
 	tap_fail "sealcam-auditd loads and attaches the probe"
 	tap_diag "$(cat "$T/auditd.log")"
-	# the module's own open counters agree with the log; a detached probe shows
-"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/live.out")"
-tap_check "verify --live: logged opens match the module's counter" \
-	sh -c "test $rc = 0 && grep -q ': 4 opens, as the module counted' '$T/live.out'"
-"$AUDITD" --detach --pin-dir "$PIN"
-"$OPENER" -n 5 "$seal" >/dev/null
-"$SC" audit verify --live --dir "$DIR" --verify-key "$T/verify.key" >"$T/live.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/live.out")"
-tap_check "verify --live after the probe was detached: mismatch, exit 3" \
-	sh -c "test $rc = 3 && grep -q 'LIVE MISMATCH' '$T/live.out'"
-
-# the outbox chunks, opened by the owner, are the whole log and verify
-n_chunks=$(ls "$T/outbox" | grep -c '\.sealed$')
-"$SC" audit unseal --key "$T/owner.key" "$T/outbox"/*.sealed >"$T/unsealed.log" 2>"$T/unseal.err"
-rc=$?
-tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
-	sh -c "test $rc = 0 && cmp -s '$T/unsealed.log' '$DIR/audit.log'"
-"$SC" audit verify --no-state --verify-key "$T/verify.key" - <"$T/unsealed.log" >"$T/chunks.out" 2>&1
-rc=$?
-tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
-tap_check "the unsealed chunks verify" test "$rc" = 0
-tap_done
+	tap_bail "no daemon"
 fi
 
 # the paths to one camera each
@@ -168,6 +151,19 @@ touch "$T/bound"
 mount --bind "$seal" "$T/bound"
 paths=("$vivid" "$seal" "$T/link-vivid" "$T/nodes/seal2" "$T/bound")
 
+# The Linux audit subsystem counts the same opens: a read watch on each node
+# (the symlink, the bind mount and /proc/self/fd end at these inodes; the
+# other mount namespace's node gets its watch from inside that namespace).
+tap_diag "guest kernel command line: $(cat /proc/cmdline)"
+if la_available && la_start "$T/linux-audit" && la_watch sc-storm "$vivid" "$seal" "$T/nodes/seal2"; then
+	tap_pass "auditd runs with read watches on the storm's nodes"
+	la_on=1
+else
+	tap_fail "auditd runs with read watches on the storm's nodes"
+	tap_diag "$(cat "$T/linux-audit/auditd.out" 2>/dev/null)"
+	la_on=0
+fi
+
 # 8 processes x 125 rounds x 5 paths x (open + /proc/self/fd re-open) = 10000
 : >"$T/counts"
 "$OPENER" -p 8 -n 125 -r "${paths[@]}" >>"$T/counts" 2>&1
@@ -175,13 +171,15 @@ tap_check "storm of 10000 opens over 5 paths ran" grep -q "attempts=10000 ok=100
 
 # another mount namespace, its own node
 unshare -m sh -c "mount -t tmpfs ns '$T/nodes' && mknod '$T/nodes/cam' c 81 \
-	$((0x$(stat -c %T "$vivid"))) && '$OPENER' -n 100 '$T/nodes/cam'" >>"$T/counts" 2>&1
+	$((0x$(stat -c %T "$vivid"))) && { [ $la_on = 0 ] || auditctl -w '$T/nodes/cam' -p r -k sc-storm; } &&
+	'$OPENER' -n 100 '$T/nodes/cam'" >>"$T/counts" 2>&1
 tap_check "100 opens from another mount namespace ran" grep -q "attempts=100 ok=100" "$T/counts"
 
 # kill -9 in the middle of a storm, then restart over the pinned probe
 "$OPENER" -p 4 -n 500 "$vivid" "$seal" >>"$T/counts" 2>&1 &
 storm=$!
 sleep 1
+kill -0 "$storm" 2>/dev/null && mid_storm=1 || mid_storm=0
 kill -KILL "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
@@ -189,55 +187,93 @@ sleep 1
 start_daemon "${OUTBOX[@]}"
 restarted=$?
 wait "$storm"
-tap_check "daemon restarted after kill -9 mid-storm (probe reused)" \
-	test "$restarted" = 0 -a "$(grep -c 'reused from bpffs' "$T/auditd.log")" = 1
+tap_check "daemon killed (-9) while the storm ran, restarted over the pinned probe" \
+	test "$mid_storm" = 1 -a "$restarted" = 0 -a "$(grep -c 'reused from bpffs' "$T/auditd.log")" = 1
+# the reference count is complete: rules off, auditd flushed and stopped
+if [ "$la_on" = 1 ]; then
+	la_stop
+	la_opens=$(la_count sc-storm audit_opener)
+	la_lost_n=$(la_lost)
+	tap_diag "auditd's records of audit_opener by path (count, PATH names):"
+	tap_diag "$(la_by_path sc-storm audit_opener)"
+	tap_diag "$(grep '^type=SYSCALL' "$T/linux-audit/audit.log" | grep -F 'comm="audit_opener"' |
+		grep -o 'syscall=[0-9]* success=[a-z]*' | sort | uniq -c)"
+fi
 
-# a key change while the daemon listens
-"$SC" events --count 1 --timeout 20 >"$T/cli-events" 2>&1 &
+# key changes after the storm, while the daemon listens: add and delete
+# (the lock comes with the enforcement run below: it holds until reload)
+"$SC" events --count 2 --timeout 60 >"$T/cli-events" 2>&1 &
 evpid=$!
 sleep 1
-out=$("$SC" key add "$T/owner.pub" --label audit-test 2>&1)
-tap_diag "sealcam key add: exit $? $out"
-# the daemon appends the module's event when it drains: wait for it (at most
-# 60 s under TCG) rather than for a fixed time
-for _ in $(seq 600); do
-	grep -q '"event":"key-added"' "$DIR/audit.log" && break
-	sleep 0.1
-done
+kid=$("$SC" key add "$T/owner.pub" --label audit-test 2>&1)
+tap_diag "sealcam key add: exit $? $kid"
+out=$("$SC" key del "$kid" 2>&1)
+tap_diag "sealcam key del: exit $? $out"
+# the daemon appends the module's events as they come: wait for the last
+# one (at most 60 s under TCG) rather than for a fixed time
+wait_log '"event":"key-deleted"'
 stop_daemon
 tap_check "daemon stops cleanly on SIGTERM" test $? = 0
 wait "$evpid"
 tap_diag "sealcam events saw: $(cat "$T/cli-events")"
+tap_diag "$(grep -E 'subscribed|module events|stopped' "$T/auditd.log")"
+check_actor key-added key-deleted
+grep '"event":"key-added"' "$DIR/audit.log" | grep -q "\"key_id\":\"$kid\"" || kev_ok=0
+tap_check "key add and del after the storm are logged with who made them (pid, uid 0, comm sealcam)" \
+	test "$kev_ok" = 1
+
+# a netlink overrun is a gap record with the count: a daemon with the
+# smallest receive queue, stopped while the module sends 12 key events
+n0=$(grep -c subscribed "$T/auditd.log")
+start_daemon "${OUTBOX[@]}" --netlink-rcvbuf 1
+for _ in $(seq 300); do
+	[ "$(grep -c subscribed "$T/auditd.log")" -gt "$n0" ] && break
+	sleep 0.1
+done
+kill -STOP "$daemon_pid"
+before=$(grep -c '"type":"sealcam"' "$DIR/audit.log")
+for _ in 1 2 3 4 5 6; do
+	kid=$("$SC" key add "$T/owner.pub" --label overrun 2>&1)
+	"$SC" key del "$kid" >/dev/null 2>&1
+done
+kill -CONT "$daemon_pid"
+wait_log '"source":"netlink"'
+stop_daemon
+nl_logged=$(( $(grep -c '"type":"sealcam"' "$DIR/audit.log") - before ))
+nl_lost=$(grep '"source":"netlink"' "$DIR/audit.log" | sed -n 's/.*"lost":\([0-9]*\).*/\1/p' |
+	awk '{ s += $1 } END { print s + 0 }')
+tap_diag "12 module events sent to a stopped daemon: $nl_logged logged, $nl_lost lost"
+tap_diag "$(grep '"source":"netlink"' "$DIR/audit.log" | grep -o '"type":"gap".*"lost_total":[0-9]*')"
+tap_check "netlink overrun: a gap record counts the lost module events (logged + lost = 12)" \
+	test "$nl_lost" -ge 1 -a $((nl_logged + nl_lost)) = 12
 
 attempts=$(sum_attempts "$T/counts")
 opens=$(count open --comm audit_opener)
 closes=$(count close --comm audit_opener)
 lost=$("$SC" audit stats --json --dir "$DIR" | sed -n 's/.*"lost": \([0-9]*\).*/\1/p')
 tap_diag "opens performed $attempts; logged: $opens opens, $closes closes, ${lost:-?} lost"
-if [ "${lost:-x}" = 0 ] && [ "$opens" = "$attempts" ] && [ "$closes" = "$attempts" ]; then
-	tap_pass "every open and close logged exactly once ($attempts), none lost"
-elif [ -n "$lost" ] && [ $((opens + closes + lost)) -ge $((2 * attempts)) ] &&
-	[ "$opens" -le "$attempts" ]; then
-	tap_pass "logged opens+closes plus gap counts add up ($opens+$closes+$lost for $attempts)"
+tap_diag "the log's opens by audit_opener by path:"
+tap_diag "$("$SC" audit show --json --dir "$DIR" --comm audit_opener | grep '"type":"open"' |
+	grep -o '"path":"[^"]*"' | sort | uniq -c)"
+tap_check "every open and close logged exactly once ($attempts), none lost" \
+	test "${lost:-x}" = 0 -a "$opens" = "$attempts" -a "$closes" = "$attempts"
+dups=$("$SC" audit show --json --dir "$DIR" --comm audit_opener | grep -o '"kseq":[0-9]*' | sort | uniq -d | wc -l)
+tap_check "no record logged twice across the kill -9 and restart" test "$dups" = 0
+tap_diag "Linux audit (read watches): ${la_opens:-?} opens by audit_opener, kernel lost ${la_lost_n:-?}"
+if [ "$la_on" = 1 ] && [ "${la_lost_n:-x}" = 0 ] && [ "${la_opens:-x}" = "$opens" ]; then
+	tap_pass "the log's count equals auditd's in the same run ($opens = $la_opens)"
 else
-	tap_fail "every open logged exactly once"
-	"$SC" audit stats --dir "$DIR" | sed 's/^/# /'
+	# Known (issue 3): auditd's log holds fewer records than opens were
+	# made, with the kernel's lost counter unchanged; the shortfall is in
+	# the 8-process storm only (the kill -9 storm and the other namespace's
+	# opens match exactly). Cause not found yet; see the per-path counts.
+	tap_todo "the log's count equals auditd's in the same run ($opens = ${la_opens:-?})" \
+		"auditd's count falls short in the 8-process storm, cause not found"
 fi
 tap_check "the other mount namespace's node is in the log" \
 	grep -q "\"path\":\"$T/nodes/cam\"" "$DIR/audit.log"
 tap_check "the bind mount and the mknod'd node are logged by their paths" \
 	sh -c "grep -q '\"path\":\"$T/bound\"' '$DIR/audit.log' && grep -q '\"path\":\"$T/nodes/seal2\"' '$DIR/audit.log'"
-if grep '"event":"key-added"' "$DIR/audit.log" | grep -q '"comm":"sealcam"'; then
-	tap_pass "key add is logged with the process that made it"
-else
-	# Known bug (issue 3): after a storm of open events from the module
-	# the daemon logs no module event at all ("0 module events logged"),
-	# although `sealcam events` receives them. Marked TODO until fixed.
-	tap_todo "key add is logged with the process that made it" \
-		"daemon loses module events after an open storm"
-	tap_diag "$(grep '"type":"sealcam"' "$DIR/audit.log" | head -5)"
-fi
-
 # enforcement
 cp "$OPENER" "$T/listed"
 cp "$OPENER" "$T/copy"
@@ -249,7 +285,13 @@ tap_diag "$(grep 'allow-exe' "$T/auditd.log" | tail -1)"
 "$OPENER" -n 3 "$vivid" >"$T/e-root" 2>&1
 setpriv --reuid 4242 --regid 4242 --clear-groups "$OPENER" -n 3 "$vivid" >"$T/e-uid" 2>&1
 "$T/listed" -n 4 "$seal" >/dev/null 2>&1
+out=$("$SC" key lock 2>&1)
+tap_diag "sealcam key lock: exit $? $out"
+wait_log '"event":"keys-locked"'
 stop_daemon
+kev_ok=1
+check_actor keys-locked
+tap_check "key lock is logged with who made it" test "$kev_ok" = 1
 if grep -q "ok=3 eperm=0" "$T/e-listed" && grep -q "ok=3 eperm=0" "$T/e-uid" &&
 	grep -q "ok=0 eperm=3" "$T/e-copy" && grep -q "ok=0 eperm=3" "$T/e-root"; then
 	tap_pass "enforce: listed program and uid open; a copy and root's unlisted program get EPERM"
@@ -300,4 +342,39 @@ tap_check "the owner opens the $n_chunks outbox chunks: exactly the log" \
 rc=$?
 tap_diag "$(cat "$T/unseal.err" "$T/chunks.out")"
 tap_check "the unsealed chunks verify" test "$rc" = 0
+
+# A ring buffer too small for a storm (1 MiB: 1,600 records), its daemon
+# stopped while 2000 opens run, then killed (-9) and restarted: what did not
+# fit is counted in the kernel and logged as gap records, and logged records
+# plus lost ones are exactly the 4000 records (open and close) of the storm.
+SMALL=$T/small
+"$SC" audit init --dir "$SMALL" >/dev/null 2>&1
+small_daemon() {
+	rm -f "$T/ready2"
+	"$AUDITD" --dir "$SMALL" --pin-dir "$PIN2" --ring-mb 1 --no-netlink \
+		--ready-file "$T/ready2" 2>>"$T/auditd-small.log" &
+	daemon_pid=$!
+	for _ in $(seq 1 600); do
+		[ -e "$T/ready2" ] && return 0
+		kill -0 "$daemon_pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+cp "$OPENER" "$T/overflow_op"
+small_daemon
+kill -STOP "$daemon_pid"
+"$T/overflow_op" -p 4 -n 500 "$vivid" >"$T/overflow.out" 2>&1
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+small_daemon
+stop_daemon
+"$AUDITD" --detach --pin-dir "$PIN2"
+s_opens=$("$SC" audit show --json --dir "$SMALL" --comm overflow_op | grep -c '"type":"open"')
+s_closes=$("$SC" audit show --json --dir "$SMALL" --comm overflow_op | grep -c '"type":"close"')
+s_lost=$("$SC" audit stats --json --dir "$SMALL" | sed -n 's/.*"lost": \([0-9]*\).*/\1/p')
+tap_diag "1 MiB ring, daemon stopped then killed: $(cat "$T/overflow.out"); logged $s_opens opens + $s_closes closes, gap records count ${s_lost:-?} lost"
+tap_diag "$(grep -E 'gap|stopped' "$T/auditd-small.log")"
+tap_check "overflow across kill -9: logged + gap counts = the storm's 4000 records, some lost" \
+	test "${s_lost:-0}" -gt 0 -a $((s_opens + s_closes + ${s_lost:-0})) = 4000
 tap_done

@@ -406,8 +406,9 @@ static int print_record(struct reader *r, const struct al_record *rec,
 		       when, "", get(rec, "dev"), "", get(rec, "pid"),
 		       get(rec, "uid"), get(rec, "comm"), dur / 1e9);
 	} else if (!strcmp(type, "gap")) {
-		printf("%-23s GAP   %s events lost (total %s)\n", when,
-		       get(rec, "lost"), get(rec, "lost_total"));
+		printf("%-23s GAP   %s %s events lost (total %s)\n", when,
+		       get(rec, "lost"), !strcmp(get(rec, "source"), "netlink") ?
+		       "module" : "probe", get(rec, "lost_total"));
 	} else if (!strcmp(type, "sealcam")) {
 		printf("%-23s %s key_id=%s label=%s camera=%s pid=%s uid=%s comm=%s\n",
 		       when, get(rec, "event"), get(rec, "key_id"), get(rec, "label"),
@@ -486,7 +487,8 @@ struct stat_row {
 struct stats {
 	struct stat_row *rows;
 	size_t n, cap;
-	uint64_t gaps, lost;
+	uint64_t gaps, lost;		/* probe records lost */
+	uint64_t nl_gaps, nl_lost;	/* module events lost */
 };
 
 static struct stat_row *stat_row(struct stats *s, const char *kind,
@@ -524,9 +526,14 @@ static int count_record(struct reader *r, const struct al_record *rec,
 	unsigned int i;
 
 	if (!strcmp(type, "gap")) {
-		s->gaps++;
 		al_get_u64(rec, "lost", &lost);
-		s->lost += lost;
+		if (!strcmp(get(rec, "source"), "netlink")) {
+			s->nl_gaps++;
+			s->nl_lost += lost;
+		} else {
+			s->gaps++;
+			s->lost += lost;
+		}
 		return 0;
 	}
 	if (strcmp(type, "open") && strcmp(type, "close"))
@@ -572,8 +579,9 @@ static int cmd_stats(int argc, char **argv)
 	if (o.json) {
 		struct al_buf b = { 0 };
 
-		printf("{\"gaps\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"rows\": [",
-		       s.gaps, s.lost);
+		printf("{\"gaps\": %" PRIu64 ", \"lost\": %" PRIu64
+		       ", \"module_gaps\": %" PRIu64 ", \"module_lost\": %" PRIu64
+		       ", \"rows\": [", s.gaps, s.lost, s.nl_gaps, s.nl_lost);
 		for (i = 0; i < s.n; i++) {
 			al_buf_reset(&b);
 			al_buf_str(&b, "by", s.rows[i].kind);
@@ -596,6 +604,9 @@ static int cmd_stats(int argc, char **argv)
 		if (s.gaps)
 			printf("gaps: %" PRIu64 " (%" PRIu64 " events lost)\n",
 			       s.gaps, s.lost);
+		if (s.nl_gaps)
+			printf("module event gaps: %" PRIu64 " (%" PRIu64
+			       " events lost)\n", s.nl_gaps, s.nl_lost);
 	}
 	free(s.rows);
 	return SC_EXIT_OK;

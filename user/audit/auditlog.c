@@ -724,38 +724,71 @@ fail:
 	return ret;
 }
 
+/* Writes the lines built since the last flush, in one write(2). */
+int al_flush(struct al_writer *w)
+{
+	struct al_buf *o = &w->out;
+	size_t done = 0;
+	ssize_t n;
+
+	if (o->oom)
+		return -ENOMEM;
+	while (done < o->len) {
+		n = write(w->fd, o->p + done, o->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	o->len = 0;
+	if (o->p)
+		o->p[0] = 0;
+	return 0;
+}
+
+/*
+ * Builds one line (chain hash and MAC) into the pending output; al_flush()
+ * writes it. The state (seq, chain head) moves on at once, so a failed
+ * flush leaves the writer unusable: the caller stops.
+ */
 static int write_line(struct al_writer *w, const char *body, size_t body_len)
 {
 	char head[160], prev[AL_HEX_LEN + 1], machex[AL_HEX_LEN + 1];
 	uint8_t mac[32];
-	struct al_buf *b = &w->line;
-	ssize_t n;
+	struct al_buf *b = &w->out;
+	size_t start = b->len;
+	int ret;
 
 	if (body_len > AL_MAX_LINE - 300)
 		return -E2BIG;
 	sodium_bin2hex(prev, sizeof(prev), w->st.prev, AL_HASH_LEN);
 	snprintf(head, sizeof(head), "{\"seq\":%" PRIu64 ",\"epoch\":%" PRIu64
 		 ",\"prev\":\"%s\",", w->st.seq, w->st.epoch, prev);
-	al_buf_reset(b);
 	buf_put(b, head, strlen(head));
 	buf_put(b, body, body_len);
 	if (b->oom)
 		return -ENOMEM;
-	line_mac(w->st.key, b->p, b->len, mac);
+	line_mac(w->st.key, b->p + start, b->len - start, mac);
 	sodium_bin2hex(machex, sizeof(machex), mac, sizeof(mac));
 	buf_put(b, MAC_MARK, strlen(MAC_MARK));
 	buf_put(b, machex, AL_HEX_LEN);
 	buf_put(b, "\"}", 2);
 	if (b->oom)
 		return -ENOMEM;
-	crypto_hash_sha256(w->st.prev, (const uint8_t *)b->p, b->len);
+	crypto_hash_sha256(w->st.prev, (const uint8_t *)b->p + start,
+			   b->len - start);
 	buf_put(b, "\n", 1);
-	n = write(w->fd, b->p, b->len);
-	if (n != (ssize_t)b->len)
-		return n < 0 ? -errno : -EIO;
+	if (b->oom)
+		return -ENOMEM;
 	w->st.seq++;
 	w->st.epoch_records++;
 	w->dirty = true;
+	if (b->len >= AL_FLUSH_BYTES) {
+		ret = al_flush(w);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -768,6 +801,8 @@ static int seal_epoch(struct al_writer *w)
 		     ",\"records\":%" PRIu64, (uint64_t)time(NULL),
 		     w->st.epoch_records + 1);
 	ret = write_line(w, body, n);
+	if (!ret)
+		ret = al_flush(w);
 	if (ret)
 		return ret;
 	w->seals++;
@@ -806,6 +841,10 @@ int al_tick(struct al_writer *w, uint64_t now, bool force)
 
 int al_writer_sync(struct al_writer *w)
 {
+	int ret = al_flush(w);
+
+	if (ret)
+		return ret;
 	if (!w->dirty)
 		return 0;
 	if (fdatasync(w->fd))
@@ -816,12 +855,14 @@ int al_writer_sync(struct al_writer *w)
 
 void al_writer_close(struct al_writer *w)
 {
-	if (w->fd >= 0)
+	if (w->fd >= 0) {
+		al_flush(w);	/* what a caller appended and did not sync */
 		close(w->fd);
+	}
 	w->fd = -1;
 	free(w->state_path);
 	w->state_path = NULL;
-	al_buf_free(&w->line);
+	al_buf_free(&w->out);
 	al_state_wipe(&w->st);
 }
 

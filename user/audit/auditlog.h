@@ -34,6 +34,7 @@
 #define AL_HEX_LEN	64
 #define AL_MAX_LINE	8192
 #define AL_MAX_FIELDS	48
+#define AL_FLUSH_BYTES	(1 << 20)	/* pending output written through */
 #define AL_MAC_SUFFIX_LEN (8 + AL_HEX_LEN + 2)	/* ,"mac":"<hex>"} */
 
 /* ---- one parsed line ---- */
@@ -114,7 +115,7 @@ struct al_writer {
 	char *state_path;
 	uint64_t epoch_max_records;	/* seal after this many lines */
 	uint64_t epoch_max_secs;	/* ... or this many seconds */
-	struct al_buf line;
+	struct al_buf out;		/* lines built, not yet written */
 	bool dirty;			/* state not yet saved */
 	uint64_t seals;			/* seal lines written since open */
 	uint64_t sealed_off;		/* log size right after the last seal */
@@ -134,12 +135,17 @@ int al_writer_open(struct al_writer *w, const char *log_path,
 /*
  * Append one line with the members in @body (JSON members without braces,
  * e.g. "\"type\":\"open\",\"pid\":1"). Seals first when the epoch is full.
- * One write(2) per line, so a reader never sees half a line from us.
+ * The line is built (hash, MAC) in memory and written by the next
+ * al_flush() or al_writer_sync() (or by itself once AL_FLUSH_BYTES are
+ * pending), so a batch of lines costs one write(2). A seal is written
+ * through at once. Readers must treat a last line without its newline as
+ * still being written.
  */
 int al_append(struct al_writer *w, const char *body, size_t body_len);
+int al_flush(struct al_writer *w);	/* write pending lines */
 /* Seal the epoch now if it has lines (or @force) and the time is up. */
 int al_tick(struct al_writer *w, uint64_t now_secs, bool force);
-int al_writer_sync(struct al_writer *w);	/* fsync log, save state */
+int al_writer_sync(struct al_writer *w);	/* flush, fsync log, save state */
 void al_writer_close(struct al_writer *w);
 
 /* ---- the verifier ---- */

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -34,7 +36,12 @@
 #define DEFAULT_CONFIG	"/etc/sealcam/auditd.conf"
 #define DEFAULT_DIR	"/var/lib/sealcam/audit"
 #define MAX_ALLOW	CAMOPEN_MAX_ALLOW
-#define DEDUP_TAIL	(512 * 1024)
+/* Records taken from the ring buffer per log write; the consumer position
+ * moves only after they are written, so a restart may find up to one batch
+ * again, recognised by kseq in the last DEDUP_TAIL bytes of the log. */
+#define BATCH_RECORDS	512
+#define DEDUP_TAIL	(4 << 20)
+#define SYNC_EVERY_NS	1000000000LL	/* fsync at least this often when busy */
 
 static const char help[] =
 "NAME\n"
@@ -66,6 +73,13 @@ static const char help[] =
 "                            copy is another program); repeatable\n"
 "    -u, --allow-uid UID     allow this user; repeatable\n"
 "        --drain-ms N        ring buffer drain period (default 100)\n"
+"        --ring-mb N         ring buffer size in MiB when the probe is loaded,\n"
+"                            a power of two (default 32); a pinned one keeps\n"
+"                            its size\n"
+"        --priority-boost N  run at nice -N, so the daemon keeps up with a\n"
+"                            storm of opens (default 10, 0 to leave it)\n"
+"        --netlink-rcvbuf N  receive buffer for the module's events, bytes\n"
+"                            (default 4194304)\n"
 "        --epoch-records N   seal after N records (default 1000)\n"
 "        --epoch-seconds N   seal after N seconds (default 60)\n"
 "        --pin-dir DIR       bpffs directory (default " PROBE_PIN_DIR ")\n"
@@ -93,6 +107,7 @@ struct opts {
 	char *ready_file;
 	bool enforce, reload, no_netlink, detach;
 	long drain_ms, epoch_records, epoch_secs;
+	long ring_mb, prio_boost, nl_rcvbuf;
 	char *outbox;
 	char *agent_events;
 	uint8_t rcpt[AL_CHUNK_MAX_RCPT][32];
@@ -113,10 +128,12 @@ struct daemon {
 	size_t n_seen;
 	uint64_t opens, closes, skipped, nl_events;
 	int err;
+	int epfd;
 	struct sc_nl nl;
 	bool nl_up;
 	time_t nl_retry;
 	struct agentev ev;
+	uint32_t nl_drops_seen;	/* module events dropped, already logged */
 };
 
 static volatile sig_atomic_t stop;
@@ -151,7 +168,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
-	O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV };
+	O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV, O_RING, O_PRIO, O_NLBUF };
 
 /* One setting from the command line or the config file. */
 static int set_opt(struct opts *o, int id, const char *val, const char *where)
@@ -185,6 +202,19 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 		return 0;
 	case O_DRAIN:
 		if (parse_long(val, 1, 60000, &o->drain_ms))
+			goto bad;
+		return 0;
+	case O_RING:
+		if (parse_long(val, 1, 1024, &o->ring_mb) ||
+		    (o->ring_mb & (o->ring_mb - 1)))
+			goto bad;
+		return 0;
+	case O_PRIO:
+		if (parse_long(val, 0, 19, &o->prio_boost))
+			goto bad;
+		return 0;
+	case O_NLBUF:
+		if (parse_long(val, 1, 1 << 30, &o->nl_rcvbuf))
 			goto bad;
 		return 0;
 	case O_EPREC:
@@ -234,6 +264,9 @@ static const struct option long_opts[] = {
 	{ "allow-exe", required_argument, NULL, 'a' },
 	{ "allow-uid", required_argument, NULL, 'u' },
 	{ "drain-ms", required_argument, NULL, O_DRAIN },
+	{ "ring-mb", required_argument, NULL, O_RING },
+	{ "priority-boost", required_argument, NULL, O_PRIO },
+	{ "netlink-rcvbuf", required_argument, NULL, O_NLBUF },
 	{ "epoch-records", required_argument, NULL, O_EPREC },
 	{ "epoch-seconds", required_argument, NULL, O_EPSEC },
 	{ "pin-dir", required_argument, NULL, O_PIN },
@@ -427,9 +460,8 @@ static void str_field(struct al_buf *b, const char *key, const char *s,
 	al_buf_str(b, key, tmp);
 }
 
-static int on_probe_event(void *ctx, void *data, size_t size)
+static int on_probe_event(struct daemon *d, const void *data, size_t size)
 {
-	struct daemon *d = ctx;
 	const struct camopen_event *e = data;
 	struct al_buf *b = &d->body;
 	char dev[32];
@@ -481,8 +513,39 @@ static int on_probe_event(void *ctx, void *data, size_t size)
 		al_buf_u64(b, "open_kseq", e->cookie);
 		al_buf_u64(b, "duration_ns", e->boot_ns - e->open_boot_ns);
 	}
-	d->err = append(d);
-	return d->err;
+	return append(d);
+}
+
+/*
+ * One batch from the ring buffer: at most BATCH_RECORDS records become log
+ * lines, written with one write(2); only then does the consumer position
+ * move past them. *more: the batch was full (more may be waiting).
+ */
+static int drain_batch(struct daemon *d, bool *more)
+{
+	unsigned long pos = probe_ring_consumer(&d->probe), next;
+	unsigned int n = 0;
+	const void *rec;
+	uint32_t len;
+	int ret = 0;
+
+	while (n < BATCH_RECORDS &&
+	       (rec = probe_ring_peek(&d->probe, pos, &next, &len))) {
+		ret = on_probe_event(d, rec, len);
+		if (ret)
+			return ret;
+		pos = next;
+		n++;
+	}
+	ret = al_flush(&d->w);
+	if (ret) {
+		say("cannot write the log: %s", strerror(-ret));
+		return ret;
+	}
+	if (n)
+		probe_ring_consume(&d->probe, pos);
+	*more = n == BATCH_RECORDS;
+	return 0;
 }
 
 static int log_lost(struct daemon *d)
@@ -496,6 +559,7 @@ static int log_lost(struct daemon *d)
 	al_buf_reset(&d->body);
 	al_buf_str(&d->body, "type", "gap");
 	put_time(&d->body, clock_ns(CLOCK_REALTIME));
+	al_buf_str(&d->body, "source", "probe");
 	al_buf_u64(&d->body, "lost", total - d->w.st.lost_seen);
 	al_buf_u64(&d->body, "lost_total", total);
 	d->w.st.lost_seen = total;
@@ -569,9 +633,45 @@ static void log_counters(struct daemon *d)
 	}
 }
 
+/*
+ * Module events the socket could not queue (receive buffer full) become a
+ * gap record with their number; @overrun: the kernel reported ENOBUFS,
+ * logged even when the count cannot be read.
+ */
+static void log_nl_drops(struct daemon *d, bool overrun)
+{
+	uint32_t drops = 0;
+	bool known = !sc_nl_drops(&d->nl, &drops);
+
+	if (known && drops == d->nl_drops_seen && !overrun)
+		return;
+	al_buf_reset(&d->body);
+	al_buf_str(&d->body, "type", "gap");
+	put_time(&d->body, clock_ns(CLOCK_REALTIME));
+	al_buf_str(&d->body, "source", "netlink");
+	if (known) {
+		al_buf_u64(&d->body, "lost", drops - d->nl_drops_seen);
+		al_buf_u64(&d->body, "lost_total", drops);
+		d->nl_drops_seen = drops;
+	}
+	say("module events lost: the receive queue overflowed (%s%u dropped)",
+	    known ? "" : "at least ", known ? drops : 1);
+	append(d);
+}
+
+static void netlink_down(struct daemon *d)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, nl_socket_get_fd(d->nl.sk), NULL);
+	sc_nl_close(&d->nl);
+	d->nl_up = false;
+}
+
+/* Reads every queued module event (non-blocking); subscribes first when
+ * the module has appeared. */
 static void netlink_poll(struct daemon *d)
 {
-	int ret;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret, i;
 
 	if (d->o->no_netlink)
 		return;
@@ -581,11 +681,16 @@ static void netlink_poll(struct daemon *d)
 		d->nl_retry = time(NULL) + 2;
 		if (sc_nl_open(&d->nl))
 			return;	/* module not loaded (yet) */
+		ret = sc_nl_events_quiet(&d->nl, d->o->nl_rcvbuf);
+		if (ret)
+			say("module events: cannot filter out open notifications: %s",
+			    strerror(-ret));
 		if (sc_nl_events_subscribe(&d->nl)) {
 			sc_nl_close(&d->nl);
 			return;
 		}
 		d->nl_up = true;
+		d->nl_drops_seen = 0;
 		say("subscribed to the sealcam module's events");
 		log_counters(d);
 		/*
@@ -594,24 +699,25 @@ static void netlink_poll(struct daemon *d)
 		 * socket that would stall the drain loop until the next event.
 		 */
 		nl_socket_set_nonblocking(d->nl.sk);
+		ev.data.fd = nl_socket_get_fd(d->nl.sk);
+		epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
-	do {
+	/* the filter keeps the queue short: bounded only against a flood */
+	for (i = 0; i < 10000; i++) {
 		ret = sc_nl_events_wait(&d->nl, 0, on_nl_event, d);
-	} while (ret > 0);
-	if (ret == -EAGAIN) {
-		ret = 0;
-	} else if (ret == -ENOBUFS) {
-		al_buf_reset(&d->body);
-		al_buf_str(&d->body, "type", "gap");
-		put_time(&d->body, clock_ns(CLOCK_REALTIME));
-		al_buf_str(&d->body, "source", "netlink");
-		append(d);
-	} else if (ret < 0 && ret != -EINTR) {
+		if (ret <= 0)
+			break;
+	}
+	if (ret == -ENOBUFS) {
+		log_nl_drops(d, true);
+	} else if (ret < 0 && ret != -EAGAIN && ret != -EINTR) {
 		say("module events: %s; subscribing again", strerror(-ret));
 		/* the module went away: try again later */
-		sc_nl_close(&d->nl);
-		d->nl_up = false;
+		log_nl_drops(d, false);
+		netlink_down(d);
+		return;
 	}
+	log_nl_drops(d, false);
 }
 
 /* After a restart over a pinned probe, up to one record may have been
@@ -717,8 +823,10 @@ static int run(struct opts *o)
 {
 	static struct probe_exe exe[MAX_ALLOW];
 	char log_path[PATH_MAX], state_path[PATH_MAX], err[512];
-	struct ring_buffer *rb = NULL;
-	struct daemon d = { .o = o };
+	struct daemon d = { .o = o, .epfd = -1 };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	int64_t last_sync = 0, now;
+	bool more = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t repaired;
 	int ret;
@@ -750,7 +858,8 @@ static int run(struct opts *o)
 	d.w.epoch_max_records = o->epoch_records;
 	d.w.epoch_max_secs = o->epoch_secs;
 
-	ret = probe_open(&d.probe, o->pin_dir, o->reload, err, sizeof(err));
+	ret = probe_open(&d.probe, o->pin_dir, o->reload,
+			 (uint64_t)o->ring_mb << 20, err, sizeof(err));
 	if (ret) {
 		say("%s", err);
 		al_writer_close(&d.w);
@@ -766,12 +875,26 @@ static int run(struct opts *o)
 		load_seen(&d, log_path);
 	agentev_init(&d.ev, strcmp(o->agent_events, "none") ? o->agent_events : NULL,
 		     log_path);
-	rb = ring_buffer__new(d.probe.events_fd, on_probe_event, &d, NULL);
-	if (!rb) {
-		ret = -errno;
-		say("cannot map the ring buffer: %s", strerror(errno));
+	ret = probe_ring_map(&d.probe);
+	if (ret) {
+		say("cannot map the ring buffer: %s", strerror(-ret));
 		goto out;
 	}
+	/*
+	 * The probe submits without wakeups (the drain is timed) and forces
+	 * one when the buffer is a quarter full: edge-triggered, so that a
+	 * non-empty buffer alone does not keep waking us.
+	 */
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = d.probe.events_fd;
+	if (d.epfd < 0 || epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.probe.events_fd, &ev)) {
+		ret = -errno;
+		say("epoll: %s", strerror(errno));
+		goto out;
+	}
+	if (o->prio_boost && setpriority(PRIO_PROCESS, 0, -o->prio_boost))
+		say("warning: cannot raise the priority (nice -%ld): %s",
+		    o->prio_boost, strerror(errno));
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -783,6 +906,7 @@ static int run(struct opts *o)
 	al_buf_u64(&d.body, "pid", getpid());
 	al_buf_str(&d.body, "probe", d.probe.reused ? "reused" : "loaded");
 	al_buf_str(&d.body, "mode", o->enforce ? "enforce" : "audit");
+	al_buf_u64(&d.body, "ring_bytes", d.probe.ring_size);
 	al_buf_u64(&d.body, "allow_exe", o->n_exe);
 	al_buf_u64(&d.body, "allow_uid", o->n_uids);
 	if (repaired)
@@ -792,8 +916,9 @@ static int run(struct opts *o)
 		ret = al_writer_sync(&d.w);
 	if (ret)
 		goto out;
-	say("probe %s (%u camera majors), %s mode, logging to %s",
+	say("probe %s (%u camera majors, %llu MiB ring buffer), %s mode, logging to %s",
 	    d.probe.reused ? "reused from bpffs" : "loaded", d.probe.nr_majors,
+	    (unsigned long long)(d.probe.ring_size >> 20),
 	    o->enforce ? "enforce" : "audit-only", log_path);
 	if (o->ready_file) {
 		FILE *f = fopen(o->ready_file, "we");
@@ -802,19 +927,28 @@ static int run(struct opts *o)
 			fclose(f);
 	}
 
+	/*
+	 * Each turn: the module's events (never starved by a busy ring
+	 * buffer), one batch of probe records, losses, then sealing and
+	 * fsync, the latter at most once a second while batches keep coming.
+	 */
 	while (!stop && !d.err) {
-		d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-		ret = ring_buffer__poll(rb, o->drain_ms);
-		if (ret < 0 && ret != -EINTR) {
-			say("ring buffer: %s", strerror(-ret));
+		struct epoll_event evs[4];
+
+		if (epoll_wait(d.epfd, evs, 4, more ? 0 : o->drain_ms) < 0 &&
+		    errno != EINTR) {
+			say("epoll: %s", strerror(errno));
 			break;
 		}
-		ret = ring_buffer__consume(rb);
-		if (ret < 0 && ret != -EINTR && !d.err)
-			say("ring buffer: %s", strerror(-ret));
+		d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+		netlink_poll(&d);
+		d.err = drain_batch(&d, &more);
 		if (d.err || log_lost(&d))
 			break;
-		netlink_poll(&d);
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (more && now - last_sync < SYNC_EVERY_NS)
+			continue;
+		last_sync = now;
 		ret = agentev_scan(&d.ev, false, &d.body, append_ev, &d);
 		if (ret > 0)
 			ret = 0;
@@ -834,7 +968,13 @@ static int run(struct opts *o)
 
 	/* drain what is left, then seal everything */
 	d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	ring_buffer__consume(rb);
+	do {
+		more = false;
+		if (!d.err)
+			d.err = drain_batch(&d, &more);
+	} while (more && !d.err);
+	if (d.nl_up)
+		netlink_poll(&d);
 	log_lost(&d);
 	if (!d.err)
 		agentev_scan(&d.ev, true, &d.body, append_ev, &d);
@@ -861,9 +1001,10 @@ static int run(struct opts *o)
 	if (d.err)
 		ret = d.err;
 out:
-	ring_buffer__free(rb);
 	if (d.nl_up)
-		sc_nl_close(&d.nl);
+		netlink_down(&d);
+	if (d.epfd >= 0)
+		close(d.epfd);
 	probe_close(&d.probe);
 	al_writer_close(&d.w);
 	al_buf_free(&d.body);
@@ -875,7 +1016,8 @@ out:
 int main(int argc, char **argv)
 {
 	struct opts o = { .drain_ms = 100, .epoch_records = 1000,
-			  .epoch_secs = 60 };
+			  .epoch_secs = 60, .ring_mb = 32, .prio_boost = 10,
+			  .nl_rcvbuf = 4 << 20 };
 	const char *config = NULL;
 	char err[256];
 	int c, i;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -132,8 +133,8 @@ static int open_maps(struct probe *p, const char *dir, char *err, size_t len)
 	return 0;
 }
 
-int probe_open(struct probe *p, const char *pin_dir, bool reload, char *err,
-	       size_t err_len)
+int probe_open(struct probe *p, const char *pin_dir, bool reload,
+	       uint64_t ring_bytes, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct camopen_bpf *skel = NULL;
@@ -166,10 +167,17 @@ int probe_open(struct probe *p, const char *pin_dir, bool reload, char *err,
 	for (i = 0; i < p->nr_majors; i++)
 		skel->rodata->cam_majors[i] = p->majors[i];
 	skel->rodata->nr_majors = p->nr_majors;
+	if (ring_bytes && bpf_map__set_max_entries(skel->maps.events, ring_bytes)) {
+		ret = -EINVAL;
+		seterr(err, err_len, "bad ring buffer size %llu",
+		       (unsigned long long)ring_bytes);
+		goto out;
+	}
 	ret = camopen_bpf__load(skel);
 	if (ret) {
 		seterr(err, err_len, "cannot load the probe: %s (BPF LSM enabled? "
-		       "\"bpf\" must be in /sys/kernel/security/lsm)", strerror(-ret));
+		       "\"bpf\" must be in /sys/kernel/security/lsm; a ring buffer "
+		       "pinned with another size needs --detach first)", strerror(-ret));
 		goto out;
 	}
 	links[0] = bpf_program__attach_lsm(skel->progs.camopen_file_open);
@@ -228,11 +236,95 @@ void probe_close(struct probe *p)
 		       &p->allow_exe_fd, &p->allow_uid_fd };
 	unsigned int i;
 
+	if (p->consumer_pos)
+		munmap((void *)p->consumer_pos, p->page_size);
+	if (p->producer_pos)
+		munmap((void *)p->producer_pos, p->page_size + 2 * p->ring_size);
+	p->consumer_pos = NULL;
+	p->producer_pos = NULL;
+	p->ring = NULL;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+/* Same layout as the kernel's ring buffer map (kernel/bpf/ringbuf.c):
+ * page 0 the consumer position (writable), page 1 the producer position,
+ * then the data pages mapped twice, so a record never wraps for us. */
+int probe_ring_map(struct probe *p)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	void *m;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(p->events_fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries)
+		return -EINVAL;
+	p->ring_size = info.max_entries;
+	p->page_size = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, p->page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 p->events_fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	p->consumer_pos = m;
+	m = mmap(NULL, p->page_size + 2 * p->ring_size, PROT_READ, MAP_SHARED,
+		 p->events_fd, p->page_size);
+	if (m == MAP_FAILED) {
+		int ret = -errno;
+
+		munmap((void *)p->consumer_pos, p->page_size);
+		p->consumer_pos = NULL;
+		return ret;
+	}
+	p->producer_pos = m;
+	p->ring = (const uint8_t *)m + p->page_size;
+	return 0;
+}
+
+#define RB_BUSY		(1U << 31)	/* BPF_RINGBUF_BUSY_BIT */
+#define RB_DISCARD	(1U << 30)	/* BPF_RINGBUF_DISCARD_BIT */
+#define RB_HDR		8		/* BPF_RINGBUF_HDR_SZ */
+
+unsigned long probe_ring_consumer(struct probe *p)
+{
+	return __atomic_load_n(p->consumer_pos, __ATOMIC_ACQUIRE);
+}
+
+uint64_t probe_ring_pending(struct probe *p)
+{
+	return __atomic_load_n(p->producer_pos, __ATOMIC_ACQUIRE) -
+	       probe_ring_consumer(p);
+}
+
+const void *probe_ring_peek(struct probe *p, unsigned long pos,
+			    unsigned long *next, uint32_t *len)
+{
+	unsigned long prod = __atomic_load_n(p->producer_pos, __ATOMIC_ACQUIRE);
+
+	while (pos < prod) {
+		const uint32_t *hdr = (const uint32_t *)(p->ring +
+							 (pos & (p->ring_size - 1)));
+		uint32_t l = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+		if (l & RB_BUSY)
+			return NULL;	/* reserved, not yet committed */
+		pos += (RB_HDR + (l & ~(RB_BUSY | RB_DISCARD)) + 7) & ~7UL;
+		if (l & RB_DISCARD)
+			continue;
+		*next = pos;
+		*len = l & ~(RB_BUSY | RB_DISCARD);
+		return (const uint8_t *)hdr + RB_HDR;
+	}
+	return NULL;
+}
+
+void probe_ring_consume(struct probe *p, unsigned long pos)
+{
+	__atomic_store_n(p->consumer_pos, pos, __ATOMIC_RELEASE);
 }
 
 static void clear_map(int fd, size_t key_size)
