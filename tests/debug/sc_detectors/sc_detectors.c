@@ -2,15 +2,20 @@
 /*
  * sc_detectors - TEST-ONLY module for `make check-debug`.
  *
- * It commits, on request, the three kinds of bug the debug kernel must
- * catch, so that tests/debug/test_detectors.sh can show that KASAN, lockdep
- * and kmemleak are live and that tests/lib/dmesg-check.sh names their
- * reports.  It is never part of sealcam.ko and must never be loaded outside
+ * It commits, on request, the kinds of bug the debug kernel must catch, so
+ * that tests/debug/test_detectors.sh can show that lockdep,
+ * DEBUG_ATOMIC_SLEEP, UBSAN, KASAN and kmemleak are live and that
+ * tests/lib/dmesg-check.sh names their reports.  It is never part of sealcam.ko and must never be loaded outside
  * that test: every trigger corrupts the kernel's bookkeeping on purpose.
  *
  *   echo abba > /sys/kernel/debug/sc_detectors/trigger
  *	takes mutex A then B, then B then A: lockdep's circular dependency
  *	report (one thread is enough, lockdep works on the order, not the race)
+ *   echo atomic > /sys/kernel/debug/sc_detectors/trigger
+ *	might_sleep() under a spinlock: "BUG: sleeping function called from
+ *	invalid context" (DEBUG_ATOMIC_SLEEP; it does not actually sleep)
+ *   echo shift > /sys/kernel/debug/sc_detectors/trigger
+ *	shifts an int by 40: UBSAN's shift-out-of-bounds report
  *   echo uaf  > /sys/kernel/debug/sc_detectors/trigger
  *	reads a kmalloc'd byte after kfree: KASAN's use-after-free report
  *   echo leak > /sys/kernel/debug/sc_detectors/trigger
@@ -27,6 +32,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -46,6 +52,23 @@ static noinline void sc_det_abba(void)
 	mutex_lock(&sc_det_a);
 	mutex_unlock(&sc_det_a);
 	mutex_unlock(&sc_det_b);
+}
+
+static DEFINE_SPINLOCK(sc_det_lock);
+
+static noinline void sc_det_atomic(void)
+{
+	spin_lock(&sc_det_lock);
+	might_sleep();
+	spin_unlock(&sc_det_lock);
+}
+
+static noinline void sc_det_shift(void)
+{
+	int one = 1, shift = 40;
+
+	OPTIMIZER_HIDE_VAR(shift);
+	pr_info("sc_detectors: 1 << 40 as an int gives %d\n", one << shift);
 }
 
 static noinline int sc_det_uaf(void)
@@ -85,7 +108,7 @@ static noinline int sc_det_leak(void)
 static ssize_t sc_det_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	char buf[8] = {};
+	char buf[16] = {};
 	int ret = 0;
 
 	if (len >= sizeof(buf))
@@ -96,6 +119,10 @@ static ssize_t sc_det_write(struct file *file, const char __user *ubuf,
 
 	if (!strcmp(buf, "abba"))
 		sc_det_abba();
+	else if (!strcmp(buf, "atomic"))
+		sc_det_atomic();
+	else if (!strcmp(buf, "shift"))
+		sc_det_shift();
 	else if (!strcmp(buf, "uaf"))
 		ret = sc_det_uaf();
 	else if (!strcmp(buf, "leak"))
