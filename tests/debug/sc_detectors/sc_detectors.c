@@ -5,8 +5,9 @@
  * It commits, on request, the kinds of bug the debug kernel must catch, so
  * that tests/debug/test_detectors.sh can show that lockdep,
  * DEBUG_ATOMIC_SLEEP, UBSAN, KASAN and kmemleak are live and that
- * tests/lib/dmesg-check.sh names their reports.  It is never part of sealcam.ko and must never be loaded outside
- * that test: every trigger corrupts the kernel's bookkeeping on purpose.
+ * tests/lib/dmesg-check.sh names their reports.  It is never part of
+ * sealcam.ko and must never be loaded outside that test: every trigger
+ * corrupts the kernel's bookkeeping on purpose.
  *
  *   echo abba > /sys/kernel/debug/sc_detectors/trigger
  *	takes mutex A then B, then B then A: lockdep's circular dependency
