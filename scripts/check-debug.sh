@@ -65,7 +65,7 @@ dbg=$root/build/debug
 # module_in_tree NAME SRC...: copy SRC (files/directories) to build/debug/NAME
 # and build it there against the debug tree
 module_in_tree() {
-	local name=$1 ko vm
+	local name=$1 ko vm asan ubsan
 	shift
 	mkdir -p "$dbg/$name"
 	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
@@ -75,11 +75,11 @@ module_in_tree() {
 	vm=$(modinfo -F vermagic "$ko")
 	[ "${vm%% *}" = "$kver" ] ||
 		{ say "$ko: vermagic '$vm' is not the debug kernel's $kver" >&2; exit 1; }
-	nm "$ko" | grep -q ' U __asan_' ||
+	asan=$(nm "$ko" | grep -c ' U __asan_' || true)
+	ubsan=$(nm "$ko" | grep -c ' U __ubsan_' || true)
+	[ "$asan" -gt 0 ] ||
 		{ say "$ko: no KASAN instrumentation (__asan_*)" >&2; exit 1; }
-	say "$ko: built for $kver, KASAN-instrumented" \
-		"($(nm "$ko" | grep -c ' U __asan_') __asan_ and" \
-		"$(nm "$ko" | grep -c ' U __ubsan_') __ubsan_ hooks)"
+	say "$ko: built for $kver, instrumented ($asan __asan_ and $ubsan __ubsan_ hooks)"
 }
 module_in_tree sealcam Kbuild kmod
 module_in_tree sc_detectors tests/debug/sc_detectors/

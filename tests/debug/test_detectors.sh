@@ -4,10 +4,12 @@
 # SEALCAM_VM_LAST_TESTS): the debug kernel's checkers are live and our
 # checker names their reports.  The test-only module sc_detectors.ko
 # (tests/debug/sc_detectors/, never part of sealcam.ko) takes two mutexes in
-# inverted order, reads freed memory and leaks four allocations; for each,
-# the kernel log written meanwhile must carry exactly the expected report
-# (lockdep, KASAN, kmemleak), flagged by tests/lib/dmesg-check.sh - the check
-# that fails the real suite - and named by dmesg_report_kinds.
+# inverted order, calls might_sleep() under a spinlock, shifts an int by 40,
+# reads freed memory and leaks four allocations; for each, the kernel log
+# written meanwhile must carry exactly the expected report (lockdep,
+# sleep-in-atomic, UBSAN, KASAN, kmemleak), flagged by
+# tests/lib/dmesg-check.sh - the check that fails the real suite - and named
+# by dmesg_report_kinds.
 #
 # Its deliberate reports are kept out of the suite's own per-test verdict
 # (SEALCAM_DMESG_ALLOW), since this test asserts on them itself; the module
@@ -28,7 +30,7 @@ T=${SEALCAM_TMP:-$(mktemp -d)}
 # must not count them (each is asserted on below)
 [ -z "${SEALCAM_DMESG_ALLOW:-}" ] || echo '.' >>"$SEALCAM_DMESG_ALLOW"
 
-tap_plan 10
+tap_plan 16
 
 tap_ok "insmod $(basename "$ko")" insmod "$ko"
 
@@ -56,7 +58,7 @@ expect() {
 	else
 		tap_fail "$what: the report is named $kind (got: ${kinds:-nothing})"
 	fi
-	tap_diag "$what: $(grep -m1 -E 'KASAN:|WARNING:|unreferenced|suspected' "$T/$what.log")"
+	tap_diag "$what: $(grep -m1 -E 'KASAN:|UBSAN:|BUG:|WARNING:|suspected' "$T/$what.log")"
 }
 
 # lockdep first: a KASAN report taints the kernel, which turns lockdep off
@@ -64,6 +66,16 @@ run_trigger abba
 expect abba lockdep
 tap_check "abba: lockdep names both mutexes" \
 	grep -q 'sc_det_a' "$T/abba.log"
+
+run_trigger atomic
+expect atomic sleep-in-atomic
+tap_check "atomic: the report points at sc_det_atomic" \
+	grep -q 'sc_det_atomic' "$T/atomic.log"
+
+run_trigger shift
+expect shift UBSAN
+tap_check "shift: UBSAN says shift-out-of-bounds in sc_detectors.c" \
+	grep -qE 'UBSAN: shift-out-of-bounds in .*sc_detectors\.c' "$T/shift.log"
 
 run_trigger uaf
 expect uaf KASAN
