@@ -62,16 +62,17 @@ make all
 make tests
 
 dbg=$root/build/debug
-# module_in_tree NAME SRC...: copy SRC (files/directories) to build/debug/NAME
-# and build it there against the debug tree
+# module_in_tree NAME DIR PATH...: copy PATHs (relative to the checkout,
+# keeping their place) to build/debug/NAME/ and build the module in its
+# DIR there against the debug tree
 module_in_tree() {
-	local name=$1 ko vm asan ubsan
-	shift
+	local name=$1 dir=$2 ko vm asan ubsan
+	shift 2
 	mkdir -p "$dbg/$name"
-	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+	rsync -aR --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 		"$@" "$dbg/$name/"
-	make -C "$tree" M="$dbg/$name" modules
-	ko=$(ls "$dbg/$name"/*.ko)
+	make -C "$tree" M="$dbg/$name/$dir" modules
+	ko=$(ls "$dbg/$name/$dir"/*.ko)
 	vm=$(modinfo -F vermagic "$ko")
 	[ "${vm%% *}" = "$kver" ] ||
 		{ say "$ko: vermagic '$vm' is not the debug kernel's $kver" >&2; exit 1; }
@@ -81,12 +82,13 @@ module_in_tree() {
 		{ say "$ko: no KASAN instrumentation (__asan_*)" >&2; exit 1; }
 	say "$ko: built for $kver, instrumented ($asan __asan_ and $ubsan __ubsan_ hooks)"
 }
-module_in_tree sealcam Kbuild kmod
-module_in_tree sc_detectors tests/debug/sc_detectors/
+# kmod/seal.c includes the RFC 9180 vector from tests/vectors/
+module_in_tree sealcam . Kbuild kmod tests/vectors/rfc9180_a2.h
+module_in_tree sc_detectors tests/debug/sc_detectors tests/debug/sc_detectors
 
 say "== VM suite under $kver ($((SECONDS - start))s so far) =="
 export SEALCAM_KO=$dbg/sealcam/sealcam.ko
-export SEALCAM_DETECTORS_KO=$dbg/sc_detectors/sc_detectors.ko
+export SEALCAM_DETECTORS_KO=$dbg/sc_detectors/tests/debug/sc_detectors/sc_detectors.ko
 export SEALCAM_DEBUG_KERNEL=1
 export SEALCAM_VM_LAST_TESTS=tests/debug/test_detectors.sh
 export SEALCAM_VM_TIMEOUT=${SEALCAM_VM_TIMEOUT:-14400}
