@@ -106,6 +106,7 @@ guest_dmesg_point() {
 	fi
 	if problems=$(dmesg_problems "$slice"); then
 		echo "not ok $n kernel log clean during $name"
+		echo "# reports: $(dmesg_report_kinds "$slice" | tr '\n' ' ')"
 		sed 's/^/# /' <<<"$problems"
 	else
 		echo "ok $n kernel log clean during $name"
