@@ -33,7 +33,10 @@
 # Environment: SEALCAM_SKIP_SETUP, SEALCAM_VM_TESTS (filter, as for
 # tests/vm-suite.sh), SEALCAM_VM_TIMEOUT (default 14400 s) and
 # SEALCAM_VM_TEST_TIMEOUT (per test, default 3600 s),
-# SEALCAM_DEBUG_KERNEL_CACHE (see scripts/debug-kernel.sh).
+# SEALCAM_DEBUG_KERNEL_CACHE (see scripts/debug-kernel.sh),
+# SEALCAM_DETECTORS_FAIL_RUN=1 (the detector test's deliberate reports are
+# not excluded from the kernel-log check: the run must then fail, with
+# vm-dmesg.tap naming them - the checkers' end-to-end proof).
 
 set -euo pipefail
 
