@@ -13,7 +13,8 @@
 #      tree in build/debug/ (the normal ./sealcam.ko is left alone); checks
 #      that both carry the debug kernel's vermagic and KASAN instrumentation
 #   4. one VM boot of the debug kernel (kasan_multi_shot, so every KASAN
-#      report is printed) running every VM test, then tests/debug/
+#      report is printed; log_buf_len=16M, so that the per-test kernel-log
+#      slices do not wrap) running every VM test, then tests/debug/
 #      test_detectors.sh LAST (its deliberate lockdep/KASAN/kmemleak reports
 #      cannot hide or precede the real suite's: lockdep and a tainted kernel
 #      stop reporting after the first one), then a forced kmemleak scan.
@@ -98,7 +99,8 @@ export SEALCAM_VM_TIMEOUT=${SEALCAM_VM_TIMEOUT:-14400}
 export SEALCAM_VM_TEST_TIMEOUT=${SEALCAM_VM_TEST_TIMEOUT:-3600}
 rc=0
 tests/vm-suite.sh --results build/test-results/vm-debug \
-	--kdir "$tree" --append kasan_multi_shot --mem 3G || rc=$?
+	--kdir "$tree" --append kasan_multi_shot --append log_buf_len=16M \
+	--mem 3G || rc=$?
 say "total $((SECONDS - start))s"
 exit "$rc"
 exit

@@ -19,7 +19,7 @@
 . "$(dirname "$0")/../lib/dmesg-check.sh"
 
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-ko=${SEALCAM_DETECTORS_KO:-$root/build/debug/sc_detectors/sc_detectors.ko}
+ko=${SEALCAM_DETECTORS_KO:-$root/build/debug/sc_detectors/tests/debug/sc_detectors/sc_detectors.ko}
 kl=/sys/kernel/debug/kmemleak
 trigger=/sys/kernel/debug/sc_detectors/trigger
 T=${SEALCAM_TMP:-$(mktemp -d)}
