@@ -3,6 +3,8 @@
 #   make            sealcam.ko (via Kbuild) and the userspace tools in build/
 #   make check      the whole test suite (README's test command; installs
 #                   what it needs first)
+#   make check-debug the VM suite under a debug kernel (KASAN, lockdep,
+#                   kmemleak, UBSAN; scripts/check-debug.sh), not in check
 #   make demo       the main job: seal a few seconds of video in a VM and
 #                   unseal it into ./demo-out/
 #   make checkpatch kernel style check of kmod/
@@ -37,7 +39,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 KSFT_DIR := $(BUILD)/linux-src/tools/testing/selftests
 
-.PHONY: all module user tests check check-long demo checkpatch clean
+.PHONY: all module user tests check check-long check-debug demo checkpatch clean
 
 all: module user
 
@@ -81,6 +83,9 @@ check:
 
 check-long:
 	SEALCAM_LONG=1 $(MAKE) check
+
+check-debug:
+	bash scripts/check-debug.sh
 
 demo:
 	bash scripts/setup.sh

@@ -6,7 +6,8 @@
 # checks, prints "nothing to do" lines and returns quickly.
 #
 #   * Debian 12 packages (kernel 6.1 image/headers/source, qemu, clang/llvm,
-#     bpftool, libbpf, libnl, libsodium, libcurl, v4l-utils, ...)
+#     bpftool, libbpf, libnl, libsodium, libcurl, v4l-utils, and what the
+#     debug kernel build of `make check-debug` needs: flex, bison, bc, pahole)
 #   * virtme-ng from Debian 13 (trixie): it is not in Debian 12.  The .deb
 #     (architecture all) is fetched through a PRIVATE apt source list under
 #     /var/lib/sealcam/apt that points at the same mirror the machine already
@@ -43,10 +44,14 @@ debian_pkgs=(
 	perl python3 python3-cryptography file openssl auditd
 	python3-argcomplete python3-requests python3-pkg-resources
 	nodejs
+	flex bison bc dwarves rsync
 )
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
 # where policy-rc.d forbids it, and the tests never start it on the host).
+# flex, bison, bc, dwarves (pahole, for BTF), libssl-dev, libelf-dev: the
+# debug kernel of `make check-debug` (scripts/debug-kernel.sh); rsync copies
+# the module sources next to it.
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 

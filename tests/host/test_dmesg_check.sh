@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/dmesg-check.sh"
 
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
-tap_plan 16
+tap_plan 26
 
 clean=$tmp/clean.log
 cat >"$clean" <<'LOG'
@@ -42,6 +42,9 @@ done <<'LOG'
 [   10.7] UBSAN: shift-out-of-bounds in kmod/seal.c:77:20
 [   10.8] BUG: KASAN: slab-use-after-free in sealcam_release+0x20/0x40 [sealcam]
 [   10.9]  Call Trace:
+[   11.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+[   11.1] WARNING: inconsistent lock state
+[   11.2] BUG: scheduling while atomic: sealcam/120/0x00000002
 LOG
 
 ign=$tmp/ignore
@@ -102,5 +105,59 @@ if out=$(dmesg_problems "$tmp/inside.log") && grep -q "kmod/seal.c:120" <<<"$out
 else
 	tap_fail "a warning printed inside vivid's report is still flagged"
 	tap_diag "got: $out"
+fi
+
+# the checker names the kind of each report
+kinds=$(dmesg_report_kinds <(cat "$tmp"/bad*.log) | sort | tr '\n' ' ')
+tap_check "names KASAN, UBSAN, lockdep, kmemleak, sleep-in-atomic, warning, oops ($kinds)" \
+	test "$kinds" = "KASAN UBSAN kmemleak lockdep oops sleep-in-atomic warning "
+if out=$(dmesg_report_kinds "$clean"); then
+	tap_fail "a clean log names no report"
+	tap_diag "$out"
+else
+	tap_pass "a clean log names no report"
+fi
+
+# kmemleak findings attributed to a module: by symbol while it is loaded,
+# by its recorded load range once it is gone
+leaks=$tmp/kmemleak
+cat >"$leaks" <<'LOG'
+unreferenced object 0xffff888012345678 (size 64):
+  comm "insmod", pid 91, jiffies 4294901234 (age 12.3s)
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace:
+    [<ffffffff8123abcd>] __kmalloc+0x4b/0x170
+    [<ffffffffc0123456>] 0xffffffffc0123456
+    [<ffffffff81002345>] do_one_initcall+0x9c/0x2d0
+unreferenced object 0xffff888012340000 (size 32):
+  comm "sh", pid 92, jiffies 4294901300 (age 10.1s)
+  backtrace:
+    [<ffffffff8123abcd>] kmalloc_trace+0x26/0x60
+    [<ffffffffc0a00010>] sc_det_leak+0x10/0x40 [sc_detectors]
+unreferenced object 0xffff888012350000 (size 32):
+  comm "swapper/0", pid 1, jiffies 4294900000 (age 99.0s)
+  backtrace:
+    [<ffffffff8123abcd>] kmalloc_trace+0x26/0x60
+    [<ffffffffc0124000>] 0xffffffffc0124000
+LOG
+map=$tmp/modmap
+printf 'sealcam 4096 0xffffffffc0123000\nsealcam 4096 0x0000000000000000\n' >"$map"
+out=$(kmemleak_reports "$leaks" sealcam "$map")
+tap_check "kmemleak: an unloaded module's frame is found through its load range" \
+	test "$(grep -c '^unreferenced' <<<"$out")" = 1 -a -n "$(grep 0xffff888012345678 <<<"$out")"
+out=$(kmemleak_reports "$leaks" sc_detectors "$map")
+tap_check "kmemleak: a loaded module's frame is found by its symbol" \
+	test "$(grep -c '^unreferenced' <<<"$out")" = 1 -a -n "$(grep 'sc_det_leak' <<<"$out")"
+out=$(kmemleak_reports "$leaks" sealcam)
+tap_check "kmemleak: without load ranges bare addresses are not attributed" \
+	test -z "$out"
+out=$(kmemleak_reports "$leaks" sealcam "$map")
+tap_check "kmemleak: an address past the recorded range is not attributed" \
+	test -z "$(grep 0xffff888012350000 <<<"$out")"
+if kmemleak_reports "$leaks" vivid "$map" >/dev/null; then
+	tap_fail "kmemleak: nothing attributed to a module with no frame and no range"
+else
+	tap_pass "kmemleak: nothing attributed to a module with no frame and no range"
 fi
 tap_done

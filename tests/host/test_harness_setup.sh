@@ -7,7 +7,8 @@
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 tools=(vng qemu-system-x86_64 v4l2-compliance v4l2-ctl bpftool clang llc
-	pkg-config prove modinfo busybox node npm openssl)
+	pkg-config prove modinfo busybox node npm openssl
+	flex bison bc pahole rsync nm readelf)
 tap_plan $((${#tools[@]} + 11))
 
 for t in "${tools[@]}"; do

@@ -22,7 +22,27 @@ sc_load() {
 	for m in $SC_DEPS; do
 		modprobe "$m" 2>/dev/null
 	done
-	insmod "$SC_KO" "$@"
+	insmod "$SC_KO" "$@" || return
+	# where this load of the module lives, for kmemleak reports read after
+	# it is unloaded (tests/lib/dmesg-check.sh kmemleak_reports)
+	[ -z "${SEALCAM_MODMAP:-}" ] || sc_record_load >>"$SEALCAM_MODMAP"
+	return 0
+}
+
+# "sealcam SIZE ADDRESS" lines: the module's core (/proc/modules) and each
+# code section (its address from /sys/module/sealcam/sections, its size from
+# the .ko), so that init code, freed after loading, is covered too.
+sc_record_load() {
+	local f name type size
+	awk '$1 == "sealcam" { print $1, $2, $6 }' /proc/modules
+	# readelf -SW: "  [ 2] .text  PROGBITS  ADDRESS OFFSET SIZE ..."
+	readelf -SW "$SC_KO" 2>/dev/null | sed -n 's/^ *\[ *[0-9]*\] //p' |
+		while read -r name type _ _ size _; do
+			f=/sys/module/sealcam/sections/$name
+			[ "$type" = PROGBITS ] && [ -r "$f" ] || continue
+			case $name in *text*) ;; *) continue ;; esac
+			echo "sealcam $((16#$size)) $(cat "$f")"
+		done
 }
 
 sc_unload() {
