@@ -343,18 +343,17 @@ out:
 int store_global_init(void)
 {
 	/*
-	 * libcurl starts OpenSSL asking for everything: the error strings of
-	 * every library and the legacy name tables of every cipher and digest.
-	 * Asked first for none of them, OpenSSL keeps that answer, which saves
-	 * about 1.3 MiB of the agent's resident memory (the bulk of it the
-	 * error strings). TLS still works: libssl fetches its algorithms from
-	 * the providers. A TLS error then names the library and reason by
-	 * number ("error:0A000086:lib(20)::reason(134)"); certificate problems
-	 * keep their text (libcurl takes that from X509_verify_cert_error_string).
+	 * libcurl starts OpenSSL asking for everything, the error strings of
+	 * every library included. Asked first without them, OpenSSL keeps
+	 * that answer, which saves about 1 MiB of the agent's resident memory.
+	 * A TLS error then names the library and reason by number
+	 * ("error:0A000086:lib(20)::reason(134)"); certificate problems keep
+	 * their text (libcurl takes that from X509_verify_cert_error_string).
+	 * The cipher and digest name tables stay: without them the chain
+	 * check cannot look up a certificate's signature digest and refuses
+	 * every CA as "digest algorithm too weak" (tests/host/test_agent_tls.sh).
 	 */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
-			    OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-			    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	return curl_global_init(CURL_GLOBAL_DEFAULT) ? -1 : 0;
 }
 
