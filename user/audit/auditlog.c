@@ -1001,3 +1001,35 @@ int al_verify_finish(struct al_verifier *v, const struct al_state *dev)
 	}
 	return 0;
 }
+
+int al_scan_tail(const char *path, long tail,
+		 int (*fn)(void *arg, const struct al_record *rec), void *arg)
+{
+	static struct al_record rec;
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long size;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	if (size > tail) {
+		fseek(f, size - tail, SEEK_SET);
+		len = getline(&line, &cap, f);	/* a partial line */
+	} else {
+		fseek(f, 0, SEEK_SET);
+	}
+	while (!ret && (len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			len--;
+		if (!al_parse_line(line, len, &rec, NULL, 0))
+			ret = fn(arg, &rec);
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}

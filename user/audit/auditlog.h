@@ -65,6 +65,15 @@ const char *al_get(const struct al_record *rec, const char *key);
 /* Unsigned decimal member; -ENOENT when absent, -EINVAL when not a number. */
 int al_get_u64(const struct al_record *rec, const char *key, uint64_t *out);
 
+/*
+ * Call @fn for each record in the last @tail bytes of the log at @path (the
+ * whole log when shorter; a line cut by that boundary, and lines that do
+ * not parse, are skipped). Stops when @fn returns non-zero, and returns
+ * that; -errno when the log cannot be opened.
+ */
+int al_scan_tail(const char *path, long tail,
+		 int (*fn)(void *arg, const struct al_record *rec), void *arg);
+
 /* ---- building lines ---- */
 
 struct al_buf {

@@ -30,53 +30,32 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Remember the file named by an agent-drop record already in the log. */
+static int note_logged(void *arg, const struct al_record *rec)
+{
+	struct agentev *a = arg;
+	const char *type = al_get(rec, "type"), *file = al_get(rec, "file");
+	size_t n;
+	char *p;
+
+	if (!type || strcmp(type, "agent-drop") || !file)
+		return 0;
+	n = strlen(file) + 1;
+	p = realloc(a->logged, a->logged_len + n);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + a->logged_len, file, n);
+	a->logged = p;
+	a->logged_len += n;
+	return 0;
+}
+
 void agentev_init(struct agentev *a, const char *dir, const char *log_path)
 {
-	static struct al_record rec;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	long size;
-
 	memset(a, 0, sizeof(*a));
 	a->dir = dir;
-	if (!dir || !log_path)
-		return;
-	f = fopen(log_path, "re");
-	if (!f)
-		return;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	if (size > AGENTEV_TAIL) {
-		fseek(f, size - AGENTEV_TAIL, SEEK_SET);
-		len = getline(&line, &cap, f);	/* a partial line */
-	} else {
-		fseek(f, 0, SEEK_SET);
-	}
-	while ((len = getline(&line, &cap, f)) > 0) {
-		const char *type, *file;
-		size_t n;
-		char *p;
-
-		if (line[len - 1] == '\n')
-			len--;
-		if (al_parse_line(line, len, &rec, NULL, 0))
-			continue;
-		type = al_get(&rec, "type");
-		file = al_get(&rec, "file");
-		if (!type || strcmp(type, "agent-drop") || !file)
-			continue;
-		n = strlen(file) + 1;
-		p = realloc(a->logged, a->logged_len + n);
-		if (!p)
-			break;
-		memcpy(p + a->logged_len, file, n);
-		a->logged = p;
-		a->logged_len += n;
-	}
-	free(line);
-	fclose(f);
+	if (dir && log_path)
+		al_scan_tail(log_path, AGENTEV_TAIL, note_logged, a);
 }
 
 static bool already_logged(const struct agentev *a, const char *name)

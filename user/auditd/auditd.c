@@ -125,7 +125,7 @@ struct daemon {
 	struct probe probe;
 	int64_t real_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	uint64_t *seen;		/* kseqs already in the log (restart) */
-	size_t n_seen;
+	size_t n_seen, seen_max;
 	uint64_t opens, closes, skipped, nl_events;
 	int err;
 	int epfd;
@@ -722,46 +722,30 @@ static void netlink_poll(struct daemon *d)
 
 /* After a restart over a pinned probe, up to one record may have been
  * written but not yet consumed: remember the kseqs at the log's end. */
+/* One record's kernel sequence number into d->seen (the dedup set). */
+static int add_seen(void *arg, const struct al_record *rec)
+{
+	struct daemon *d = arg;
+	uint64_t k, *p;
+
+	if (al_get_u64(rec, "kseq", &k))
+		return 0;
+	if (d->n_seen == d->seen_max) {
+		size_t max = d->seen_max ? 2 * d->seen_max : 1024;
+
+		p = realloc(d->seen, max * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		d->seen = p;
+		d->seen_max = max;
+	}
+	d->seen[d->n_seen++] = k;
+	return 0;
+}
+
 static void load_seen(struct daemon *d, const char *log_path)
 {
-	static struct al_record rec;
-	FILE *f = fopen(log_path, "re");
-	char *line = NULL;
-	size_t cap = 0, max = 0;
-	ssize_t len;
-	long size;
-
-	if (!f)
-		return;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	if (size > DEDUP_TAIL) {
-		fseek(f, size - DEDUP_TAIL, SEEK_SET);
-		len = getline(&line, &cap, f);	/* a partial line */
-	} else {
-		fseek(f, 0, SEEK_SET);
-	}
-	while ((len = getline(&line, &cap, f)) > 0) {
-		uint64_t k;
-
-		if (line[len - 1] == '\n')
-			len--;
-		if (al_parse_line(line, len, &rec, NULL, 0) ||
-		    al_get_u64(&rec, "kseq", &k))
-			continue;
-		if (d->n_seen == max) {
-			uint64_t *p;
-
-			max = max ? 2 * max : 1024;
-			p = realloc(d->seen, max * sizeof(*p));
-			if (!p)
-				break;
-			d->seen = p;
-		}
-		d->seen[d->n_seen++] = k;
-	}
-	free(line);
-	fclose(f);
+	al_scan_tail(log_path, DEDUP_TAIL, add_seen, d);
 	if (d->n_seen)
 		qsort(d->seen, d->n_seen, sizeof(uint64_t), cmp_u64);
 }
