@@ -9,8 +9,10 @@
 # Usage: scripts/debug-kernel.sh [--print-dir]
 #
 # The tree and its build live OUTSIDE the checkout, in
-#   $SEALCAM_DEBUG_KERNEL_CACHE (default /var/cache/sealcam/debug-kernel)
+#   $SEALCAM_DEBUG_KERNEL_CACHE (default /var/lib/sealcam/debug-kernel)
 #       /<key>/linux-source-6.1/
+# (not under /var/cache: virtme-ng's guest mounts a tmpfs there, which would
+# hide the tree's modules from the booted debug kernel)
 # where <key> hashes the fragment, the linux-source-6.1 package version,
 # the compiler, pahole and virtme-ng versions and this script's recipe
 # version.  A stamp file (<key>/complete) marks a finished build; with it the
@@ -40,7 +42,7 @@ prog=debug-kernel.sh
 fragment=$root/scripts/debug-kernel/debug.config
 tarball=/usr/src/linux-source-6.1.tar.xz
 srcname=linux-source-6.1
-cache=${SEALCAM_DEBUG_KERNEL_CACHE:-/var/cache/sealcam/debug-kernel}
+cache=${SEALCAM_DEBUG_KERNEL_CACHE:-/var/lib/sealcam/debug-kernel}
 jobs=${SEALCAM_DEBUG_KERNEL_JOBS:-$(nproc)}
 # bump when the steps below change in a way that changes the result
 recipe=1
