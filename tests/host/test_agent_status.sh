@@ -13,35 +13,16 @@ set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 . tests/lib/tap.sh
-
-tmp=${SEALCAM_TMP:-$(mktemp -d)}
-agent=$root/build/sealcam-agent
-mkseg=$root/build/tests/agent/sc-mkseg
-cli=$root/build/sealcam
-owner_pub=$root/tests/vectors/owner.pub
-if [ ! -x "$agent" ] || [ ! -x "$mkseg" ]; then
-	make -s -f Makefile -f user/agent.mk agent >"$tmp/build.log" 2>&1 ||
-		tap_bail "cannot build the agent: $(tail -5 "$tmp/build.log")"
-fi
-[ -x "$cli" ] || make -s build/sealcam >/dev/null 2>&1 || tap_bail "no build/sealcam"
+. tests/lib/agent-host.sh
 
 apid=
-cleanup() { [ -z "$apid" ] || kill -9 "$apid" 2>/dev/null; }
+cleanup() { [ -z "$apid" ] || kill -9 "$apid" 2>/dev/null; agent_host_cleanup; }
 trap cleanup EXIT
 
 tap_plan 13
 
 st=$tmp/agent.status
 status() { "$cli" status --agent-status "$st" 2>/dev/null; }
-wait_for() { # SECONDS COMMAND...
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$st" "$1" 2>/dev/null; }
 
 out=$(status)

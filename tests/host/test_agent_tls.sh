@@ -17,28 +17,8 @@ set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 . tests/lib/tap.sh
-
-tmp=${SEALCAM_TMP:-$(mktemp -d)}
-agent=$root/build/sealcam-agent
-mkseg=$root/build/tests/agent/sc-mkseg
-fake=$root/tests/agent/fake_store.py
-owner_pub=$root/tests/vectors/owner.pub
-
 command -v openssl >/dev/null || tap_skip_all "openssl CLI not installed"
-if [ ! -x "$agent" ] || [ ! -x "$mkseg" ]; then
-	make -s -f Makefile -f user/agent.mk agent >"$tmp/build.log" 2>&1 ||
-		tap_bail "cannot build the agent: $(tail -5 "$tmp/build.log")"
-fi
-
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
+. tests/lib/agent-host.sh
 
 tap_plan 9
 
@@ -64,16 +44,6 @@ mkca ca "sealcam test CA" && mkca other "some other CA" &&
 tap_check "test CA and server certificates made with openssl" \
 	openssl verify -CAfile "$pki/ca.pem" "$pki/server.pem"
 [ -s "$pki/server.pem" ] || { tap_diag "$(cat "$pki/log")"; tap_bail "no certificates"; }
-
-wait_for() { # SECONDS COMMAND...
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # serve NAME CERT: an HTTPS fake store; sets port
 serve() {

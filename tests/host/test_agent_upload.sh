@@ -17,31 +17,8 @@ set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 . tests/lib/tap.sh
-
-tmp=${SEALCAM_TMP:-$(mktemp -d)}
-agent=$root/build/sealcam-agent
-mkseg=$root/build/tests/agent/sc-mkseg
-cli=$root/build/sealcam
-owner_pub=$root/tests/vectors/owner.pub
-owner_key=$root/tests/vectors/owner.key
-fake=$root/tests/agent/fake_store.py
+. tests/lib/agent-host.sh
 s3rver=$root/node_modules/.bin/s3rver
-
-if [ ! -x "$agent" ] || [ ! -x "$mkseg" ]; then
-	make -s -f Makefile -f user/agent.mk agent >"$tmp/build.log" 2>&1 ||
-		tap_bail "cannot build the agent: $(tail -5 "$tmp/build.log")"
-fi
-[ -x "$cli" ] || make -s build/sealcam >/dev/null 2>&1 || tap_bail "no build/sealcam"
-
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
 
 tap_plan 39
 
@@ -61,17 +38,6 @@ wait_port() {
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_for SECONDS COMMAND...: poll until the command succeeds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" && return 0
 		sleep 0.1
 	done
 	return 1

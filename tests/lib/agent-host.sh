@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell library (source it after tap.sh, in the checkout): what the host
+# tests of sealcam-agent share.
+#
+#   sets      tmp (SEALCAM_TMP or a new directory), agent, mkseg, cli,
+#             fake, owner_pub, owner_key; builds the agent and sc-mkseg
+#             (and build/sealcam) when missing, or bails out
+#   pids      background servers to stop at exit (append with pids+=($!));
+#             agent_host_cleanup stops them, installed as the EXIT trap
+#   wait_for SECONDS COMMAND...
+#             poll (every 0.1 s) until COMMAND succeeds; 1 on timeout
+
+tmp=${SEALCAM_TMP:-$(mktemp -d)}
+agent=$root/build/sealcam-agent
+mkseg=$root/build/tests/agent/sc-mkseg
+cli=$root/build/sealcam
+fake=$root/tests/agent/fake_store.py
+owner_pub=$root/tests/vectors/owner.pub
+owner_key=$root/tests/vectors/owner.key
+
+if [ ! -x "$agent" ] || [ ! -x "$mkseg" ]; then
+	make -s -f Makefile -f user/agent.mk agent >"$tmp/build.log" 2>&1 ||
+		tap_bail "cannot build the agent: $(tail -5 "$tmp/build.log")"
+fi
+[ -x "$cli" ] || make -s build/sealcam >/dev/null 2>&1 || tap_bail "no build/sealcam"
+
+pids=()
+agent_host_cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+trap agent_host_cleanup EXIT
+
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
