@@ -131,6 +131,14 @@ t_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
 t_probe=$(sed -n 's/.* probe_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
 t_ratio=$(sed -n 's/.* ratio=\([0-9.]*\).*/\1/p' <<<"$t_line")
 t_ratio=$(awk -v r="$t_ratio" 'BEGIN { printf "%.2f", r }')
+# again with the kernel's BPF run-time statistics: the time inside the
+# probe's two programs per open+close (the statistics' own clock reads
+# slow these blocks down, hence a separate run)
+"$toggle" -s -n 200 -b "${BENCH_TOGGLE_BLOCKS:-40}" "$node" >"$tmp/toggle-s" || exit 1
+s_line=$(cat "$tmp/toggle-s")
+s_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$s_line")
+s_prog=$(sed -n 's/.* in_prog_us=\([0-9.-]*\).*/\1/p' <<<"$s_line")
+s_ratio=$(awk -v b="$s_bare" -v p="$s_prog" 'BEGIN { if (b > 0 && p >= 0) printf "%.2f", (b + p) / b; else print "-" }')
 
 # the storm: 10000 opens at once from 8 processes, with the daemon running
 # (10 s after it to drain, then a clean stop drains the rest)
@@ -169,8 +177,11 @@ printf '%-46s %10s %8s\n' "camopen probe + sealcam-auditd draining" "$live" "$rl
 printf '%-46s %10s %8s\n' "auditd read watch (probe detached)" "$watch" "$rw"
 printf '%-46s %10s %8s\n' "probe_toggle: bare blocks" "$t_bare" "1.00"
 printf '%-46s %10s %8s\n' "probe_toggle: probe blocks (the probe's cost)" "$t_probe" "$t_ratio"
+printf '%-46s %10s %8s\n' "  of which inside the programs (BPF stats)" "$s_prog" "$s_ratio"
+echo "bench-audit: guest clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 sed 's/^/bench-audit: /' "$tmp/rounds"
 echo "bench-audit: $t_line"
+echo "bench-audit: (-s) $s_line"
 echo "bench-audit: storm of 10000 opens from 8 processes in" \
 	"$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e9 }') s: $storm_opens opens logged," \
 	"$lost records lost (gap records); whole run: $all_opens opens, $all_closes closes logged," \

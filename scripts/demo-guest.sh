@@ -99,17 +99,19 @@ say "sealcam status while recording:"
 "$SC" status >"$dev/status-recording.txt"
 
 say "stopping the agent (SIGTERM: it ends the segment and leaves the queue for later)"
-kill -TERM "$agent_pid"
-rc=0
-wait "$agent_pid" || rc=$?
+# stop NAME PID: SIGTERM, then its exit status must be 0 (else its log's end)
+stop() {
+	local rc=0
+	kill -TERM "$2"
+	wait "$2" || rc=$?
+	[ "$rc" = 0 ] ||
+		{ echo "demo-guest: $1 exit $rc" >&2; tail -20 "$dev/${1#sealcam-}.log" >&2; exit 1; }
+}
+stop sealcam-agent "$agent_pid"
 agent_pid=
-[ "$rc" = 0 ] || { echo "demo-guest: sealcam-agent exit $rc" >&2; tail -20 "$dev/agent.log" >&2; exit 1; }
 say "stopping sealcam-auditd (SIGTERM: it seals the log and exports the last chunk)"
-kill -TERM "$auditd_pid"
-rc=0
-wait "$auditd_pid" || rc=$?
+stop sealcam-auditd "$auditd_pid"
 auditd_pid=
-[ "$rc" = 0 ] || { echo "demo-guest: sealcam-auditd exit $rc" >&2; tail -20 "$dev/auditd.log" >&2; exit 1; }
 say "uploading what was still queued (sealcam-agent --drain)"
 # no camera in this run: the device id for the audit chunks' object names
 devid=$("$SC" status --json 2>/dev/null | sed -n 's/.*"device_id": "\([0-9a-f]*\)".*/\1/p')

@@ -4,7 +4,7 @@
  * the probe attached and detached in alternating blocks, for
  * scripts/bench-audit.sh.
  *
- *   probe_toggle [-n OPENS] [-b BLOCKS] PATH
+ *   probe_toggle [-n OPENS] [-b BLOCKS] [-s] PATH
  *
  * Loads the probe (its own copy, nothing pinned; no reader: the records
  * stay in a 64 MiB ring buffer, which holds them all), then runs BLOCKS
@@ -13,12 +13,20 @@
  * falls on both alike. Prints one line:
  *
  *   probe_toggle: blocks=B opens=N bare_us=X probe_us=Y ratio=R lost=L
+ *                 in_prog_us=P
  *
  * X and Y are the medians of the per-open times of the blocks, R the median
  * over pairs of probe block / adjacent bare block, L the records that did
- * not fit (0 expected).
+ * not fit (0 expected).  With -s, P is the time spent inside the two BPF
+ * programs per open+close of the probe blocks, from the kernel's BPF
+ * run-time statistics (BPF_ENABLE_STATS, which add two clock reads per
+ * program run to Y; -1 without -s or when the kernel refuses them): it
+ * includes the free hook's runs on every other file freed meanwhile.  Y - X
+ * minus P is what attaching costs besides the programs' own work (the
+ * trampolines, and under TCG the re-translation of patched kernel code).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +79,18 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* nanoseconds run so far by @prog (statistics on), or -1 */
+static long long prog_run_ns(struct bpf_program *prog)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return -1;
+	return info.run_time_ns;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -84,14 +104,18 @@ int main(int argc, char **argv)
 	long n = 200, blocks = 40, i;
 	uint64_t lost_vals[1024] = { 0 }, lost = 0;
 	uint32_t zero = 0;
-	int c, j, ncpu;
+	long long ns0[2] = { -1, -1 }, ns1[2] = { -1, -1 };
+	double in_prog = -1;
+	int c, j, ncpu, stats_fd = -1;
+	bool stats = false;
 
-	while ((c = getopt(argc, argv, "n:b:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:s")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 'b': blocks = atol(optarg); break;
+		case 's': stats = true; break;
 		default:
-			fprintf(stderr, "usage: probe_toggle [-n OPENS] [-b BLOCKS] PATH\n");
+			fprintf(stderr, "usage: probe_toggle [-n OPENS] [-b BLOCKS] [-s] PATH\n");
 			return 2;
 		}
 	}
@@ -126,6 +150,10 @@ int main(int argc, char **argv)
 	if (!bare || !probe || !ratio)
 		return 1;
 	block(argv[optind], n);	/* warm up */
+	if (stats)
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	ns0[0] = prog_run_ns(skel->progs.camopen_file_open);
+	ns0[1] = prog_run_ns(skel->progs.camopen_file_free);
 	for (i = 0; i < blocks; i++) {
 		struct bpf_link *l1, *l2;
 		int probe_first = i % 2;
@@ -145,15 +173,21 @@ int main(int argc, char **argv)
 			bare[i] = block(argv[optind], n);
 		ratio[i] = probe[i] / bare[i];
 	}
+	ns1[0] = prog_run_ns(skel->progs.camopen_file_open);
+	ns1[1] = prog_run_ns(skel->progs.camopen_file_free);
+	if (stats_fd >= 0 && ns0[0] >= 0 && ns0[1] >= 0 && ns1[0] >= 0 && ns1[1] >= 0)
+		in_prog = (ns1[0] - ns0[0] + ns1[1] - ns0[1]) / 1e3 / (blocks * n);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0 && ncpu <= 1024 &&
 	    !bpf_map__lookup_elem(skel->maps.lost, &zero, sizeof(zero), lost_vals,
 				  ncpu * sizeof(uint64_t), 0))
 		for (j = 0; j < ncpu; j++)
 			lost += lost_vals[j];
-	printf("probe_toggle: blocks=%ld opens=%ld bare_us=%.2f probe_us=%.2f ratio=%.3f lost=%llu\n",
+	printf("probe_toggle: blocks=%ld opens=%ld bare_us=%.2f probe_us=%.2f ratio=%.3f lost=%llu in_prog_us=%.2f\n",
 	       blocks, n, median(bare, blocks), median(probe, blocks),
-	       median(ratio, blocks), (unsigned long long)lost);
+	       median(ratio, blocks), (unsigned long long)lost, in_prog);
 	camopen_bpf__destroy(skel);
 	return 0;
 }
