@@ -35,10 +35,16 @@ tap_plan 11
 
 T=$SEALCAM_TMP
 KILLS=5
+# The bucket lives on the host's disk (the artifacts directory, shared over
+# 9p), not in the guest's /tmp: that is memory, and on a quiet host the
+# capture fills it (43 segments of 27 MB), the spool then reports "disk
+# full" and drops segments, and s3rver dies.  Deleted at the end.
+S3DIR=${SEALCAM_ARTIFACTS:-$T}/s3
 apid= spid=
 cleanup() {
 	[ -z "$apid" ] || kill -9 "$apid" 2>/dev/null
 	[ -z "$spid" ] || kill "$spid" 2>/dev/null
+	rm -rf "$S3DIR"
 	sc_unload
 }
 trap cleanup EXIT
@@ -46,7 +52,7 @@ trap cleanup EXIT
 port=$((40000 + RANDOM % 20000))
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 s3_up() {
-	"$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$port" --configure-bucket bkt --silent \
+	"$S3RVER" -d "$S3DIR" -a 127.0.0.1 -p "$port" --configure-bucket bkt --silent \
 		>>"$T/s3rver.log" 2>&1 &
 	spid=$!
 	local i
@@ -76,7 +82,7 @@ kill9() {
 	run_agent
 }
 
-mkdir -p "$T/s3"
+mkdir -p "$S3DIR"
 tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=45 || { tap_done; exit 1; }
 node=$(sc_node 0)
 umask 077
@@ -135,9 +141,9 @@ tap_check "the queue drains to the bucket" test $? = 0
 	tap_fail "uploads failed while the server was down, and were retried"
 
 started=$("$SC" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cameras"][0]["segments"])')
-# links, not copies: the guest's /tmp is memory
+# links, not copies
 mkdir -p "$T/dl"
-find "$T/s3/bkt/cams" -name '*.sealed._S3rver_object' | while read -r f; do
+find "$S3DIR/bkt/cams" -name '*.sealed._S3rver_object' | while read -r f; do
 	b=${f##*/}
 	ln -s "$f" "$T/dl/${b%._S3rver_object}"
 done
@@ -146,6 +152,7 @@ n=${#objs[@]}
 first=$((10#${objs[0]%.sealed}))
 last=$((10#${objs[n - 1]%.sealed}))
 missing=$(((last - first + 1) - n))
+grep -q "DROP" "$T/agent.log" && tap_diag "the agent dropped segments: $(grep DROP "$T/agent.log" | head -3)"
 tap_diag "module started $started segments; bucket has $n (ids $first..$last, $missing missing in between)"
 
 complete=0 truncated=0 bad=0 runs_ok=1
@@ -216,5 +223,6 @@ done
 left=$(find "$T/spool/ready" "$T/spool/cur" -type f | wc -l)
 [ "$left" = 0 ] && tap_pass "spool empty at the end" || tap_fail "spool empty at the end ($left left)"
 cp "$T/agent.log" "$SEALCAM_ARTIFACTS/agent-s3.log" 2>/dev/null
+cp "$T/s3rver.log" "$SEALCAM_ARTIFACTS/s3rver.log" 2>/dev/null
 s3_down
 tap_done
