@@ -18,8 +18,7 @@
 #define AGENTEV_TAIL	(512 * 1024)
 #define AGENTEV_MAX_LEN	4096
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void auditd_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -223,7 +222,7 @@ void agentev_commit(struct agentev *a)
 		snprintf(path, sizeof(path), "%s/%s", a->dir, a->pending[i]);
 		if (unlink(path) && errno != ENOENT && !a->disabled) {
 			/* kept files would be logged again: stop taking them */
-			say("cannot remove %s: %s; no longer reading agent drop "
+			auditd_say("cannot remove %s: %s; no longer reading agent drop "
 			    "records from %s", path, strerror(errno), a->dir);
 			a->disabled = true;
 		}

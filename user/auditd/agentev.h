@@ -57,4 +57,11 @@ void agentev_commit(struct agentev *a);
 
 void agentev_free(struct agentev *a);
 
+/*
+ * sealcam-auditd's messages: "sealcam-auditd: " + the text + newline on
+ * stderr (here because the agent-drop ingest, built alone for its tests,
+ * needs it too).
+ */
+void auditd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

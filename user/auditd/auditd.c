@@ -143,17 +143,6 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sealcam-auditd: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -245,7 +234,7 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 
 		if (o->n_rcpt >= AL_CHUNK_MAX_RCPT ||
 		    keyfmt_read_key(val, o->rcpt[o->n_rcpt], what, sizeof(what))) {
-			say("%s: recipient %s is not a public key", where, val);
+			auditd_say("%s: recipient %s is not a public key", where, val);
 			return -EINVAL;
 		}
 		o->n_rcpt++;
@@ -253,7 +242,7 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 	}
 	}
 bad:
-	say("%s: bad value \"%s\"", where, val ? val : "");
+	auditd_say("%s: bad value \"%s\"", where, val ? val : "");
 	return -EINVAL;
 }
 
@@ -290,7 +279,7 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 	if (!f) {
 		if (!must_exist && errno == ENOENT)
 			return 0;
-		say("%s: %s", path, strerror(errno));
+		auditd_say("%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -300,7 +289,7 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 		n++;
 		snprintf(where, sizeof(where), "%s:%u", path, n);
 		if (!strchr(line, '\n') && !feof(f)) {
-			say("%s: line too long", where);
+			auditd_say("%s: line too long", where);
 			goto bad;
 		}
 		p[strcspn(p, "#\n")] = 0;
@@ -311,7 +300,7 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 		name = p;
 		val = strchr(p, '=');
 		if (!val) {
-			say("%s: expected \"name = value\"", where);
+			auditd_say("%s: expected \"name = value\"", where);
 			goto bad;
 		}
 		*val++ = 0;
@@ -326,12 +315,12 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 				id = long_opts[i].val;
 		if (!id || id == 'c' || id == 'h' || id == O_DETACH ||
 		    id == O_READY || id == O_RELOAD) {
-			say("%s: unknown setting \"%s\"", where, name);
+			auditd_say("%s: unknown setting \"%s\"", where, name);
 			goto bad;
 		}
 		if (id == O_NONL && strcmp(val, "yes")) {
 			if (strcmp(val, "no")) {
-				say("%s: bad value \"%s\"", where, val);
+				auditd_say("%s: bad value \"%s\"", where, val);
 				goto bad;
 			}
 			continue;
@@ -381,11 +370,11 @@ static int resolve_allow(struct opts *o, struct probe_exe *exe)
 
 	for (i = 0; i < o->n_exe; i++) {
 		if (stat(o->exe[i], &sb)) {
-			say("allow-exe %s: %s", o->exe[i], strerror(errno));
+			auditd_say("allow-exe %s: %s", o->exe[i], strerror(errno));
 			return -errno;
 		}
 		if (!S_ISREG(sb.st_mode)) {
-			say("allow-exe %s: not a regular file", o->exe[i]);
+			auditd_say("allow-exe %s: not a regular file", o->exe[i]);
 			return -EINVAL;
 		}
 		/* the kernel's dev_t encoding: major << 20 | minor */
@@ -394,7 +383,7 @@ static int resolve_allow(struct opts *o, struct probe_exe *exe)
 		if (!statx(AT_FDCWD, o->exe[i], 0, STATX_INO | STATX_MNT_ID, &stx) &&
 		    (stx.stx_mask & STATX_MNT_ID))
 			mount_sb_dev(stx.stx_mnt_id, &exe[i].dev);
-		say("allow-exe %s: device %u:%u inode %llu", o->exe[i],
+		auditd_say("allow-exe %s: device %u:%u inode %llu", o->exe[i],
 		    exe[i].dev >> 20, exe[i].dev & 0xfffff,
 		    (unsigned long long)exe[i].ino);
 	}
@@ -433,7 +422,7 @@ static int append(struct daemon *d)
 		return -ENOMEM;
 	ret = al_append(&d->w, d->body.p, d->body.len);
 	if (ret)
-		say("cannot append to the log: %s", strerror(-ret));
+		auditd_say("cannot append to the log: %s", strerror(-ret));
 	return ret;
 }
 
@@ -539,7 +528,7 @@ static int drain_batch(struct daemon *d, bool *more)
 	}
 	ret = al_flush(&d->w);
 	if (ret) {
-		say("cannot write the log: %s", strerror(-ret));
+		auditd_say("cannot write the log: %s", strerror(-ret));
 		return ret;
 	}
 	if (n)
@@ -563,7 +552,7 @@ static int log_lost(struct daemon *d)
 	al_buf_u64(&d->body, "lost", total - d->w.st.lost_seen);
 	al_buf_u64(&d->body, "lost_total", total);
 	d->w.st.lost_seen = total;
-	say("%" PRIu64 " events did not fit in the ring buffer (logged as a gap)",
+	auditd_say("%" PRIu64 " events did not fit in the ring buffer (logged as a gap)",
 	    total);
 	return append(d);
 }
@@ -654,7 +643,7 @@ static void log_nl_drops(struct daemon *d, bool overrun)
 		al_buf_u64(&d->body, "lost_total", drops);
 		d->nl_drops_seen = drops;
 	}
-	say("module events lost: the receive queue overflowed (%s%u dropped)",
+	auditd_say("module events lost: the receive queue overflowed (%s%u dropped)",
 	    known ? "" : "at least ", known ? drops : 1);
 	append(d);
 }
@@ -683,7 +672,7 @@ static void netlink_poll(struct daemon *d)
 			return;	/* module not loaded (yet) */
 		ret = sc_nl_events_quiet(&d->nl, d->o->nl_rcvbuf);
 		if (ret)
-			say("module events: cannot filter out open notifications: %s",
+			auditd_say("module events: cannot filter out open notifications: %s",
 			    strerror(-ret));
 		if (sc_nl_events_subscribe(&d->nl)) {
 			sc_nl_close(&d->nl);
@@ -691,7 +680,7 @@ static void netlink_poll(struct daemon *d)
 		}
 		d->nl_up = true;
 		d->nl_drops_seen = 0;
-		say("subscribed to the sealcam module's events");
+		auditd_say("subscribed to the sealcam module's events");
 		log_counters(d);
 		/*
 		 * From here on the socket only carries events. libnl may go on
@@ -711,7 +700,7 @@ static void netlink_poll(struct daemon *d)
 	if (ret == -ENOBUFS) {
 		log_nl_drops(d, true);
 	} else if (ret < 0 && ret != -EAGAIN && ret != -EINTR) {
-		say("module events: %s; subscribing again", strerror(-ret));
+		auditd_say("module events: %s; subscribing again", strerror(-ret));
 		/* the module went away: try again later */
 		log_nl_drops(d, false);
 		netlink_down(d);
@@ -818,25 +807,25 @@ static int run(struct opts *o)
 	snprintf(log_path, sizeof(log_path), "%s/audit.log", o->dir);
 	snprintf(state_path, sizeof(state_path), "%s/seal.state", o->dir);
 	if (keyfmt_init()) {
-		say("cannot initialise libsodium");
+		auditd_say("cannot initialise libsodium");
 		return 1;
 	}
 	if (resolve_allow(o, exe))
 		return 1;
 	if (o->outbox && !o->n_rcpt) {
-		say("--outbox needs at least one --recipient");
+		auditd_say("--outbox needs at least one --recipient");
 		return 1;
 	}
 	if (o->outbox && mkdir(o->outbox, 0700) && errno != EEXIST) {
-		say("%s: %s", o->outbox, strerror(errno));
+		auditd_say("%s: %s", o->outbox, strerror(errno));
 		return 1;
 	}
 	if (o->enforce && !o->n_exe && !o->n_uids)
-		say("warning: enforcing with an empty allow-list: every camera open is denied");
+		auditd_say("warning: enforcing with an empty allow-list: every camera open is denied");
 
 	ret = al_writer_open(&d.w, log_path, state_path, &repaired, err, sizeof(err));
 	if (ret) {
-		say("%s (run `sealcam audit init --dir %s` first?)", err, o->dir);
+		auditd_say("%s (run `sealcam audit init --dir %s` first?)", err, o->dir);
 		return 1;
 	}
 	d.w.epoch_max_records = o->epoch_records;
@@ -845,14 +834,14 @@ static int run(struct opts *o)
 	ret = probe_open(&d.probe, o->pin_dir, o->reload,
 			 (uint64_t)o->ring_mb << 20, err, sizeof(err));
 	if (ret) {
-		say("%s", err);
+		auditd_say("%s", err);
 		al_writer_close(&d.w);
 		return 1;
 	}
 	ret = probe_configure(&d.probe, o->enforce, exe, o->n_exe, o->uids,
 			      o->n_uids);
 	if (ret) {
-		say("cannot set the allow-list: %s", strerror(-ret));
+		auditd_say("cannot set the allow-list: %s", strerror(-ret));
 		goto out;
 	}
 	if (d.probe.reused)
@@ -861,7 +850,7 @@ static int run(struct opts *o)
 		     log_path);
 	ret = probe_ring_map(&d.probe);
 	if (ret) {
-		say("cannot map the ring buffer: %s", strerror(-ret));
+		auditd_say("cannot map the ring buffer: %s", strerror(-ret));
 		goto out;
 	}
 	/*
@@ -873,11 +862,11 @@ static int run(struct opts *o)
 	ev.data.fd = d.probe.events_fd;
 	if (d.epfd < 0 || epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.probe.events_fd, &ev)) {
 		ret = -errno;
-		say("epoll: %s", strerror(errno));
+		auditd_say("epoll: %s", strerror(errno));
 		goto out;
 	}
 	if (o->prio_boost && setpriority(PRIO_PROCESS, 0, -o->prio_boost))
-		say("warning: cannot raise the priority (nice -%ld): %s",
+		auditd_say("warning: cannot raise the priority (nice -%ld): %s",
 		    o->prio_boost, strerror(errno));
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -900,7 +889,7 @@ static int run(struct opts *o)
 		ret = al_writer_sync(&d.w);
 	if (ret)
 		goto out;
-	say("probe %s (%u camera majors, %llu MiB ring buffer), %s mode, logging to %s",
+	auditd_say("probe %s (%u camera majors, %llu MiB ring buffer), %s mode, logging to %s",
 	    d.probe.reused ? "reused from bpffs" : "loaded", d.probe.nr_majors,
 	    (unsigned long long)(d.probe.ring_size >> 20),
 	    o->enforce ? "enforce" : "audit-only", log_path);
@@ -921,7 +910,7 @@ static int run(struct opts *o)
 
 		if (epoll_wait(d.epfd, evs, 4, more ? 0 : o->drain_ms) < 0 &&
 		    errno != EINTR) {
-			say("epoll: %s", strerror(errno));
+			auditd_say("epoll: %s", strerror(errno));
 			break;
 		}
 		d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
@@ -943,7 +932,7 @@ static int run(struct opts *o)
 		if (!ret)
 			ret = al_writer_sync(&d.w);
 		if (ret) {
-			say("cannot write the log: %s", strerror(-ret));
+			auditd_say("cannot write the log: %s", strerror(-ret));
 			d.err = ret;
 		} else {
 			agentev_commit(&d.ev);	/* the log holds them now */
@@ -976,10 +965,10 @@ static int run(struct opts *o)
 	if (!ret)
 		ret = al_writer_sync(&d.w);
 	if (ret)
-		say("cannot seal the log: %s", strerror(-ret));
+		auditd_say("cannot seal the log: %s", strerror(-ret));
 	else
 		agentev_commit(&d.ev);
-	say("stopped: %" PRIu64 " opens, %" PRIu64 " closes, %" PRIu64
+	auditd_say("stopped: %" PRIu64 " opens, %" PRIu64 " closes, %" PRIu64
 	    " module events logged%s", d.opens, d.closes, d.nl_events,
 	    d.err ? " (after an error)" : "");
 	if (d.err)
@@ -1007,7 +996,7 @@ int main(int argc, char **argv)
 	int c, i;
 
 	if (keyfmt_init()) {
-		say("cannot initialise libsodium");
+		auditd_say("cannot initialise libsodium");
 		return 1;
 	}
 	/* the config file first, so flags override it */
@@ -1049,7 +1038,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		say("unexpected argument \"%s\"", argv[optind]);
+		auditd_say("unexpected argument \"%s\"", argv[optind]);
 		return 2;
 	}
 	if (!o.dir)
@@ -1060,7 +1049,7 @@ int main(int argc, char **argv)
 		o.agent_events = strdup(AGENTEV_DEFAULT_DIR);
 	if (o.detach) {
 		if (probe_detach(o.pin_dir, err, sizeof(err))) {
-			say("%s", err);
+			auditd_say("%s", err);
 			return 1;
 		}
 		return 0;
