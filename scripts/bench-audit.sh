@@ -67,6 +67,10 @@ one_round() {
 	awk -v d=$((t1 - t0)) -v n="$n" 'BEGIN { printf "%.2f\n", d / n / 1000 }'
 }
 
+# progress on stderr, with the seconds since the start: a slow or stuck
+# phase names itself (the table goes to stdout at the end)
+progress() { echo "bench-audit: [$((SECONDS))s] $*" >&2; }
+
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 
 start_probe() {
@@ -93,12 +97,14 @@ stop_probe() {
 
 "$sc" audit init --dir "$tmp/log" >/dev/null 2>&1 || exit 1
 have_la=0
+progress "starting auditd"
 if la_available && la_start "$tmp/la"; then
 	have_la=1
 	la_quiet
 fi
 : >"$tmp/bare"; : >"$tmp/probe"; : >"$tmp/live"; : >"$tmp/watch"; : >"$tmp/ratios"
 for ((r = 0; r < rounds; r++)); do
+	progress "round $((r + 1))/$rounds"
 	b1=$(one_round) || exit 1
 	start_probe || exit 1
 	l=$(one_round) || exit 1
@@ -122,9 +128,13 @@ for ((r = 0; r < rounds; r++)); do
 		'BEGIN { printf "%.3f %.3f %s\n", p / b, l / b, w == "-" ? "-" : sprintf("%.3f", w / b) }' >>"$tmp/ratios"
 	echo "round $((r + 1)): bare $b1 $b2, probe $p, probe+daemon $l, auditd watch $w us/open" >>"$tmp/rounds"
 done
-[ "$have_la" = 1 ] && la_stop
+if [ "$have_la" = 1 ]; then
+	progress "stopping auditd (it writes what it has queued first)"
+	la_stop
+fi
 
 # the probe alone, attached and detached between blocks in one process
+progress "probe_toggle, ${BENCH_TOGGLE_BLOCKS:-40} blocks"
 "$toggle" -n 200 -b "${BENCH_TOGGLE_BLOCKS:-40}" "$node" >"$tmp/toggle" || exit 1
 t_line=$(cat "$tmp/toggle")
 t_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$t_line")
@@ -135,6 +145,7 @@ t_ratio=$(awk -v r="$t_ratio" 'BEGIN { printf "%.2f", r }')
 # probe's two programs per open+close (the statistics' own clock reads
 # slow these blocks down, hence a separate run)
 "$toggle" -s -n 200 -b "${BENCH_TOGGLE_BLOCKS:-40}" "$node" >"$tmp/toggle-s" || exit 1
+progress "probe_toggle -s done"
 s_line=$(cat "$tmp/toggle-s")
 s_bare=$(sed -n 's/.* bare_us=\([0-9.]*\).*/\1/p' <<<"$s_line")
 s_prog=$(sed -n 's/.* in_prog_us=\([0-9.-]*\).*/\1/p' <<<"$s_line")
@@ -142,12 +153,15 @@ s_ratio=$(awk -v b="$s_bare" -v p="$s_prog" 'BEGIN { if (b > 0 && p >= 0) printf
 
 # the storm: 10000 opens at once from 8 processes, with the daemon running
 # (10 s after it to drain, then a clean stop drains the rest)
+progress "storm"
 start_probe || exit 1
 before=$(grep -c '"type":"open"' "$tmp/log/audit.log")
 t0=$(date +%s%N)
 "$opener" -p 8 -n 1250 "$node" >"$tmp/storm.out" || exit 1
 t1=$(date +%s%N)
+progress "storm done, stopping the daemon"
 stop_probe
+progress "daemon stopped"
 storm_opens=$(($(grep -c '"type":"open"' "$tmp/log/audit.log") - before))
 lost=$(grep '"type":"gap"' "$tmp/log/audit.log" | grep -v '"source":"netlink"' |
 	sed -n 's/.*"lost":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')

@@ -107,13 +107,19 @@ la_stop() {
 	# auditd stops reading its socket at SIGTERM: what the kernel sent and
 	# it had not written yet would be lost. A marker message queued after
 	# every record must reach the log first (up to 10 minutes under TCG).
-	local mark=sealcam-la-end-$$-$RANDOM
-	auditctl -m "$mark" >/dev/null 2>&1
-	for _ in $(seq 6000); do
-		tail -c 200000 "$LA_DIR/audit.log" 2>/dev/null | grep -qF "$mark" && break
-		kill -0 "$LA_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	# The kernel drops user messages while auditing is off (after
+	# la_quiet), so it is turned on for the marker: with no rules left
+	# that adds nothing else to the log.
+	local mark=sealcam-la-end-$$-$RANDOM end=$((SECONDS + 600))
+	if auditctl -e 1 >/dev/null 2>&1 && auditctl -m "$mark" >/dev/null 2>&1; then
+		while [ "$SECONDS" -lt "$end" ]; do
+			tail -c 200000 "$LA_DIR/audit.log" 2>/dev/null | grep -qF "$mark" && break
+			kill -0 "$LA_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ "$SECONDS" -lt "$end" ] ||
+			echo "linux-audit: auditd did not write its queue within 600 s; stopping it anyway" >&2
+	fi
 	auditctl -e 0 >/dev/null 2>&1
 	kill -TERM "$LA_PID" 2>/dev/null
 	wait "$LA_PID" 2>/dev/null
