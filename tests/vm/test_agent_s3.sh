@@ -83,6 +83,7 @@ kill9() {
 }
 
 mkdir -p "$S3DIR"
+tap_diag "spool's filesystem (type, size, free): $(df -h --output=fstype,size,avail "$T" | tail -n1)"
 tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=45 || { tap_done; exit 1; }
 node=$(sc_node 0)
 umask 077
@@ -118,11 +119,14 @@ sleep 8; kill9           # kill 2, server down
 wait_log "failed (attempt .*Couldn't connect" 14
 down_failed=$?
 sleep 14                 # 30 s without a server
+t_up=$SECONDS
 s3_up && tap_pass "s3rver restarted after a 30 s outage" ||
 	tap_fail "s3rver restarted after a 30 s outage"
 set_mark
 wait_log "uploaded .*/segments/" 120 ||
 	tap_diag "no upload within 120 s of the restart"
+tap_diag "s3rver took $((SECONDS - t_up)) s to start and take the first upload" \
+	"(spool now $(du -sh "$T/spool" | cut -f1))"
 kill9                    # kill 3, during uploads
 sleep 10; kill9          # kill 4
 sleep 10; kill9          # kill 5
