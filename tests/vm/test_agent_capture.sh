@@ -63,8 +63,21 @@ grep -q "segment .* complete" "$T/run1.log" && ! grep -q "finalised truncated" "
 tap_check "what was still queued at the stop uploads on the next start" test $? = 0
 mapfile -t segs < <(segments "$T/store")
 n=${#segs[@]}
-[ "$n" -ge 5 ] && tap_pass "$n segments stored for ~20 s at 2 s a segment" ||
-	{ tap_fail "segments stored for ~20 s ($n)"; tap_diag "$(tail -20 "$T/run1.log")"; }
+# Every segment the agent finished in those 20 s is stored, and together
+# they hold every frame it received. How many there are depends on the
+# frame rate the guest manages (15 fps asked; a loaded TCG host or the
+# debug kernel delivers 5-15): at least 3, so that continuity across
+# segments is tested below.
+done_segs=$(grep -c "segment .* complete" "$T/run1.log")
+seg_frames=$(sed -n 's/.*segment .* complete: \([0-9]*\) frames.*/\1/p' "$T/run1.log" |
+	awk '{ s += $1 } END { print s + 0 }')
+got_frames=$(sed -n 's/.*streaming stopped after \([0-9]*\) frames.*/\1/p' "$T/run1.log")
+if [ "$n" -ge 3 ] && [ "$n" = "$done_segs" ] && [ "$seg_frames" = "${got_frames:-x}" ]; then
+	tap_pass "$n segments stored for ~20 s, all the agent finished, holding all its $got_frames frames"
+else
+	tap_fail "segments stored for ~20 s: $n stored, $done_segs finished, $seg_frames of ${got_frames:-?} frames"
+	tap_diag "$(tail -20 "$T/run1.log")"
+fi
 out=$("$SC" unseal --key "$T/owner.key" --info "${segs[@]}" 2>&1)
 rc=$?
 if [ "$rc" = 0 ] && ! grep -qi "gap" <<<"$out" && grep -q "verified $n segment(s)" <<<"$out"; then
