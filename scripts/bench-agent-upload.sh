@@ -197,7 +197,9 @@ def mib(kb): return kb / 1024
 if vm:
     raw = open(os.path.join(tmp, "vm.raw")).read().splitlines()
     cpu = next(l[4:] for l in raw if l.startswith("cpu "))
-    fl = [int(x) for x in next(l for l in raw if l.startswith("floor ")).split()[1:]]
+    def ints(tag):  # the numbers of vm.raw's line "TAG n n n"
+        return [int(x) for x in next(l for l in raw if l.startswith(tag + " ")).split()[1:]]
+    fl, flc = ints("floor"), ints("floor-cold")
     print(f"1. Capture + upload (file://, and s3rver in the guest) in the VM ({cpu}; TCG, -cpu max),")
     print(f"   page cache warm (every page of the agent's libraries read before the runs),")
     print(f"   {duration} s per size, sealed YUYV, 30 fps requested, module seg_frames=10")
@@ -210,7 +212,6 @@ if vm:
         cpu_s = float(user) + float(sys_)
         print(f"{size:>10} {store:>6} {frames:>7} {smb:>10.1f} {stored:>7} {cpu_s:>7.2f} {cpu_s / max(smb, 1e-9):>9.4f} {mib(int(rss)):>13.2f}")
         verdicts.append((f"peak RSS, capture {size} + upload to {store}, in the VM: {mib(int(rss)):.2f} MiB <= 8 MiB", int(rss) <= rss_target))
-    flc = [int(x) for x in next(l for l in raw if l.startswith("floor-cold ")).split()[1:]]
     print(f"{'(the libraries alone: sc-rss-floor; cold cache was':<44} {mib(flc[0]):>5.2f})        {mib(fl[0]):>13.2f}")
     hs = [l.split() for l in raw if l.startswith("hash ")]
     print("   libcrypto in this VM: " + ", ".join(f"{h[1]} {h[2]} MB/s" for h in hs))
