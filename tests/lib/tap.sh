@@ -42,13 +42,6 @@ tap_fail() {
 	echo "not ok $TAP_N $*"
 }
 
-# tap_todo DESCRIPTION REASON: a known failure, reported as TAP TODO: it is
-# printed as "not ok", does not fail the test, and prove lists it.
-tap_todo() {
-	TAP_N=$((TAP_N + 1))
-	echo "not ok $TAP_N $1 # TODO $2"
-}
-
 tap_skip() {
 	local reason=$1
 	shift
