@@ -51,7 +51,7 @@ build/sealcam pubkey <"$out/keys/owner.key" >"$dev/owner.pub"
 cp "$dev/owner.pub" "$out/keys/owner.pub"
 echo "owner public key: $(cat "$dev/owner.pub") (the device gets only this)"
 
-step "booting the VM (TCG: one to three minutes) and running the device for ${seconds} s at $size"
+step "booting the VM (one to three minutes under TCG) and running the device for ${seconds} s at $size"
 # The VM sees the host's file system; it must not see the owner's private
 # key. vm-run runs in a mount namespace of its own where an empty tmpfs
 # covers demo-out/keys, so qemu cannot hand the key to the guest.

@@ -4,6 +4,7 @@
 #   sc_load [PARAM=VALUE...]   load the module's dependencies and sealcam.ko
 #   sc_unload                  rmmod sealcam (no error when not loaded)
 #   sc_node [N]                /dev/videoX of sealcam camera N (default 0)
+#   wait_for SECONDS CMD...    poll (0.1 s) until CMD succeeds; 1 at the deadline
 #   $SC                        the sealcam CLI; $SC_TOOLS the test tools
 
 SC_ROOT=${SEALCAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -60,6 +61,19 @@ sc_node() {
 	# fall back to driver name via v4l2-ctl
 	v4l2-ctl --list-devices 2>/dev/null | awk -v n="$n" '
 		/^sealcam/ { on = 1; next } on && /\/dev\/video/ { if (i++ == n) { print $1; exit } }'
+}
+
+# wait_for SECONDS COMMAND...: wait for an event the test can only observe
+# by looking (a log line, a file, a counter), never a fixed time: how long
+# a step takes differs 20x between TCG and KVM.
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # sc_on_exit FUNC: run FUNC when the test exits - in the test's own shell

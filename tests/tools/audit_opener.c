@@ -2,10 +2,13 @@
 /*
  * audit_opener: opens camera nodes many times, for the audit probe tests.
  *
- *   audit_opener [-n N] [-p PROCS] [-r] PATH...
+ *   audit_opener [-n N] [-p PROCS] [-r] [-H] PATH...
  *
  * Each of PROCS processes opens every PATH N times (open + close). With -r
  * each successful open is followed by a re-open through /proc/self/fd/FD.
+ * With -H each process stops itself (SIGSTOP) after half of its N rounds,
+ * so that a test can act in the middle of a storm, however fast the machine
+ * is, and let it go on with SIGCONT.
  * Prints one line "attempts=A ok=O eperm=E other=X": every open(2) that
  * named a camera node is an attempt, so the audit log must hold A records
  * from this program. Exit 0 when every attempt ended in success or EPERM.
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -59,16 +63,17 @@ int main(int argc, char **argv)
 {
 	struct counts *shared, total = { 0 };
 	long n = 1, procs = 1, p, i;
-	bool reopen = false;
+	bool reopen = false, halfway_stop = false;
 	int c, j, status, bad = 0;
 
-	while ((c = getopt(argc, argv, "n:p:r")) != -1) {
+	while ((c = getopt(argc, argv, "n:p:rH")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 'p': procs = atol(optarg); break;
 		case 'r': reopen = true; break;
+		case 'H': halfway_stop = true; break;
 		default:
-			fprintf(stderr, "usage: audit_opener [-n N] [-p PROCS] [-r] PATH...\n");
+			fprintf(stderr, "usage: audit_opener [-n N] [-p PROCS] [-r] [-H] PATH...\n");
 			return 2;
 		}
 	}
@@ -85,9 +90,12 @@ int main(int argc, char **argv)
 		if (pid < 0)
 			return 1;
 		if (pid == 0) {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
+				if (halfway_stop && i == n / 2)
+					raise(SIGSTOP);
 				for (j = optind; j < argc; j++)
 					one_open(argv[j], reopen, &shared[p]);
+			}
 			_exit(0);
 		}
 	}
