@@ -6,23 +6,33 @@
 #   1. scripts/setup.sh          installs what is missing (quick when nothing is)
 #   2. make all && make tests    builds the module, programs and test programs
 #   3. tests/vm-suite.sh         all VM tests in one VM boot -> build/test-results/vm/
-#   4. one prove run over the host tests and the VM results; its summary
-#      ("All tests successful." / "Result: FAIL", Files=, Tests=) ends the
-#      output and its exit status is ours.
+#   4. one prove run over the host tests and the VM results, then the list
+#      of skipped checks (below) and the total time, then prove's summary
+#      again ("All tests successful." or the failures, Files=, Tests=,
+#      "Result: ..."), so that it ends the output; prove's exit status is
+#      ours.
 #
 # Host tests (no module, no VM): EXECUTABLE files named test_* in tests/host/
 # (scripts) or build/tests/host/ (compiled by `make tests`), TAP on stdout,
-# exit 0 pass / 4 skip / other fail.  They run with the checkout as cwd and
-# SEALCAM_ROOT, SEALCAM_TMP (fresh scratch dir) set; see tests/lib/tap-exec.
+# exit 0 pass / 4 skip (see below) / other fail.  They run with the checkout
+# as cwd and SEALCAM_ROOT, SEALCAM_TMP (fresh scratch dir) set; see
+# tests/lib/tap-exec.
 # VM tests: see the top of tests/vm-suite.sh.
+#
+# Skips are honest: tap-exec logs every skipped check to
+# build/test-results/skips.log (SEALCAM_SKIP_LOG) and the run lists them,
+# each declared (tests/expected-skips: expected, with why) or UNDECLARED.
+# Under CI=true (.ci/run) an undeclared skip fails its test, so the run;
+# a missing dependency is a failure, never a skip.
 #
 # Environment:
 #   SEALCAM_LONG=1        long mode (fuzzers etc. run for longer); exported
 #   SEALCAM_SKIP_SETUP=1  do not run scripts/setup.sh
 #   SEALCAM_SKIP_BUILD=1  do not run make
-#   SEALCAM_SKIP_VM=1     host tests only
+#   SEALCAM_SKIP_VM=1     host tests only (test_demo.sh then skips: declared)
 #   SEALCAM_VM_TESTS      run only these VM tests (names or globs)
 #   SEALCAM_VERBOSE=1     prove -v (every TAP line)
+#   CI=true               an undeclared skip fails its test (.ci/run sets it)
 
 set -euo pipefail
 
@@ -79,11 +89,21 @@ fi
 echo "run-tests: == results (${#inputs[@]} files, $((SECONDS - start))s so far) =="
 prove_opts=(--timer --exec "$root/tests/lib/tap-exec")
 [ -z "${SEALCAM_VERBOSE:-}" ] || prove_opts+=(-v)
+mkdir -p build/test-results
+export SEALCAM_SKIP_LOG=$root/build/test-results/skips.log
+prove_log=build/test-results/prove.log
+: >"$SEALCAM_SKIP_LOG"
 set +e
-prove "${prove_opts[@]}" "${inputs[@]}"
-rc=$?
+prove "${prove_opts[@]}" "${inputs[@]}" | tee "$prove_log"
+rc=${PIPESTATUS[0]}
 set -e
+
+# shellcheck source=tests/lib/skips.sh
+. tests/lib/skips.sh
+skip_list "$SEALCAM_SKIP_LOG"
 echo "run-tests: total $((SECONDS - start))s"
+# the CI checker wants the output to end with prove's summary
+prove_summary "$prove_log"
 exit "$rc"
 exit
 }

@@ -14,7 +14,10 @@
 #     another, sorted by name, as root, in a single VM.
 #   * It prints TAP (kselftest_harness.h output, or tests/lib/tap.sh) on
 #     stdout; stderr is kept separately and shown by prove.  Exit 0 = pass,
-#     4 (KSFT_SKIP) = skipped, anything else = failure.
+#     4 (KSFT_SKIP) = skipped, anything else = failure.  A skip must be
+#     declared in tests/expected-skips (under CI=true an undeclared one
+#     fails, see tests/lib/tap-exec); a missing tool or build artifact is a
+#     failure (tests/lib/tap.sh tap_missing), never a skip.
 #   * Environment given to each test:
 #       SEALCAM_ROOT      the checkout (read-only in the guest; also the cwd)
 #       SEALCAM_KO        $SEALCAM_ROOT/sealcam.ko (the built module)

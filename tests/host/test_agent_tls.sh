@@ -17,7 +17,7 @@ set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 . tests/lib/tap.sh
-command -v openssl >/dev/null || tap_skip_all "openssl CLI not installed"
+command -v openssl >/dev/null || tap_missing "the openssl CLI"
 . tests/lib/agent-host.sh
 
 tap_plan 9

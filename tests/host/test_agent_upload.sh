@@ -121,7 +121,9 @@ s3obj() { # DATA-DIR OBJECT
 	echo "$1/bkt/$2._S3rver_object"
 }
 if [ ! -x "$s3rver" ]; then
-	for i in $(seq 1 10); do tap_skip "node_modules/.bin/s3rver missing (run scripts/setup.sh)" "s3 test $i"; done
+	# a broken setup, not a skip: the s3 points fail, the rest still runs
+	for i in $(seq 1 10); do tap_fail "s3 test $i: missing: node_modules/.bin/s3rver"; done
+	tap_diag "scripts/setup.sh (run by make check) installs s3rver from package-lock.json"
 else
 	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 	unset AWS_SESSION_TOKEN

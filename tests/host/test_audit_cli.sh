@@ -12,7 +12,7 @@ root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=${SEALCAM_TMP:-$(mktemp -d)}
 SC=$root/build/sealcam
 AUDITD=$root/build/sealcam-auditd
-[ -x "$AUDITD" ] || tap_skip_all "build/sealcam-auditd not built"
+[ -x "$AUDITD" ] || tap_missing "build/sealcam-auditd (make all)"
 
 tap_plan 11
 

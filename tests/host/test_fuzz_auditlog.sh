@@ -4,7 +4,7 @@
 # Builds tests/fuzz/fuzz_auditlog.c with libFuzzer + ASan + UBSan and runs it
 # over a seed corpus of real records (written by the library's own writer
 # through `sealcam audit init`, plus cut and edited copies): 20000 runs
-# normally, 180 s with SEALCAM_LONG=1. Skips (exit 4) without clang/libFuzzer.
+# normally, 180 s with SEALCAM_LONG=1. Fails without clang/libFuzzer (setup).
 set -uo pipefail
 
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -16,7 +16,7 @@ vec=tests/vectors
 seg=$vec/grey-160x120.sealed
 key=$vec/owner.key
 
-[ -x "$sc" ] || { echo "1..0 # SKIP $sc not built (make user)"; exit 4; }
+[ -x "$sc" ] || tap_missing "$sc (make user)"
 
 tap_plan 20
 

@@ -18,7 +18,8 @@ AUDITD=$SC_ROOT/build/sealcam-auditd
 FAKE=$SC_ROOT/tests/agent/fake_store.py
 T=$SEALCAM_TMP
 PIN=/sys/fs/bpf/sealcam-spoolfull
-[ -x "$AGENT" ] && [ -x "$AUDITD" ] || tap_skip_all "sealcam-agent or sealcam-auditd not built"
+[ -x "$AGENT" ] || tap_missing "build/sealcam-agent (make all)"
+[ -x "$AUDITD" ] || tap_missing "build/sealcam-auditd (make all)"
 
 apid= dpid= fpid=
 cleanup() {
@@ -40,16 +41,6 @@ sc_on_exit cleanup
 tap_plan 14
 
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/status" "$1" 2>/dev/null; }
-wait_for() { # SECONDS COMMAND...: poll until the command succeeds
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 5; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 # 15 fps, 15 frames a segment: a segment a second, 576 KB at 160x120 YUYV
@@ -90,7 +81,8 @@ grep -q "DROP [0-9]* (segment): .*oldest segment not yet uploaded dropped" "$T/a
 	tap_pass "policy: the oldest segment not yet uploaded is dropped" ||
 	{ tap_fail "policy: the oldest segment not yet uploaded is dropped"; tap_diag "$(grep DROP "$T/agent.log" | head -5)"; }
 frames1=$(field frames)
-sleep 3
+frames_beyond() { [ "$(field frames)" -gt "$1" ] 2>/dev/null; }
+wait_for 60 frames_beyond "$((${frames1:-0} + 15))"
 frames2=$(field frames)
 kill -0 "$apid" 2>/dev/null && [ "${frames2:-0}" -gt "${frames1:-0}" ] &&
 	tap_pass "the agent keeps running and recording with a full spool ($frames1 -> $frames2 frames)" ||

@@ -751,13 +751,17 @@ static void unload_module(void)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Neither is a reason to skip (tests/expected-skips): libsodium is
+	 * linked in, and the VM suite runs every test as root.
+	 */
 	if (keyfmt_init()) {
-		printf("1..0 # SKIP libsodium failed to initialise\n");
-		return KSFT_SKIP;
+		printf("1..1\nnot ok 1 libsodium failed to initialise\n");
+		return 1;
 	}
 	if (getuid() != 0) {
-		printf("1..0 # SKIP needs root (in the VM)\n");
-		return KSFT_SKIP;
+		printf("1..1\nnot ok 1 not root: the VM suite runs tests as root\n");
+		return 1;
 	}
 	if (load_module()) {
 		printf("Bail out! cannot load sealcam.ko\n");
