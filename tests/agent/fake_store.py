@@ -187,6 +187,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if args.mode == "proxy":
             return self.proxy()
+        path, _, query = self.path.partition("?")
+        if "list-type=2" in query.split("&"):
+            # ListObjectsV2 of the bucket (the agent's startup check)
+            if not self.authorized():
+                return
+            bucket = path.strip("/").split("/")[0]
+            return self.reply(200, ("<ListBucketResult><Name>%s</Name><KeyCount>0"
+                                    "</KeyCount></ListBucketResult>" % bucket).encode())
         with lock:
             data = objects.get(self.path)
         if data is None:

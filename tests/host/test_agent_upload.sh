@@ -302,7 +302,7 @@ rc=$?
 	{ tap_fail "s3: SigV4 verified independently (exit $rc)"; tap_diag "$(cat "$dir/err" "$dir/log")"; }
 AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=wrong "$agent" "${sig[@]}" 2>"$dir/err2"
 rc=$?
-[ "$rc" = 3 ] && grep -q "refused the credentials (HTTP 403)" "$dir/err2" &&
+[ "$rc" = 3 ] && grep -q "HTTP 403 SignatureDoesNotMatch" "$dir/err2" &&
 	tap_pass "s3: a wrong secret key is refused at startup (exit 3)" ||
 	{ tap_fail "s3: wrong secret refused (exit $rc)"; tap_diag "$(cat "$dir/err2")"; }
 kill "$fpid" 2>/dev/null

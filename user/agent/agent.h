@@ -54,7 +54,7 @@ struct agent_config {
 	char *url;
 	char *s3_endpoint;
 	char *s3_region;
-	bool s3_path_style;
+	int s3_path_style;		/* -1 auto, 0 virtual-host, 1 path */
 	char *credentials_file;	/* AWS shared credentials file */
 	char *profile;
 	char *token_file;	/* https:// bearer token */

@@ -114,7 +114,11 @@ void config_usage(FILE *out)
 "                           bearer token), http:// only to a loopback address\n"
 "    --s3-endpoint URL      S3 endpoint (default https://s3.REGION.amazonaws.com)\n"
 "    --s3-region R          region for SigV4 (default us-east-1)\n"
-"    --s3-path-style[=B]    path-style bucket addressing (default false)\n"
+"    --s3-path-style[=B]    path-style bucket addressing (ENDPOINT/BUCKET/KEY);\n"
+"                           false: virtual-host (BUCKET.ENDPOINT/KEY). Default:\n"
+"                           virtual-host for AWS, path-style for any other\n"
+"                           --s3-endpoint (a server without a DNS name for\n"
+"                           each bucket would take the host as the bucket)\n"
 "    --credentials-file F   AWS credentials file, used when AWS_ACCESS_KEY_ID /\n"
 "                           AWS_SECRET_ACCESS_KEY (/AWS_SESSION_TOKEN) are unset\n"
 "                           (default $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)\n"
@@ -156,6 +160,7 @@ void config_defaults(struct agent_config *c)
 	c->status_file = strdup(AGENT_DEFAULT_STATUS);
 	c->url = strdup(AGENT_DEFAULT_URL);
 	c->s3_region = strdup("us-east-1");
+	c->s3_path_style = -1;
 	c->profile = strdup("default");
 	c->concurrency = 2;
 	c->timeout_s = 30;
@@ -241,6 +246,7 @@ static int apply(struct agent_config *c, int id, const char *name,
 {
 	long n;
 	long long ll;
+	bool b;
 
 	switch (id) {
 	case O_DEVICE: set_str(&c->device, v); break;
@@ -288,8 +294,9 @@ static int apply(struct agent_config *c, int id, const char *name,
 	case O_S3_ENDPOINT: set_str(&c->s3_endpoint, v); break;
 	case O_S3_REGION: set_str(&c->s3_region, v); break;
 	case O_S3_PATH_STYLE:
-		if (parse_bool(v, &c->s3_path_style))
+		if (parse_bool(v, &b))
 			goto bad;
+		c->s3_path_style = b;
 		break;
 	case O_CREDENTIALS: set_str(&c->credentials_file, v); break;
 	case O_PROFILE: set_str(&c->profile, v); break;

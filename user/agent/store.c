@@ -25,6 +25,7 @@ struct store {
 	char dir[PATH_MAX];		/* file: decoded directory */
 	char base[2048];		/* URL the object name is appended to */
 	char probe_url[2048];		/* s3: the bucket; https: the base */
+	char bucket[256];		/* s3 */
 	char sigv4[128];
 	char *userpwd;			/* s3: "AKID:SECRET" */
 	char *session_hdr;		/* s3: x-amz-security-token: ... */
@@ -174,6 +175,13 @@ static bool is_loopback(const char *host)
 	       !strcmp(host, "[::1]") || !strcmp(host, "::1");
 }
 
+static bool is_aws_host(const char *host)
+{
+	size_t n = strlen(host), m = strlen(".amazonaws.com");
+
+	return n > m && !strcasecmp(host + n - m, ".amazonaws.com");
+}
+
 static int init_s3(struct store *st, char *err, size_t errlen)
 {
 	const struct agent_config *c = st->c;
@@ -182,6 +190,7 @@ static int init_s3(struct store *st, char *err, size_t errlen)
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
 	CURLU *u;
 	size_t blen;
+	bool path_style;
 
 	slash = strchr(rest, '/');
 	blen = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -229,7 +238,16 @@ static int init_s3(struct store *st, char *err, size_t errlen)
 		snprintf(err, errlen, "s3: endpoint must not have a path: '%s'", endpoint);
 		goto fail;
 	}
-	if (c->s3_path_style)
+	/*
+	 * Path-style unless the endpoint is AWS's own (or asked otherwise):
+	 * a server with no DNS name for each bucket (Ceph RGW, MinIO, Garage
+	 * out of the box) reads BUCKET.HOST/KEY as a request to HOST for the
+	 * bucket named by KEY's first component, and stores it there.
+	 */
+	path_style = c->s3_path_style >= 0 ? c->s3_path_style :
+		     !is_aws_host(host);
+	snprintf(st->bucket, sizeof(st->bucket), "%s", bucket);
+	if (path_style)
 		snprintf(st->probe_url, sizeof(st->probe_url), "%s/%s/", endpoint,
 			 bucket);
 	else
@@ -401,9 +419,10 @@ struct xfer {
 	CURL *h;
 	struct curl_slist *hdrs;
 	FILE *body;
-	char reply[512];
+	char reply[4096];
 	size_t reply_len;
 	char curl_err[CURL_ERROR_SIZE];
+	const char *region;		/* s3: the region requests are signed for */
 };
 
 static size_t reply_cb(char *p, size_t sz, size_t n, void *arg)
@@ -462,6 +481,7 @@ static int xfer_init(struct store *st, struct xfer *x, const char *url)
 			curl_easy_setopt(x->h, CURLOPT_CAINFO, c->ca_file);
 	}
 	if (st->kind == ST_S3) {
+		x->region = c->s3_region;
 		curl_easy_setopt(x->h, CURLOPT_AWS_SIGV4, st->sigv4);
 		curl_easy_setopt(x->h, CURLOPT_USERPWD, st->userpwd);
 		if (st->session_hdr)
@@ -535,11 +555,82 @@ static void reply_etag(CURL *h, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/* The text of <TAG>...</TAG> in an S3 XML reply, printable and on one line. */
+static bool xml_field(const char *xml, const char *tag, char *out, size_t len)
+{
+	char open[64], close[64];
+	const char *a, *b;
+	size_t i = 0;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = strstr(xml, open);
+	if (!a)
+		return false;
+	a += strlen(open);
+	b = strstr(a, close);
+	if (!b)
+		return false;
+	for (; a < b && i + 1 < len; a++)
+		out[i++] = isprint((unsigned char)*a) ? *a : ' ';
+	out[i] = '\0';
+	return true;
+}
+
+/* What an S3 error code means for the owner of the configuration. */
+static const char *s3_hint(const char *code)
+{
+	static const struct { const char *code, *hint; } hints[] = {
+		{ "SignatureDoesNotMatch", "the secret key is wrong, or the "
+		  "request was changed on the way" },
+		{ "InvalidAccessKeyId", "the access key id is unknown to this server" },
+		{ "AccessDenied", "these credentials may not write here" },
+		{ "NoSuchBucket", "create the bucket, or fix the bucket name" },
+		{ "ExpiredToken", "the session token has expired: renew the "
+		  "credentials" },
+		{ "RequestTimeTooSkewed", "this device's clock is wrong" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (!strcmp(code, hints[i].code))
+			return hints[i].hint;
+	return NULL;
+}
+
+/* An S3 error reply as one line: code, message, what to do; 0 if none. */
+static bool s3_error(char *err, size_t errlen, const char *what, long status,
+		     const struct xfer *x)
+{
+	char code[64], msg[256] = "", region[64] = "";
+	struct curl_header *hdr;
+	const char *hint;
+
+	if (!xml_field(x->reply, "Code", code, sizeof(code)) || !*code)
+		return false;
+	xml_field(x->reply, "Message", msg, sizeof(msg));
+	if (!xml_field(x->reply, "Region", region, sizeof(region)) &&
+	    curl_easy_header(x->h, "x-amz-bucket-region", 0, CURLH_HEADER, -1,
+			     &hdr) == CURLHE_OK)
+		snprintf(region, sizeof(region), "%s", hdr->value);
+	hint = s3_hint(code);
+	snprintf(err, errlen, "%s: HTTP %ld %s%s%s%s%s", what, status, code,
+		 *msg ? ": " : "", msg, hint ? " - " : "", hint ? hint : "");
+	if (*region && x->region && strcmp(region, x->region))
+		snprintf(err + strlen(err), errlen - strlen(err),
+			 " (the server wants region %s: --s3-region %s)", region,
+			 region);
+	return true;
+}
+
 static void http_error(char *err, size_t errlen, const char *what, long status,
 		       const struct xfer *x)
 {
 	char snippet[160];
 	size_t i, j = 0;
+
+	if (s3_error(err, errlen, what, status, x))
+		return;
 
 	for (i = 0; i < x->reply_len && j + 1 < sizeof(snippet); i++)
 		snippet[j++] = isprint((unsigned char)x->reply[i]) ? x->reply[i] : ' ';
@@ -775,8 +866,13 @@ static int put_http(struct store *st, const char *path, const char *object,
 	snprintf(hdr, sizeof(hdr), "Content-MD5: %s", want.md5_b64);
 	x.hdrs = curl_slist_append(x.hdrs, hdr);
 	x.hdrs = curl_slist_append(x.hdrs, "Content-Type: application/octet-stream");
-	/* no "Expect: 100-continue" round trip */
-	x.hdrs = curl_slist_append(x.hdrs, "Expect:");
+	/*
+	 * No "Expect:" header of ours: libcurl before 8.3 (Debian 12 has
+	 * 7.88) signs every header given here, even one given empty to remove
+	 * it, and then does not send it, so every SigV4-verifying server
+	 * answers SignatureDoesNotMatch.  libcurl's own "Expect: 100-continue"
+	 * is not signed, and lets the server refuse before the body is sent.
+	 */
 	curl_easy_setopt(x.h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(x.h, CURLOPT_READDATA, x.body);
 	curl_easy_setopt(x.h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)want.size);
@@ -813,6 +909,47 @@ int store_put(struct store *st, const char *path, const char *object,
 	return put_http(st, path, object, err, errlen);
 }
 
+/*
+ * The startup check proves that requests reach the bucket itself: a
+ * ListObjectsV2 for no keys, whose reply names the bucket.  A HEAD of the
+ * endpoint is not enough: with virtual-host addressing a server that has
+ * no DNS name for buckets answers its own bucket list, 200.
+ */
+static int s3_check_bucket(struct store *st, char *err, size_t errlen)
+{
+	char url[2100], what[2200], name[300] = "", hdr[128];
+	struct xfer x;
+	long status;
+	int r = -1;
+
+	snprintf(url, sizeof(url), "%s?list-type=2&max-keys=0", st->probe_url);
+	snprintf(what, sizeof(what), "bucket %s at %s", st->bucket, st->probe_url);
+	if (xfer_init(st, &x, url))
+		return -1;
+	snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", empty_sha256);
+	x.hdrs = curl_slist_append(x.hdrs, hdr);
+	if (xfer_run(&x, &status, "store unreachable", err, errlen))
+		goto out;
+	if (status < 200 || status > 299) {
+		http_error(err, errlen, what, status, &x);
+		goto out;
+	}
+	if (!xml_field(x.reply, "Name", name, sizeof(name)) ||
+	    strcmp(name, st->bucket)) {
+		snprintf(err, errlen, "%s: the reply to a listing of the bucket "
+			 "names %s%s%s: the request reached something else; with "
+			 "virtual-host addressing a server without a DNS name for "
+			 "each bucket takes the host as the bucket (try "
+			 "--s3-path-style)", what, *name ? "bucket '" : "no bucket",
+			 name, *name ? "'" : "");
+		goto out;
+	}
+	r = 0;
+out:
+	xfer_free(&x);
+	return r;
+}
+
 int store_check(struct store *st, char *err, size_t errlen)
 {
 	struct xfer x;
@@ -840,15 +977,11 @@ int store_check(struct store *st, char *err, size_t errlen)
 		unlink(probe);
 		return 0;
 	}
+	if (st->kind == ST_S3)
+		return s3_check_bucket(st, err, errlen);
 	if (xfer_init(st, &x, st->probe_url))
 		return -1;
 	curl_easy_setopt(x.h, CURLOPT_NOBODY, 1L);
-	if (st->kind == ST_S3) {
-		char hdr[128];
-
-		snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", empty_sha256);
-		x.hdrs = curl_slist_append(x.hdrs, hdr);
-	}
 	r = xfer_run(&x, &status, "store unreachable", err, errlen);
 	if (!r) {
 		if (status == 401 || status == 403) {
