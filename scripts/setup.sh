@@ -45,6 +45,7 @@ debian_pkgs=(
 	python3-argcomplete python3-requests python3-pkg-resources
 	nodejs
 	flex bison bc dwarves rsync
+	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
 )
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
@@ -52,6 +53,10 @@ debian_pkgs=(
 # flex, bison, bc, dwarves (pahole, for BTF), libssl-dev, libelf-dev: the
 # debug kernel of `make check-debug` (scripts/debug-kernel.sh); rsync copies
 # the module sources next to it.
+# ceph-mon, ceph-osd, radosgw, ceph-common (ceph, radosgw-admin; monmaptool
+# comes with ceph-base), uuid-runtime (uuidgen): the real, SigV4-verifying
+# S3 server of the tests, a one-node Ceph cluster (scripts/s3-server.sh);
+# no ceph-mgr, which it does not need.  They set up no daemon by themselves.
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 
