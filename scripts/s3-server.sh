@@ -17,6 +17,8 @@
 #   scripts/s3-server.sh start-rgw DIR  starts radosgw again and waits for it
 #   scripts/s3-server.sh status DIR     each daemon's pid; exit 1 if one is
 #                                       not running
+#   scripts/s3-server.sh free-port      prints a free port P (P+1 free too)
+#                                       for SEALCAM_S3_PORT
 #
 # DIR/env holds shell lines for the tests:
 #   S3_ENDPOINT=http://127.0.0.1:PORT  S3_REGION=default (the zonegroup)
@@ -48,9 +50,25 @@ say() { echo "$prog: $*"; }
 die() { echo "$prog: $*" >&2; exit 1; }
 
 usage() {
-	die "usage: $prog start|stop|kill-rgw|start-rgw|status DIR"
+	die "usage: $prog start|stop|kill-rgw|start-rgw|status DIR, or $prog free-port"
 }
 
+# free-port: a free port P with P+1 free too (radosgw, monitor), below
+# the ephemeral range (32768-60999), where an outgoing connection could
+# take it between this check and the daemons' bind
+if [ "${1:-}" = free-port ] && [ $# = 1 ]; then
+	exec python3 -c '
+import random, socket, sys
+for _ in range(200):
+    p = random.randrange(20000, 32766, 2)
+    try:
+        for q in (p, p + 1):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+    except OSError:
+        continue
+    print(p); sys.exit(0)
+sys.exit(1)'
+fi
 [ $# = 2 ] || usage
 cmd=$1
 dir=$(realpath -m -- "$2")
@@ -161,6 +179,8 @@ admin_socket = $dir/run/\$name.asok
 rgw_frontends = beast endpoint=127.0.0.1:$port
 rgw_data = $dir/rgw
 objecter_tick_interval = 1
+# no lifecycle (expiry) worker: it sleeps in 5 s steps and holds up stop
+rgw_enable_lc_threads = false
 # virtual-host style for http://BUCKET.localhost:$port (curl resolves
 # *.localhost to 127.0.0.1); without it radosgw takes such a request as
 # path style: GET / lists the buckets, PUT /KEY creates bucket KEY

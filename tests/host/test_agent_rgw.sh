@@ -22,7 +22,7 @@ cd "$root" || exit 1
 command -v radosgw >/dev/null || tap_missing "radosgw (scripts/setup.sh installs Ceph)"
 tap_plan 10
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(scripts/s3-server.sh free-port)
 S3=$tmp/s3
 stop_s3() { scripts/s3-server.sh stop "$S3" >/dev/null 2>&1; agent_host_cleanup; }
 trap stop_s3 EXIT

@@ -31,17 +31,7 @@ srv=$root/scripts/s3-server.sh
 dir=${SEALCAM_TMP:?}/s3
 trap '"$srv" stop "$dir" >/dev/null 2>&1' EXIT
 
-# a free port P with P+1 free too (radosgw, monitor)
-SEALCAM_S3_PORT=$(python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randrange(20000, 60000, 2)
-    try:
-        for q in (p, p + 1):
-            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
-    except OSError:
-        continue
-    print(p); break')
+SEALCAM_S3_PORT=$("$srv" free-port)
 export SEALCAM_S3_PORT
 
 t0=$EPOCHREALTIME
