@@ -14,12 +14,27 @@ misbehave:
   badlen      behave on PUT, but HEAD reports one byte less
   proxy       forward everything to --upstream PORT, flipping one byte in
               the middle of every PUT body (corruption on the way)
+  kms         ETags of 32 hex digits that are not the MD5 (as S3 gives
+              with SSE-KMS), and "x-amz-server-side-encryption: aws:kms"
+  ssec        the same with the SSE-C headers instead
+  opaque-etag ETags of 32 hex digits that are not the MD5, and no header
+              that says why (a store whose ETags are its own)
+  long-etag   ETags that are not 32 hex digits (64: a SHA-256)
 
 With --sigv4-secret S every request must carry an AWS SigV4 signature that
 this server recomputes with secret S (canonical request, string to sign,
 derived key, all from the AWS SigV4 description), using the request's
 x-amz-content-sha256 as payload hash; a PUT whose body does not hash to that
 value is refused. Mismatches get 403 SignatureDoesNotMatch.
+
+With --region R a request signed for another region is refused as S3
+does: 400 AuthorizationHeaderMalformed naming the region it wants.
+
+With --session-token-file F every request must carry the token in F (read
+at each request) as x-amz-security-token; any other gets 400 ExpiredToken,
+as S3 answers an expired session.  --on-expired-rename SRC:DST then also
+renames SRC to DST (if SRC exists) before answering: a credentials
+refresher that rewrites the file just as the old token expires.
 
 With --tls-cert CERT --tls-key KEY it speaks HTTPS (python's ssl module),
 for the TLS verification tests.
@@ -30,6 +45,7 @@ Writes its port to --port-file when listening; appends one line per request
 import argparse
 import hashlib
 import hmac
+import os
 import re
 import http.client
 import http.server
@@ -48,6 +64,27 @@ def log(line):
     if args.log:
         with open(args.log, "a") as f:
             f.write(line + "\n")
+
+
+def etag_of(data):
+    """The ETag this store gives an object (--mode)."""
+    if args.mode in ("kms", "ssec", "opaque-etag"):
+        return hashlib.sha256(data).hexdigest()[:32]
+    if args.mode == "long-etag":
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.md5(data).hexdigest()
+
+
+def sse_headers():
+    if args.mode == "kms":
+        return {"x-amz-server-side-encryption": "aws:kms",
+                "x-amz-server-side-encryption-aws-kms-key-id":
+                    "arn:aws:kms:eu-north-1:000000000000:key/fake"}
+    if args.mode == "ssec":
+        return {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+                "x-amz-server-side-encryption-customer-key-MD5":
+                    "ZmFrZWtleW1kNWZha2VrZQ=="}
+    return {}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -105,6 +142,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if args.sigv4_secret and not self.sigv4_ok():
             self.reply(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>")
             return False
+        if args.region:
+            m = re.search(r"Credential=[^/]*/\d{8}/([^/]*)/",
+                          self.headers.get("Authorization", ""))
+            got = m.group(1) if m else ""
+            if got != args.region:
+                self.reply(400, ("<Error><Code>AuthorizationHeaderMalformed</Code>"
+                                 "<Message>the region '%s' is wrong; expecting '%s'"
+                                 "</Message><Region>%s</Region></Error>"
+                                 % (got, args.region, args.region)).encode())
+                return False
+        if args.session_token_file:
+            with open(args.session_token_file) as f:
+                want = f.read().strip()
+            if self.headers.get("x-amz-security-token") != want:
+                if args.on_expired_rename:
+                    src, dst = args.on_expired_rename.split(":", 1)
+                    if os.path.exists(src):
+                        os.rename(src, dst)
+                self.reply(400, b"<Error><Code>ExpiredToken</Code><Message>The "
+                           b"provided token has expired.</Message></Error>")
+                return False
         if args.token and self.headers.get("Authorization") != "Bearer " + args.token:
             self.reply(401, b"bad token")
             return False
@@ -157,14 +215,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("PUT %s truncated" % self.path)
             self.close_connection = True
             return
-        md5 = hashlib.md5(data).hexdigest()
         want = self.headers.get("x-amz-content-sha256")
         if want and want != hashlib.sha256(data).hexdigest():
             return self.reply(400, b"<Error><Code>XAmzContentSHA256Mismatch</Code></Error>")
         with lock:
             objects[self.path] = data
-        etag = md5 if mode != "badetag" else "0" * 32
-        self.reply(200, b"", {"ETag": '"%s"' % etag})
+        etag = etag_of(data) if mode != "badetag" else "0" * 32
+        self.reply(200, b"", dict({"ETag": '"%s"' % etag}, **sse_headers()))
 
     def do_HEAD(self):
         if args.mode == "proxy":
@@ -180,7 +237,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = len(data) - (1 if args.mode == "badlen" else 0)
         self.send_response(200)
         self.send_header("Content-Length", str(length))
-        self.send_header("ETag", '"%s"' % hashlib.md5(data).hexdigest())
+        self.send_header("ETag", '"%s"' % etag_of(data))
+        for k, v in sse_headers().items():
+            self.send_header(k, v)
         self.end_headers()
         log("HEAD %s 200" % self.path)
 
@@ -217,6 +276,9 @@ def main():
     p.add_argument("--token")
     p.add_argument("--upstream", type=int)
     p.add_argument("--sigv4-secret")
+    p.add_argument("--region")
+    p.add_argument("--session-token-file")
+    p.add_argument("--on-expired-rename")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     args = p.parse_args()

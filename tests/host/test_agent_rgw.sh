@@ -22,17 +22,7 @@ cd "$root" || exit 1
 command -v radosgw >/dev/null || tap_missing "radosgw (scripts/setup.sh installs Ceph)"
 tap_plan 10
 
-port=$(scripts/s3-server.sh free-port)
-S3=$tmp/s3
-stop_s3() { scripts/s3-server.sh stop "$S3" >/dev/null 2>&1; agent_host_cleanup; }
-trap stop_s3 EXIT
-if SEALCAM_S3_PORT=$port SEALCAM_S3_MON_PORT=$((port + 1)) scripts/s3-server.sh start "$S3" >"$tmp/s3.log" 2>&1; then
-	tap_pass "Ceph RGW started ($(grep -o 'in [0-9]* ms' "$tmp/s3.log"))"
-else
-	tap_fail "Ceph RGW started"
-	tap_diag "$(tail -20 "$tmp/s3.log")"
-	tap_done
-fi
+rgw_start
 set -a
 . "$S3/env"
 set +a

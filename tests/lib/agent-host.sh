@@ -7,6 +7,9 @@
 #             (and build/sealcam) when missing, or bails out
 #   pids      background servers to stop at exit (append with pids+=($!));
 #             agent_host_cleanup stops them, installed as the EXIT trap
+#   rgw_start one TAP point: a real S3 server (Ceph RGW, scripts/s3-server.sh)
+#             in $tmp/s3 on free ports, stopped at exit; sets port and S3
+#             (its directory, whose env file has the endpoint and keys)
 #   wait_for SECONDS COMMAND...
 #             poll (every 0.1 s) until COMMAND succeeds; 1 on timeout
 
@@ -42,4 +45,18 @@ wait_for() {
 		sleep 0.1
 	done
 	return 1
+}
+
+rgw_start() {
+	port=$(scripts/s3-server.sh free-port)
+	S3=$tmp/s3
+	trap 'scripts/s3-server.sh stop "$S3" >/dev/null 2>&1; agent_host_cleanup' EXIT
+	if SEALCAM_S3_PORT=$port SEALCAM_S3_MON_PORT=$((port + 1)) \
+		scripts/s3-server.sh start "$S3" >"$tmp/s3.log" 2>&1; then
+		tap_pass "Ceph RGW started ($(grep -o 'in [0-9]* ms' "$tmp/s3.log"))"
+	else
+		tap_fail "Ceph RGW started"
+		tap_diag "$(tail -20 "$tmp/s3.log")"
+		tap_done
+	fi
 }

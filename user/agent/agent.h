@@ -4,7 +4,8 @@
  * crash-safe spool and upload them (file://, s3://, https://) without loss.
  *
  * Pieces, one file each:
- *   config.c   configuration: defaults, /etc/sealcam/agent.conf, flags
+ *   config.c   configuration: defaults, /etc/sealcam/agent.conf, flags, the
+ *              AWS environment and config file; the one INI-style reader
  *   spool.c    the spool directory: segment files, finalising, recovery,
  *              the size cap and its drop records
  *   capture.c  V4L2 MMAP streaming from the camera into the spool
@@ -52,11 +53,23 @@ struct agent_config {
 	char *outbox;		/* "" disables */
 	char *status_file;	/* "" disables */
 	char *url;
-	char *s3_endpoint;
+	char *s3_endpoint;		/* NULL: AWS's, from the region */
 	char *s3_region;
 	int s3_path_style;		/* -1 auto, 0 virtual-host, 1 path */
 	char *credentials_file;	/* AWS shared credentials file */
 	char *profile;
+	/*
+	 * Where each S3 setting came from, for the startup log and errors:
+	 * "--s3-region", "FILE:LINE" (agent.conf or the AWS config file), an
+	 * environment variable's name, or "default".  NULL until set: a
+	 * setting not given by a flag or agent.conf is taken from the AWS
+	 * environment, then the AWS config file (config_load, s3:// only).
+	 */
+	struct {
+		char *endpoint, *region, *path_style, *profile;
+	} s3_from;
+	bool profile_given;		/* by a flag or agent.conf: the
+					 * credentials file, not the env */
 	char *token_file;	/* https:// bearer token */
 	char *ca_file;
 	bool insecure;		/* only for tests on loopback; logged loudly */
@@ -79,6 +92,33 @@ void config_defaults(struct agent_config *c);
 int config_load(struct agent_config *c, int argc, char **argv, int *exit_code);
 void config_usage(FILE *out);
 void config_free(struct agent_config *c);
+
+/*
+ * The one reader of INI-style files: agent.conf (AGENT_INI_AGENT: no
+ * sections, '#' starts a comment anywhere, "quoted" values unquoted) and
+ * the AWS shared config and credentials files (AGENT_INI_AWS: [section]
+ * headers, comment lines only, and nested blocks - a "key =" line with no
+ * value, then indented "sub = value" lines, as aws-cli's "s3 =").
+ * Calls @fn for every setting, in order; a malformed line is an error
+ * naming FILE:LINE.  Lines are wiped after use: the credentials file
+ * holds secrets.
+ */
+enum agent_ini_dialect { AGENT_INI_AGENT, AGENT_INI_AWS };
+
+struct agent_ini_line {
+	const char *section;	/* AWS: the [section] it is in */
+	const char *parent;	/* AWS: "s3" inside an "s3 =" block, else NULL */
+	const char *key, *value;
+	const char *where;	/* "FILE:LINE" */
+};
+
+/* 0 to go on; -1 to stop, with a message in @err. */
+typedef int (*agent_ini_fn)(const struct agent_ini_line *l, void *arg,
+			    char *err, size_t errlen);
+
+/* 0; -ENOENT when the file does not exist; -1 with a message in @err. */
+int agent_ini_read(const char *path, enum agent_ini_dialect dialect,
+		   agent_ini_fn fn, void *arg, char *err, size_t errlen);
 
 /* ---- shared counters, shown in the status file ---- */
 struct agent_stats {

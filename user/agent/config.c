@@ -4,6 +4,10 @@
  * (/etc/sealcam/agent.conf, or --config FILE), then command-line flags.
  * The file holds "key = value" lines whose keys are the long flag names
  * without the dashes; '#' starts a comment; booleans are true/false.
+ * For an s3:// store, what neither gave comes from where aws-cli takes it:
+ * the AWS environment variables, then the profile's section of the AWS
+ * config file.  One reader, agent_ini_read(), parses agent.conf and both
+ * AWS files.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "agent.h"
+
+/* the "where" of a setting given as a flag */
+static const char cmdline[] = "command line";
 
 enum opt_id {
 	O_CONFIG = 256, O_DEVICE, O_SIZE, O_FORMAT, O_FPS, O_BUFFERS, O_SPOOL,
@@ -84,7 +93,7 @@ void config_usage(FILE *out)
 "\n"
 "    Settings come from the config file (" AGENT_DEFAULT_CONFIG " if it exists,\n"
 "    or --config FILE), \"key = value\" lines with the long option names below\n"
-"    as keys; flags override the file.\n"
+"    as keys; flags override the file. For s3:// see S3 SETTINGS.\n"
 "\n"
 "CAPTURE\n"
 "    --device PATH          sealcam V4L2 node (refused if not a sealcam camera)\n"
@@ -113,16 +122,16 @@ void config_usage(FILE *out)
 "                           s3://bucket[/prefix], https://host/path (PUT with a\n"
 "                           bearer token), http:// only to a loopback address\n"
 "    --s3-endpoint URL      S3 endpoint (default https://s3.REGION.amazonaws.com)\n"
-"    --s3-region R          region for SigV4 (default us-east-1)\n"
+"    --s3-region R          region for SigV4 (default us-east-1; for Ceph RGW\n"
+"                           the zonegroup's name)\n"
 "    --s3-path-style[=B]    path-style bucket addressing (ENDPOINT/BUCKET/KEY);\n"
-"                           false: virtual-host (BUCKET.ENDPOINT/KEY). Default:\n"
-"                           virtual-host for AWS, path-style for any other\n"
-"                           --s3-endpoint (a server without a DNS name for\n"
+"                           false: virtual-host (BUCKET.ENDPOINT/KEY); auto\n"
+"                           (default): virtual-host for AWS, path-style for any\n"
+"                           other endpoint (a server without a DNS name for\n"
 "                           each bucket would take the host as the bucket)\n"
-"    --credentials-file F   AWS credentials file, used when AWS_ACCESS_KEY_ID /\n"
-"                           AWS_SECRET_ACCESS_KEY (/AWS_SESSION_TOKEN) are unset\n"
-"                           (default $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)\n"
-"    --profile NAME         profile in the credentials file (default: default)\n"
+"    --credentials-file F   AWS credentials file (default\n"
+"                           $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)\n"
+"    --profile NAME         AWS profile (default $AWS_PROFILE, else default)\n"
 "    --token-file F         bearer token for https:// (required there)\n"
 "    --ca-file F            CA bundle for TLS verification (on by default)\n"
 "    --concurrency N        parallel uploads (default 2)\n"
@@ -136,15 +145,34 @@ void config_usage(FILE *out)
 "    --drain                upload what is queued, then exit (0 when empty)\n"
 "    --drain-timeout S      give up draining after S seconds (default 600)\n"
 "\n"
+"S3 SETTINGS\n"
+"    Endpoint, region, addressing and profile each come from the first of:\n"
+"      1. a flag\n"
+"      2. the agent's config file\n"
+"      3. the environment: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL;\n"
+"         AWS_REGION, else AWS_DEFAULT_REGION; AWS_PROFILE\n"
+"      4. the profile's section of the AWS config file ($AWS_CONFIG_FILE or\n"
+"         ~/.aws/config; [default] or [profile NAME]): region, endpoint_url,\n"
+"         and addressing_style = path|virtual|auto indented under \"s3 =\"\n"
+"      5. the defaults above\n"
+"    Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and\n"
+"    AWS_SESSION_TOKEN), unless --profile (or profile =) names a profile;\n"
+"    else the credentials file's [PROFILE]: aws_access_key_id,\n"
+"    aws_secret_access_key, aws_session_token. That file is re-read when it\n"
+"    changes (checked before every upload) and when the store answers\n"
+"    ExpiredToken; the agent logs each reload. The startup log names where\n"
+"    each setting came from.\n"
+"\n"
 "SIGNALS\n"
 "    SIGTERM/SIGINT: stop after the current frame, end the segment (module\n"
 "    rotation over netlink when permitted, else finalised truncated), abort\n"
 "    uploads in flight and leave the queue for the next start.\n"
 "\n"
 "EXIT STATUS\n"
-"    0 ok; 1 runtime failure or --drain left files; 2 usage; 3 configuration\n"
-"    refused at startup (unknown scheme, unreachable store, no credentials,\n"
-"    not a sealcam camera, unwritable spool).\n");
+"    0 ok; 1 runtime failure or --drain left files; 2 usage (a bad flag, or a\n"
+"    bad line in the agent's config file); 3 configuration refused at startup\n"
+"    (unknown scheme, unreachable store, no credentials, a malformed AWS\n"
+"    config or credentials file, not a sealcam camera, unwritable spool).\n");
 }
 
 void config_defaults(struct agent_config *c)
@@ -159,9 +187,7 @@ void config_defaults(struct agent_config *c)
 	c->outbox = strdup(AGENT_DEFAULT_OUTBOX);
 	c->status_file = strdup(AGENT_DEFAULT_STATUS);
 	c->url = strdup(AGENT_DEFAULT_URL);
-	c->s3_region = strdup("us-east-1");
 	c->s3_path_style = -1;
-	c->profile = strdup("default");
 	c->concurrency = 2;
 	c->timeout_s = 30;
 	c->connect_timeout_s = 10;
@@ -183,6 +209,10 @@ void config_free(struct agent_config *c)
 	free(c->s3_region);
 	free(c->credentials_file);
 	free(c->profile);
+	free(c->s3_from.endpoint);
+	free(c->s3_from.region);
+	free(c->s3_from.path_style);
+	free(c->s3_from.profile);
 	free(c->token_file);
 	free(c->ca_file);
 	free(c->device_id);
@@ -192,6 +222,28 @@ static void set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = strdup(v);
+}
+
+/* Record where an S3 setting came from: "--NAME" for a flag, else FILE:LINE. */
+static void set_from(char **from, const char *name, const char *where)
+{
+	char buf[PATH_MAX + 64];
+
+	if (where == cmdline)
+		snprintf(buf, sizeof(buf), "--%s", name);
+	else
+		snprintf(buf, sizeof(buf), "%s", where);
+	set_str(from, buf);
+}
+
+/* path, virtual, auto: 1, 0, -1; -2 for anything else */
+static int addressing_style(const char *v)
+{
+	if (!strcmp(v, "path"))
+		return 1;
+	if (!strcmp(v, "virtual"))
+		return 0;
+	return strcmp(v, "auto") ? -2 : -1;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -240,9 +292,9 @@ static int parse_long(const char *v, long lo, long hi, long *out)
 	return 0;
 }
 
-/* Apply one setting; name is the option's id. 0, or -1 with a message. */
+/* Apply one setting; id is the option's. 0, or -1 with a message in err. */
 static int apply(struct agent_config *c, int id, const char *name,
-		 const char *v, const char *where)
+		 const char *v, const char *where, char *err, size_t errlen)
 {
 	long n;
 	long long ll;
@@ -291,15 +343,29 @@ static int apply(struct agent_config *c, int id, const char *name,
 	case O_OUTBOX: set_str(&c->outbox, v); break;
 	case O_STATUS: set_str(&c->status_file, v); break;
 	case O_URL: set_str(&c->url, v); break;
-	case O_S3_ENDPOINT: set_str(&c->s3_endpoint, v); break;
-	case O_S3_REGION: set_str(&c->s3_region, v); break;
+	case O_S3_ENDPOINT:
+		set_str(&c->s3_endpoint, v);
+		set_from(&c->s3_from.endpoint, name, where);
+		break;
+	case O_S3_REGION:
+		set_str(&c->s3_region, v);
+		set_from(&c->s3_from.region, name, where);
+		break;
 	case O_S3_PATH_STYLE:
-		if (parse_bool(v, &b))
+		if (v && !strcmp(v, "auto"))
+			c->s3_path_style = -1;
+		else if (parse_bool(v, &b))
 			goto bad;
-		c->s3_path_style = b;
+		else
+			c->s3_path_style = b;
+		set_from(&c->s3_from.path_style, name, where);
 		break;
 	case O_CREDENTIALS: set_str(&c->credentials_file, v); break;
-	case O_PROFILE: set_str(&c->profile, v); break;
+	case O_PROFILE:
+		set_str(&c->profile, v);
+		set_from(&c->s3_from.profile, name, where);
+		c->profile_given = true;
+		break;
 	case O_TOKEN_FILE: set_str(&c->token_file, v); break;
 	case O_CA_FILE: set_str(&c->ca_file, v); break;
 	case O_INSECURE:
@@ -368,13 +434,13 @@ static int apply(struct agent_config *c, int id, const char *name,
 			goto bad;
 		break;
 	default:
-		fprintf(stderr, AGENT_NAME ": %s: unknown setting '%s'\n", where, name);
+		snprintf(err, errlen, "%s: unknown setting '%s'", where, name);
 		return -1;
 	}
 	return 0;
 bad:
-	fprintf(stderr, AGENT_NAME ": %s: invalid value for %s: '%s'\n", where,
-		name, v ? v : "");
+	snprintf(err, errlen, "%s: invalid value for %s: '%s'", where, name,
+		 v ? v : "");
 	return -1;
 }
 
@@ -400,65 +466,319 @@ static char *trim(char *s)
 	return s;
 }
 
-/* 0, -1 on a bad line; -ENOENT when the file does not exist. */
-static int load_file(struct agent_config *c, const char *path)
+static bool indented(const char *s)
 {
-	char line[1024], where[PATH_MAX + 32];
+	return *s == ' ' || *s == '\t';
+}
+
+/* A "[section]" line (trimmed) into @section; -1 if malformed. */
+static int ini_section(char *s, char **section)
+{
+	size_t len = strlen(s);
+
+	if (len < 3 || s[len - 1] != ']')
+		return -1;
+	s[len - 1] = '\0';
+	s = trim(s + 1);
+	if (!*s || strpbrk(s, "[]"))
+		return -1;
+	set_str(section, s);
+	return 0;
+}
+
+/*
+ * One line, already known to be no comment: a section header, a setting
+ * handed to fn, or an error.  @parent is the open nested block's key.
+ */
+static int ini_line(char *line, enum agent_ini_dialect d, char **section,
+		    char *parent, size_t parentlen, const char *where,
+		    agent_ini_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct agent_ini_line l = { .where = where };
+	bool sub = d == AGENT_INI_AWS && indented(line);
+	char *s = trim(line), *eq, *key, *val;
+	size_t n;
+
+	if (d == AGENT_INI_AWS && *s == '[') {
+		*parent = '\0';
+		if (sub || ini_section(s, section)) {
+			snprintf(err, errlen, "%s: expected [section]", where);
+			return -1;
+		}
+		return 0;
+	}
+	eq = strchr(s, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s: expected key = value", where);
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(s);
+	val = trim(eq + 1);
+	if (!*key) {
+		snprintf(err, errlen, "%s: no key before '='", where);
+		return -1;
+	}
+	l.key = key;
+	l.value = val;
+	if (d == AGENT_INI_AGENT) {
+		n = strlen(val);
+		if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
+			val[n - 1] = '\0';
+			l.value = val + 1;
+		}
+		return fn(&l, arg, err, errlen);
+	}
+	if (!*section) {
+		snprintf(err, errlen, "%s: '%s' is in no [section]", where, l.key);
+		return -1;
+	}
+	l.section = *section;
+	if (sub) {
+		if (!*parent) {
+			snprintf(err, errlen, "%s: an indented line belongs in a "
+				 "nested block, opened by a \"key =\" line with "
+				 "no value", where);
+			return -1;
+		}
+		l.parent = parent;
+	} else if (!*l.value) {
+		/* "s3 =": the indented lines that follow are its settings */
+		snprintf(parent, parentlen, "%s", l.key);
+		return 0;
+	} else {
+		*parent = '\0';
+	}
+	return fn(&l, arg, err, errlen);
+}
+
+int agent_ini_read(const char *path, enum agent_ini_dialect dialect,
+		   agent_ini_fn fn, void *arg, char *err, size_t errlen)
+{
+	char where[PATH_MAX + 32], parent[128] = "", *section = NULL;
+	char *line = NULL, *s;
 	unsigned int lineno = 0;
+	size_t cap = 0;
+	ssize_t n;
 	FILE *f = fopen(path, "re");
-	int ret = 0;
+	int r = 0;
 
 	if (!f) {
 		if (errno == ENOENT)
 			return -ENOENT;
-		fprintf(stderr, AGENT_NAME ": cannot read config %s: %s\n", path,
-			strerror(errno));
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *k, *v, *eq, *hash;
-		int id;
-
+	section = calloc(1, 1);
+	/* getline: a session token is longer than any line buffer we'd pick */
+	while (r == 0 && section && (n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		k = trim(line);
-		if (!*k)
+		if (strlen(line) != (size_t)n) {
+			snprintf(err, errlen, "%s: a NUL byte: not a text file", where);
+			r = -1;
+			break;
+		}
+		if (dialect == AGENT_INI_AGENT && (s = strchr(line, '#')))
+			*s = '\0';
+		s = trim(line);
+		/* blank lines and comments leave a nested block open, as in aws-cli */
+		if (!*s || *s == '#' || *s == ';')
 			continue;
-		eq = strchr(k, '=');
-		if (!eq) {
-			fprintf(stderr, AGENT_NAME ": %s: expected key = value\n", where);
-			ret = -1;
-			break;
-		}
-		*eq = '\0';
-		k = trim(k);
-		v = trim(eq + 1);
-		if (strlen(v) >= 2 && v[0] == '"' && v[strlen(v) - 1] == '"') {
-			v[strlen(v) - 1] = '\0';
-			v++;
-		}
-		id = option_id(k);
-		if (id < 0 || id == O_CONFIG || id == O_HELP) {
-			fprintf(stderr, AGENT_NAME ": %s: unknown setting '%s'\n", where, k);
-			ret = -1;
-			break;
-		}
-		if (apply(c, id, k, v, where)) {
-			ret = -1;
-			break;
+		r = ini_line(line, dialect, &section, parent, sizeof(parent), where,
+			     fn, arg, err, errlen);
+	}
+	if (!r && !section) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		r = -1;
+	} else if (!r && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	if (line)
+		sodium_memzero(line, cap);
+	free(line);
+	free(section);
+	fclose(f);
+	return r;
+}
+
+static int conf_line(const struct agent_ini_line *l, void *arg, char *err,
+		     size_t errlen)
+{
+	int id = option_id(l->key);
+
+	if (id < 0 || id == O_CONFIG || id == O_HELP) {
+		snprintf(err, errlen, "%s: unknown setting '%s'", l->where, l->key);
+		return -1;
+	}
+	return apply(arg, id, l->key, l->value, l->where, err, errlen);
+}
+
+/* ---- S3 settings from the AWS environment and config file ---- */
+
+struct aws_setting {
+	char *value, *where;
+};
+
+/* What the AWS config file says for one profile. */
+struct aws_profile {
+	const char *name;
+	struct aws_setting region, endpoint, style;
+};
+
+/* [default], or [profile NAME] (also for default, as aws-cli accepts). */
+static bool aws_profile_section(const char *section, const char *name)
+{
+	if (!strcmp(name, "default") && !strcmp(section, "default"))
+		return true;
+	if (strncmp(section, "profile", 7) || !isspace((unsigned char)section[7]))
+		return false;
+	section += 7;
+	while (isspace((unsigned char)*section))
+		section++;
+	return !strcmp(section, name);
+}
+
+/*
+ * A line of the AWS config file.  Keys the agent has no use for (output,
+ * cli_pager, sso_*, ...) are aws-cli's business and pass; a bad value of
+ * one it uses is an error.
+ */
+static int aws_config_line(const struct agent_ini_line *l, void *arg,
+			   char *err, size_t errlen)
+{
+	struct aws_profile *p = arg;
+	struct aws_setting *set = NULL;
+
+	if (!aws_profile_section(l->section, p->name))
+		return 0;
+	if (!l->parent && !strcmp(l->key, "region"))
+		set = &p->region;
+	else if (!l->parent && !strcmp(l->key, "endpoint_url"))
+		set = &p->endpoint;
+	else if (l->parent && !strcmp(l->parent, "s3") &&
+		 !strcmp(l->key, "addressing_style"))
+		set = &p->style;
+	if (!set)
+		return 0;
+	if (set == &p->style && addressing_style(l->value) == -2) {
+		snprintf(err, errlen, "%s: addressing_style must be path, virtual "
+			 "or auto, not '%s'", l->where, l->value);
+		return -1;
+	}
+	set_str(&set->value, l->value);
+	set_str(&set->where, l->where);
+	return 0;
+}
+
+static const char *env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static void take(char **dst, char **from, const char *value, const char *origin)
+{
+	set_str(dst, value);
+	set_str(from, origin);
+}
+
+/* The first of two environment variables that is set, else NULL. */
+static const char *env_first(const char *a, const char *b, const char **which)
+{
+	const char *v = env_value(a);
+
+	*which = v ? a : b;
+	return v ? v : env_value(b);
+}
+
+/* A SigV4 scope part: no ':' or '/' (they would change the scope). */
+static bool region_ok(const char *r)
+{
+	size_t n = strlen(r);
+
+	return n && n < 64 &&
+	       strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789-_.") == n;
+}
+
+/*
+ * Fill the S3 settings that no flag and no agent.conf line gave: the AWS
+ * environment, then the profile's section of the AWS config file, then
+ * the defaults (aws-cli's order, with the agent's own settings first).
+ */
+static int resolve_s3(struct agent_config *c, char *err, size_t errlen)
+{
+	struct aws_profile p = { 0 };
+	const char *v, *which, *home = getenv("HOME");
+	char path[PATH_MAX];
+	int r;
+
+	if (!c->profile) {
+		v = env_value("AWS_PROFILE");
+		take(&c->profile, &c->s3_from.profile, v ? v : "default",
+		     v ? "AWS_PROFILE" : "default");
+	}
+	v = env_value("AWS_CONFIG_FILE");
+	if (v)
+		snprintf(path, sizeof(path), "%s", v);
+	else
+		snprintf(path, sizeof(path), "%s/.aws/config", home ? home : "/root");
+	p.name = c->profile;
+	/* no such file is no settings, as for aws-cli */
+	r = agent_ini_read(path, AGENT_INI_AWS, aws_config_line, &p, err, errlen);
+	if (r == -1)
+		goto out;
+	r = 0;
+	if (!c->s3_from.region) {
+		if ((v = env_first("AWS_REGION", "AWS_DEFAULT_REGION", &which)))
+			take(&c->s3_region, &c->s3_from.region, v, which);
+		else if (p.region.value)
+			take(&c->s3_region, &c->s3_from.region, p.region.value,
+			     p.region.where);
+		else
+			take(&c->s3_region, &c->s3_from.region, "us-east-1", "default");
+	}
+	if (!region_ok(c->s3_region)) {
+		snprintf(err, errlen, "region '%s' (from %s) is not a region name",
+			 c->s3_region, c->s3_from.region);
+		r = -1;
+		goto out;
+	}
+	if (!c->s3_from.endpoint) {
+		if ((v = env_first("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", &which)))
+			take(&c->s3_endpoint, &c->s3_from.endpoint, v, which);
+		else if (p.endpoint.value)
+			take(&c->s3_endpoint, &c->s3_from.endpoint,
+			     p.endpoint.value, p.endpoint.where);
+		else
+			set_str(&c->s3_from.endpoint, "default");
+	}
+	if (!c->s3_from.path_style) {
+		if (p.style.value) {
+			c->s3_path_style = addressing_style(p.style.value);
+			set_str(&c->s3_from.path_style, p.style.where);
+		} else {
+			set_str(&c->s3_from.path_style, "default");
 		}
 	}
-	fclose(f);
-	return ret;
+out:
+	free(p.region.value);
+	free(p.region.where);
+	free(p.endpoint.value);
+	free(p.endpoint.where);
+	free(p.style.value);
+	free(p.style.where);
+	return r;
 }
 
 int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 {
 	const char *config = NULL;
 	bool explicit_config = false;
+	char err[PATH_MAX + 512];
 	int i, opt, r;
 
 	/* The file first, so that flags override it. */
@@ -477,13 +797,15 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 	}
 	if (!config)
 		config = AGENT_DEFAULT_CONFIG;
-	r = load_file(c, config);
+	r = agent_ini_read(config, AGENT_INI_AGENT, conf_line, c, err,
+			   sizeof(err));
 	if (r == -ENOENT && explicit_config) {
 		fprintf(stderr, AGENT_NAME ": config file %s does not exist\n", config);
 		*exit_code = AGENT_EXIT_USAGE;
 		return -1;
 	}
 	if (r == -1) {
+		fprintf(stderr, AGENT_NAME ": %s\n", err);
 		*exit_code = AGENT_EXIT_USAGE;
 		return -1;
 	}
@@ -503,7 +825,9 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 		for (o = long_opts; o->name; o++)
 			if (o->val == opt)
 				name = o->name;
-		if (apply(c, opt, name ? name : "?", optarg, "command line")) {
+		if (apply(c, opt, name ? name : "?", optarg, cmdline, err,
+			  sizeof(err))) {
+			fprintf(stderr, AGENT_NAME ": %s\n", err);
 			*exit_code = AGENT_EXIT_USAGE;
 			return -1;
 		}
@@ -515,5 +839,11 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 	}
 	if (c->backoff_max_ms < c->backoff_min_ms)
 		c->backoff_max_ms = c->backoff_min_ms;
+	/* a broken AWS config file is not the agent's usage: refused, exit 3 */
+	if (!strncasecmp(c->url, "s3://", 5) && resolve_s3(c, err, sizeof(err))) {
+		fprintf(stderr, AGENT_NAME ": %s\n", err);
+		*exit_code = AGENT_EXIT_CONFIG;
+		return -1;
+	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,18 @@
 
 enum store_kind_id { ST_FILE, ST_S3, ST_HTTPS, ST_HTTP };
 
+/*
+ * Uploads of one object whose ETag was 32 hex digits but not the MD5 of
+ * the body, with no server-side encryption to explain it (etag_mismatch).
+ */
+struct etag_miss {
+	char object[512];
+	unsigned int uploads;
+};
+
+/* After this many such uploads in a row the object is held (not sent again). */
+#define ETAG_MISS_MAX 3
+
 struct store {
 	enum store_kind_id kind;
 	char dir[PATH_MAX];		/* file: decoded directory */
@@ -27,10 +40,17 @@ struct store {
 	char probe_url[2048];		/* s3: the bucket; https: the base */
 	char bucket[256];		/* s3 */
 	char sigv4[128];
-	char *userpwd;			/* s3: "AKID:SECRET" */
-	char *session_hdr;		/* s3: x-amz-security-token: ... */
 	char *auth_hdr;			/* https: Authorization: Bearer ... */
 	const struct agent_config *c;
+
+	/* shared by the upload threads: under lock */
+	pthread_mutex_t lock;
+	char *userpwd;			/* s3: "AKID:SECRET" */
+	char *session_hdr;		/* s3: x-amz-security-token: ... */
+	char cred_path[PATH_MAX];	/* s3: the credentials file, "" for env */
+	struct stat cred_stat;		/* that file when it was last read */
+	struct etag_miss *misses;
+	size_t n_misses;
 };
 
 static const char empty_sha256[] =
@@ -43,22 +63,24 @@ const char *store_kind(const struct store *st)
 	return names[st->kind];
 }
 
+/* free() for a string that held a secret */
+static void free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
 void store_free(struct store *st)
 {
 	if (!st)
 		return;
-	if (st->userpwd) {
-		sodium_memzero(st->userpwd, strlen(st->userpwd));
-		free(st->userpwd);
-	}
-	if (st->session_hdr) {
-		sodium_memzero(st->session_hdr, strlen(st->session_hdr));
-		free(st->session_hdr);
-	}
-	if (st->auth_hdr) {
-		sodium_memzero(st->auth_hdr, strlen(st->auth_hdr));
-		free(st->auth_hdr);
-	}
+	free_secret(st->userpwd);
+	free_secret(st->session_hdr);
+	free_secret(st->auth_hdr);
+	free(st->misses);
+	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
@@ -74,99 +96,276 @@ static char *trim(char *s)
 	return s;
 }
 
-/* AWS shared credentials file, one [profile]. 0 when both keys found. */
-static int read_credentials_file(const char *path, const char *profile,
-				 char **akid, char **secret, char **token)
+/* ---- S3 credentials ---- */
+
+/* One profile's keys, as read from the credentials file. */
+struct s3_keys {
+	const char *profile;
+	char *akid, *secret, *token;
+};
+
+static void keys_wipe(struct s3_keys *k)
 {
-	char line[1024], want[256];
-	bool in = false;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "[%s]", profile);
-	while (fgets(line, sizeof(line), f)) {
-		char *l = trim(line), *eq, *k, *v;
-
-		if (*l == '[') {
-			in = !strcmp(l, want);
-			continue;
-		}
-		if (!in || *l == '#' || *l == ';' || !(eq = strchr(l, '=')))
-			continue;
-		*eq = '\0';
-		k = trim(l);
-		v = trim(eq + 1);
-		if (!strcmp(k, "aws_access_key_id"))
-			*akid = strdup(v);
-		else if (!strcmp(k, "aws_secret_access_key"))
-			*secret = strdup(v);
-		else if (!strcmp(k, "aws_session_token"))
-			*token = strdup(v);
-	}
-	sodium_memzero(line, sizeof(line));
-	fclose(f);
-	return *akid && *secret ? 0 : -1;
+	free_secret(k->akid);
+	free_secret(k->secret);
+	free_secret(k->token);
+	k->akid = k->secret = k->token = NULL;
 }
 
+/* The credentials file names a profile [NAME], never [profile NAME]. */
+static int cred_line(const struct agent_ini_line *l, void *arg, char *err,
+		     size_t errlen)
+{
+	struct s3_keys *k = arg;
+	char **dst = NULL;
+
+	if (l->parent || strcmp(l->section, k->profile))
+		return 0;
+	if (!strcmp(l->key, "aws_access_key_id"))
+		dst = &k->akid;
+	else if (!strcmp(l->key, "aws_secret_access_key"))
+		dst = &k->secret;
+	else if (!strcmp(l->key, "aws_session_token"))
+		dst = &k->token;
+	if (dst) {
+		free_secret(*dst);
+		*dst = strdup(l->value);
+		if (!*dst) {
+			snprintf(err, errlen, "%s: out of memory", l->where);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (!isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/*
+ * libcurl's "AKID:SECRET" and the session token header from keys found in
+ * @where.  0, or -1 with a message that shows no secret.
+ */
+static int make_auth(const char *ak, const char *sk, const char *tok,
+		     const char *where, char **userpwd, char **session_hdr,
+		     char *err, size_t errlen)
+{
+	size_t n;
+
+	*userpwd = *session_hdr = NULL;
+	if (strchr(ak, ':') || !printable(ak) || !printable(sk) ||
+	    (tok && !printable(tok))) {
+		snprintf(err, errlen, "s3: invalid credentials from %s (a ':' in "
+			 "the key id, or a control character)", where);
+		return -1;
+	}
+	n = strlen(ak) + strlen(sk) + 2;
+	*userpwd = malloc(n);
+	if (*userpwd)
+		snprintf(*userpwd, n, "%s:%s", ak, sk);
+	if (tok && *tok) {
+		n = strlen(tok) + 32;
+		*session_hdr = malloc(n);
+		if (*session_hdr)
+			snprintf(*session_hdr, n, "x-amz-security-token: %s", tok);
+	}
+	if (!*userpwd || (tok && *tok && !*session_hdr)) {
+		free_secret(*userpwd);
+		free_secret(*session_hdr);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the profile's keys from the credentials file. 0 or -1 with a message. */
+static int cred_read(struct store *st, char **userpwd, char **session_hdr,
+		     char *err, size_t errlen)
+{
+	struct s3_keys k = { .profile = st->c->profile };
+	char where[PATH_MAX + 300];
+	int r;
+
+	r = agent_ini_read(st->cred_path, AGENT_INI_AWS, cred_line, &k, err,
+			   errlen);
+	if (r == -ENOENT)
+		snprintf(err, errlen, "s3: no credentials: %s does not exist",
+			 st->cred_path);
+	else if (!r && !(k.akid && *k.akid && k.secret && *k.secret))
+		snprintf(err, errlen, "s3: no credentials: %s has no profile [%s] "
+			 "with both aws_access_key_id and aws_secret_access_key",
+			 st->cred_path, st->c->profile);
+	else if (!r) {
+		snprintf(where, sizeof(where), "%s [%s]", st->cred_path,
+			 st->c->profile);
+		r = make_auth(k.akid, k.secret, k.token, where, userpwd,
+			      session_hdr, err, errlen);
+		keys_wipe(&k);
+		return r;
+	}
+	keys_wipe(&k);
+	return -1;
+}
+
+/* The access key id as aws-cli shows it: only its last 4 characters. */
+static void akid_masked(const char *userpwd, char *out, size_t len)
+{
+	size_t n = strcspn(userpwd, ":");
+
+	snprintf(out, len, "****%.*s", n > 4 ? 4 : 0, userpwd + (n > 4 ? n - 4 : 0));
+}
+
+static void cred_path(const struct agent_config *c, char *path, size_t len)
+{
+	const char *v = getenv("AWS_SHARED_CREDENTIALS_FILE");
+
+	if (c->credentials_file)
+		snprintf(path, len, "%s", c->credentials_file);
+	else if (v && *v)
+		snprintf(path, len, "%s", v);
+	else
+		snprintf(path, len, "%s/.aws/credentials",
+			 getenv("HOME") ? getenv("HOME") : "/root");
+}
+
+/*
+ * The credentials at startup: from the environment (AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) unless a profile was asked for
+ * by a flag or agent.conf, as aws-cli does with --profile; else from the
+ * credentials file, which is then watched (s3_reload).
+ */
 static int s3_credentials(struct store *st, char *err, size_t errlen)
 {
 	const struct agent_config *c = st->c;
 	const char *ak = getenv("AWS_ACCESS_KEY_ID");
 	const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = getenv("AWS_SESSION_TOKEN");
-	char *fak = NULL, *fsk = NULL, *ftok = NULL, path[PATH_MAX];
-	const char *where = "environment";
-	size_t n;
+	char masked[16];
 
-	if (!(ak && *ak && sk && *sk)) {
-		if (c->credentials_file)
-			snprintf(path, sizeof(path), "%s", c->credentials_file);
-		else if (getenv("AWS_SHARED_CREDENTIALS_FILE"))
-			snprintf(path, sizeof(path), "%s",
-				 getenv("AWS_SHARED_CREDENTIALS_FILE"));
-		else
-			snprintf(path, sizeof(path), "%s/.aws/credentials",
-				 getenv("HOME") ? getenv("HOME") : "/root");
-		if (read_credentials_file(path, c->profile, &fak, &fsk, &ftok)) {
-			snprintf(err, errlen, "s3: no credentials: AWS_ACCESS_KEY_ID "
-				 "and AWS_SECRET_ACCESS_KEY are not set and %s has "
-				 "no profile [%s] with both keys", path, c->profile);
-			free(fak);
-			free(fsk);
-			free(ftok);
+	if (!c->profile_given && ak && *ak && sk && *sk) {
+		*st->cred_path = '\0';
+		if (make_auth(ak, sk, getenv("AWS_SESSION_TOKEN"), "the environment",
+			      &st->userpwd, &st->session_hdr, err, errlen))
 			return -1;
-		}
-		ak = fak;
-		sk = fsk;
-		tok = ftok;
-		where = path;
+		akid_masked(st->userpwd, masked, sizeof(masked));
+		agent_log("s3: credentials from the environment (access key %s%s)",
+			  masked, st->session_hdr ? ", session token" : "");
+		return 0;
 	}
-	if (strchr(ak, ':')) {
-		snprintf(err, errlen, "s3: invalid access key id from %s", where);
-		free(fak);
-		free(fsk);
-		free(ftok);
+	cred_path(c, st->cred_path, sizeof(st->cred_path));
+	/* stat before reading: a change after the stat is seen next time */
+	if (stat(st->cred_path, &st->cred_stat))
+		memset(&st->cred_stat, 0, sizeof(st->cred_stat));
+	if (cred_read(st, &st->userpwd, &st->session_hdr, err, errlen)) {
+		size_t n = strlen(err);
+
+		if (c->profile_given && ak && *ak)
+			snprintf(err + n, errlen - n, " (AWS_ACCESS_KEY_ID is not "
+				 "used: a profile was named by %s)", c->s3_from.profile);
+		else if (!c->profile_given)
+			snprintf(err + n, errlen - n, " (and AWS_ACCESS_KEY_ID, "
+				 "AWS_SECRET_ACCESS_KEY are not both set)");
 		return -1;
 	}
-	n = strlen(ak) + strlen(sk) + 2;
-	st->userpwd = malloc(n);
-	if (st->userpwd)
-		snprintf(st->userpwd, n, "%s:%s", ak, sk);
-	if (tok && *tok) {
-		n = strlen(tok) + 32;
-		st->session_hdr = malloc(n);
-		if (st->session_hdr)
-			snprintf(st->session_hdr, n, "x-amz-security-token: %s", tok);
+	akid_masked(st->userpwd, masked, sizeof(masked));
+	agent_log("s3: credentials from %s [%s] (access key %s%s; re-read when "
+		  "it changes)", st->cred_path, c->profile, masked,
+		  st->session_hdr ? ", session token" : "");
+	return 0;
+}
+
+static bool same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static bool same_secret(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strlen(a) == strlen(b) && !sodium_memcmp(a, b, strlen(a));
+}
+
+/*
+ * Re-read the credentials file when it changed since it was read (a stat:
+ * cheap enough before every upload), or with @force whatever the stat says
+ * (the server said the session expired: the file may have been rewritten
+ * within one timestamp tick).  True when the credentials are new: a request
+ * refused with the old ones is worth sending again.  A file that cannot be
+ * used (half written, a profile missing) leaves the old credentials in
+ * place, logged once for each change.
+ */
+static bool s3_reload(struct store *st, bool force, const char *why)
+{
+	char *userpwd = NULL, *session_hdr = NULL, err[PATH_MAX + 300];
+	char masked[16];
+	struct stat now;
+	bool changed = false;
+
+	if (st->kind != ST_S3 || !*st->cred_path)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	if (stat(st->cred_path, &now))
+		memset(&now, 0, sizeof(now));
+	if (!force && same_file_state(&now, &st->cred_stat))
+		goto out;
+	st->cred_stat = now;
+	if (cred_read(st, &userpwd, &session_hdr, err, sizeof(err))) {
+		agent_error("s3: credentials file changed but cannot be used, the "
+			    "previous credentials stay (%s): %s", why, err);
+		goto out;
 	}
-	if (fsk)
-		sodium_memzero(fsk, strlen(fsk));
-	if (ftok)
-		sodium_memzero(ftok, strlen(ftok));
-	free(fak);
-	free(fsk);
-	free(ftok);
-	return st->userpwd ? 0 : -1;
+	if (same_secret(userpwd, st->userpwd) &&
+	    same_secret(session_hdr, st->session_hdr)) {
+		free_secret(userpwd);
+		free_secret(session_hdr);
+		goto out;
+	}
+	free_secret(st->userpwd);
+	free_secret(st->session_hdr);
+	st->userpwd = userpwd;
+	st->session_hdr = session_hdr;
+	changed = true;
+	akid_masked(userpwd, masked, sizeof(masked));
+	agent_log("s3: credentials reloaded from %s [%s] (%s): access key %s%s",
+		  st->cred_path, st->c->profile, why, masked,
+		  session_hdr ? ", session token" : "");
+out:
+	pthread_mutex_unlock(&st->lock);
+	return changed;
+}
+
+/*
+ * After a refusal with S3 error @code: new credentials may cure it.
+ * ExpiredToken (and the other session token codes) re-reads the file
+ * whatever its state; a refused key (Ceph RGW with STS on says
+ * AccessDenied for a key it does not know) only when the file changed
+ * since the request was signed.  True to send the request once more.
+ */
+static bool s3_reload_after(struct store *st, const char *code)
+{
+	static const char *const session[] = {
+		"ExpiredToken", "TokenRefreshRequired", "InvalidToken",
+	};
+	char why[96];
+	bool force = false;
+	size_t i;
+
+	for (i = 0; i < sizeof(session) / sizeof(session[0]); i++)
+		force |= !strcmp(code, session[i]);
+	if (!force && strcmp(code, "InvalidAccessKeyId") &&
+	    strcmp(code, "SignatureDoesNotMatch") && strcmp(code, "AccessDenied"))
+		return false;
+	snprintf(why, sizeof(why), "the store answered %s", code);
+	return s3_reload(st, force, why);
 }
 
 static bool is_loopback(const char *host)
@@ -223,7 +422,8 @@ static int init_s3(struct store *st, char *err, size_t errlen)
 	if (!u || curl_url_set(u, CURLUPART_URL, endpoint, 0) ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
-		snprintf(err, errlen, "s3: invalid endpoint URL '%s'", endpoint);
+		snprintf(err, errlen, "s3: invalid endpoint URL '%s' (from %s)",
+			 endpoint, c->s3_from.endpoint);
 		curl_url_cleanup(u);
 		return -1;
 	}
@@ -231,11 +431,13 @@ static int init_s3(struct store *st, char *err, size_t errlen)
 	curl_url_get(u, CURLUPART_PATH, &path, 0);
 	if (strcmp(scheme, "https") && !(!strcmp(scheme, "http") && is_loopback(host))) {
 		snprintf(err, errlen, "s3: endpoint must be https:// (http:// only "
-			 "to a loopback address): '%s'", endpoint);
+			 "to a loopback address): '%s' (from %s)", endpoint,
+			 c->s3_from.endpoint);
 		goto fail;
 	}
 	if (path && strcmp(path, "/") && *path) {
-		snprintf(err, errlen, "s3: endpoint must not have a path: '%s'", endpoint);
+		snprintf(err, errlen, "s3: endpoint must not have a path: '%s' "
+			 "(from %s)", endpoint, c->s3_from.endpoint);
 		goto fail;
 	}
 	/*
@@ -256,6 +458,11 @@ static int init_s3(struct store *st, char *err, size_t errlen)
 	snprintf(st->base, sizeof(st->base), "%s%s%s", st->probe_url, prefix,
 		 *prefix ? "/" : "");
 	snprintf(st->sigv4, sizeof(st->sigv4), "aws:amz:%s:s3", c->s3_region);
+	agent_log("s3: bucket %s at %s (endpoint from %s), region %s (from %s), "
+		  "%s addressing (from %s), profile %s (from %s)", bucket,
+		  st->probe_url, c->s3_from.endpoint, c->s3_region,
+		  c->s3_from.region, path_style ? "path-style" : "virtual-host",
+		  c->s3_from.path_style, c->profile, c->s3_from.profile);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
@@ -386,6 +593,7 @@ int store_init(struct store **out, const struct agent_config *c, char *err,
 		return -1;
 	}
 	st->c = c;
+	pthread_mutex_init(&st->lock, NULL);
 	if (!strncasecmp(c->url, "file://", 7)) {
 		st->kind = ST_FILE;
 		r = init_file(st, err, errlen);
@@ -483,9 +691,12 @@ static int xfer_init(struct store *st, struct xfer *x, const char *url)
 	if (st->kind == ST_S3) {
 		x->region = c->s3_region;
 		curl_easy_setopt(x->h, CURLOPT_AWS_SIGV4, st->sigv4);
+		/* libcurl copies both: a reload may free ours at once */
+		pthread_mutex_lock(&st->lock);
 		curl_easy_setopt(x->h, CURLOPT_USERPWD, st->userpwd);
 		if (st->session_hdr)
 			x->hdrs = curl_slist_append(x->hdrs, st->session_hdr);
+		pthread_mutex_unlock(&st->lock);
 	} else if (st->auth_hdr) {
 		x->hdrs = curl_slist_append(x->hdrs, st->auth_hdr);
 	}
@@ -587,7 +798,7 @@ static const char *s3_hint(const char *code)
 		{ "AccessDenied", "these credentials may not write here" },
 		{ "NoSuchBucket", "create the bucket, or fix the bucket name" },
 		{ "ExpiredToken", "the session token has expired: renew the "
-		  "credentials" },
+		  "credentials (the credentials file is re-read)" },
 		{ "RequestTimeTooSkewed", "this device's clock is wrong" },
 	};
 	size_t i;
@@ -795,11 +1006,112 @@ out:
 	return r ? -1 : 0;
 }
 
-/* HEAD the object: 2xx, the same length and (when given) the MD5 ETag. */
-static int head_confirm(struct store *st, const char *url, const char *object,
-			const struct body_digest *want, char *err, size_t errlen)
+/* The S3 error code of a refusal, "" if the reply named none. */
+static void reply_code(const struct xfer *x, char *code, size_t len)
 {
-	char etag[128], what[300];
+	if (!xml_field(x->reply, "Code", code, len))
+		*code = '\0';
+}
+
+/*
+ * SSE-KMS and SSE-C make the ETag something other than the MD5 of the
+ * body, and a reply says so in these headers (SSE-S3, "AES256", keeps it
+ * the MD5).
+ */
+static bool reply_encrypted(CURL *h)
+{
+	struct curl_header *hdr;
+
+	if (curl_easy_header(h, "x-amz-server-side-encryption-customer-algorithm",
+			     0, CURLH_HEADER, -1, &hdr) == CURLHE_OK)
+		return true;
+	return curl_easy_header(h, "x-amz-server-side-encryption", 0,
+				CURLH_HEADER, -1, &hdr) == CURLHE_OK &&
+	       !strncasecmp(hdr->value, "aws:kms", 7);
+}
+
+/*
+ * Whether an ETag claims to be the MD5 of the body: 32 hex digits, and no
+ * encryption that makes it something else.  Any other ETag (a multipart
+ * "HEX-N", a store's own format) proves nothing about the body; the
+ * store's check of Content-MD5 and of the signed x-amz-content-sha256,
+ * then the HEAD's length, confirm it instead.
+ */
+static bool etag_is_md5(const char *etag, bool encrypted)
+{
+	return !encrypted && strlen(etag) == 32 &&
+	       strspn(etag, "0123456789abcdef") == 32;
+}
+
+/* Uploads of @object answered by an MD5-like ETag not the body's; +@add. */
+static unsigned int etag_misses(struct store *st, const char *object, int add)
+{
+	struct etag_miss *m = NULL;
+	unsigned int n;
+	size_t i;
+
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->n_misses && !m; i++)
+		if (!strcmp(st->misses[i].object, object))
+			m = &st->misses[i];
+	if (!m && add > 0) {
+		m = realloc(st->misses, (st->n_misses + 1) * sizeof(*m));
+		if (m) {
+			st->misses = m;
+			m = &st->misses[st->n_misses++];
+			snprintf(m->object, sizeof(m->object), "%s", object);
+			m->uploads = 0;
+		}
+	}
+	if (m && add < 0) {
+		*m = st->misses[--st->n_misses];
+		m = NULL;
+	}
+	if (m)
+		m->uploads += add;
+	n = m ? m->uploads : 0;
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+/*
+ * An ETag of 32 hex digits that is not the MD5 of the body, and no
+ * server-side encryption to explain it: either the body was corrupted on
+ * the way (another upload cures that), or the store makes ETags that are
+ * not MD5s and does not say so (no upload ever will).  Nothing in the
+ * reply tells the two apart, so after ETAG_MISS_MAX such uploads in a row
+ * the object is held: it stays in the spool, is not sent again by this
+ * agent, and every retry repeats why.  A restart tries again.
+ */
+static int etag_mismatch(struct store *st, const char *object,
+			 const char *what, const char *etag,
+			 const struct body_digest *want, char *err, size_t errlen)
+{
+	unsigned int n = etag_misses(st, object, 1);
+
+	if (n < ETAG_MISS_MAX)
+		snprintf(err, errlen, "%s: ETag %s is not the MD5 of the body sent "
+			 "(%s): corrupted on the way (upload %u; held after %u)",
+			 what, etag, want->md5_hex, n, ETAG_MISS_MAX);
+	else
+		snprintf(err, errlen, "%s: ETag %s is not the MD5 of the body sent "
+			 "(%s), %u uploads in a row, and no server-side encryption "
+			 "named: corrupted on the way each time, or a store whose "
+			 "ETags are not MD5s. Held: kept in the spool, not sent "
+			 "again until the agent restarts", what, etag,
+			 want->md5_hex, n);
+	return -1;
+}
+
+/*
+ * HEAD the object: 2xx and the same length; the ETag the PUT answered
+ * (@put_etag, if any), else an MD5 ETag that is the body's.
+ */
+static int head_confirm(struct store *st, const char *url, const char *object,
+			const struct body_digest *want, const char *put_etag,
+			char *err, size_t errlen)
+{
+	char etag[128], what[600];
 	curl_off_t len = -1;
 	struct xfer x;
 	long status;
@@ -809,9 +1121,12 @@ static int head_confirm(struct store *st, const char *url, const char *object,
 	if (xfer_init(st, &x, url))
 		return -1;
 	curl_easy_setopt(x.h, CURLOPT_NOBODY, 1L);
-	if (st->kind == ST_S3)
-		x.hdrs = curl_slist_append(x.hdrs, "x-amz-content-sha256: "
-					   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	if (st->kind == ST_S3) {
+		char hdr[128];
+
+		snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", empty_sha256);
+		x.hdrs = curl_slist_append(x.hdrs, hdr);
+	}
 	if (xfer_run(&x, &status, what, err, errlen))
 		goto out;
 	if (status < 200 || status > 299) {
@@ -829,7 +1144,14 @@ static int head_confirm(struct store *st, const char *url, const char *object,
 		snprintf(err, errlen, "%s: no ETag", what);
 		goto out;
 	}
-	if (*etag && !strchr(etag, '-') && strcmp(etag, want->md5_hex)) {
+	if (*put_etag && *etag && strcmp(etag, put_etag)) {
+		snprintf(err, errlen, "%s: ETag %s, but the PUT was answered %s: "
+			 "the stored object is not the one sent", what, etag,
+			 put_etag);
+		goto out;
+	}
+	if (!*put_etag && *etag && etag_is_md5(etag, reply_encrypted(x.h)) &&
+	    strcmp(etag, want->md5_hex)) {
 		snprintf(err, errlen, "%s: stored ETag %s is not the MD5 of the "
 			 "body sent (%s): corrupted on the way", what, etag,
 			 want->md5_hex);
@@ -841,17 +1163,30 @@ out:
 	return r;
 }
 
+/*
+ * PUT then HEAD.  @code gets the S3 error code of a refused PUT (for
+ * store_put's decision to reload the credentials), "" otherwise.
+ */
 static int put_http(struct store *st, const char *path, const char *object,
-		    char *err, size_t errlen)
+		    char *code, size_t codelen, char *err, size_t errlen)
 {
-	char url[4096], hdr[160], etag[128], what[300];
+	char url[4096], hdr[160], etag[128], what[600];
 	struct body_digest want;
+	unsigned int held;
 	struct xfer x;
 	long status;
 	int r = -1;
 
+	*code = '\0';
 	snprintf(url, sizeof(url), "%s%s", st->base, object);
 	snprintf(what, sizeof(what), "PUT %s", object);
+	held = etag_misses(st, object, 0);
+	if (held >= ETAG_MISS_MAX) {
+		snprintf(err, errlen, "%s: held after %u uploads answered with an "
+			 "ETag that is not the MD5 of the body: kept in the spool, "
+			 "not sent again until the agent restarts", what, held);
+		return -1;
+	}
 	if (xfer_init(st, &x, url)) {
 		snprintf(err, errlen, "curl init failed");
 		return -1;
@@ -883,6 +1218,7 @@ static int put_http(struct store *st, const char *path, const char *object,
 		goto out;
 	if (status < 200 || status > 299) {
 		http_error(err, errlen, what, status, &x);
+		reply_code(&x, code, codelen);
 		goto out;
 	}
 	reply_etag(x.h, etag, sizeof(etag));
@@ -890,23 +1226,36 @@ static int put_http(struct store *st, const char *path, const char *object,
 		snprintf(err, errlen, "%s: HTTP %ld without an ETag", what, status);
 		goto out;
 	}
-	if (*etag && !strchr(etag, '-') && strcmp(etag, want.md5_hex)) {
-		snprintf(err, errlen, "%s: ETag %s is not the MD5 of the body sent "
-			 "(%s): corrupted on the way", what, etag, want.md5_hex);
+	if (etag_is_md5(etag, reply_encrypted(x.h)) &&
+	    strcmp(etag, want.md5_hex)) {
+		r = etag_mismatch(st, object, what, etag, &want, err, errlen);
 		goto out;
 	}
-	r = head_confirm(st, url, object, &want, err, errlen);
+	r = head_confirm(st, url, object, &want, etag, err, errlen);
+	if (!r)
+		etag_misses(st, object, -1);
 out:
 	xfer_free(&x);
 	return r;
 }
 
+/*
+ * One upload.  For S3, the credentials file is checked first (a stat),
+ * and a refusal that new credentials may cure is sent once more with them.
+ */
 int store_put(struct store *st, const char *path, const char *object,
 	      char *err, size_t errlen)
 {
+	char code[64];
+	int r;
+
 	if (st->kind == ST_FILE)
 		return put_file(st, path, object, err, errlen);
-	return put_http(st, path, object, err, errlen);
+	s3_reload(st, false, "the file changed");
+	r = put_http(st, path, object, code, sizeof(code), err, errlen);
+	if (r && *code && s3_reload_after(st, code))
+		r = put_http(st, path, object, code, sizeof(code), err, errlen);
+	return r;
 }
 
 /*
@@ -915,13 +1264,15 @@ int store_put(struct store *st, const char *path, const char *object,
  * endpoint is not enough: with virtual-host addressing a server that has
  * no DNS name for buckets answers its own bucket list, 200.
  */
-static int s3_check_bucket(struct store *st, char *err, size_t errlen)
+static int s3_check_bucket(struct store *st, char *code, size_t codelen,
+			   char *err, size_t errlen)
 {
 	char url[2100], what[2200], name[300] = "", hdr[128];
 	struct xfer x;
 	long status;
 	int r = -1;
 
+	*code = '\0';
 	snprintf(url, sizeof(url), "%s?list-type=2&max-keys=0", st->probe_url);
 	snprintf(what, sizeof(what), "bucket %s at %s", st->bucket, st->probe_url);
 	if (xfer_init(st, &x, url))
@@ -932,6 +1283,7 @@ static int s3_check_bucket(struct store *st, char *err, size_t errlen)
 		goto out;
 	if (status < 200 || status > 299) {
 		http_error(err, errlen, what, status, &x);
+		reply_code(&x, code, codelen);
 		goto out;
 	}
 	if (!xml_field(x.reply, "Name", name, sizeof(name)) ||
@@ -977,8 +1329,14 @@ int store_check(struct store *st, char *err, size_t errlen)
 		unlink(probe);
 		return 0;
 	}
-	if (st->kind == ST_S3)
-		return s3_check_bucket(st, err, errlen);
+	if (st->kind == ST_S3) {
+		char code[64];
+
+		r = s3_check_bucket(st, code, sizeof(code), err, errlen);
+		if (r && *code && s3_reload_after(st, code))
+			r = s3_check_bucket(st, code, sizeof(code), err, errlen);
+		return r;
+	}
 	if (xfer_init(st, &x, st->probe_url))
 		return -1;
 	curl_easy_setopt(x.h, CURLOPT_NOBODY, 1L);
