@@ -46,6 +46,7 @@ debian_pkgs=(
 	nodejs
 	flex bison bc dwarves rsync
 	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
+	time
 )
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
@@ -57,6 +58,7 @@ debian_pkgs=(
 # comes with ceph-base), uuid-runtime (uuidgen): the real, SigV4-verifying
 # S3 server of the tests, a one-node Ceph cluster (scripts/s3-server.sh);
 # no ceph-mgr, which it does not need.  They set up no daemon by themselves.
+# time (/usr/bin/time -v): peak memory of `sealcam unseal` in test_unseal_stream.
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 

@@ -175,6 +175,7 @@ guest_main() {
 		kmsg "start $name"
 		local t0=$SECONDS
 		SEALCAM_TMP=$tmp SEALCAM_ARTIFACTS=$art SEALCAM_DMESG_ALLOW=$allow \
+			SEALCAM_KNOWN_DEVICES=$tmp/known_devices \
 			timeout -k 10 "$per_test_timeout" "$t" \
 			>"$results/$name.tap" 2>"$results/$name.stderr" </dev/null
 		rc=$?

@@ -6,14 +6,20 @@
  * reader holds the committed test vector's owner key, so mutations of the
  * seed corpus (tests/vectors/grey-160x120.sealed) reach HPKE, the AEAD and
  * the ordering checks. Findings are normal; crashes, leaks and undefined
- * behaviour are not. Every result must map to a documented exit code.
+ * behaviour are not. Every result must map to a documented exit code. The
+ * same "files" are read again from memfds (sc_reader_feed_fd, the chunked
+ * reader `sealcam unseal` uses) and must give the same result; a third
+ * reader keeps going after cuts (keep_cut), as `sealcam unseal` does.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ikmod/uapi \
  *     -Iuser/libsealcam tests/fuzz/fuzz_sealed.c user/libsealcam/sealed.c \
  *     user/libsealcam/hpke.c -lsodium -o fuzz_sealed
  */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -62,13 +68,68 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static bool valid_code(enum sc_unseal_exit code)
+{
+	return code == SC_UNSEAL_OK || code == SC_UNSEAL_WRONG_KEY ||
+	       code == SC_UNSEAL_TAMPERED || code == SC_UNSEAL_TRUNCATED ||
+	       code == SC_UNSEAL_UNEXPECTED_RECIPIENT ||
+	       code == SC_UNSEAL_UNEXPECTED_DEVICE || code == SC_UNSEAL_REPLAY ||
+	       code == SC_UNSEAL_UNAUTHENTICATED;
+}
+
+enum how { FROM_MEMORY, FROM_FD, KEEP_CUT };
+
+struct outcome {
+	enum sc_unseal_exit code;
+	uint64_t frames;
+	size_t sum;
+};
+
+static struct outcome read_parts(const unsigned char **part,
+				 const size_t *part_len, size_t n, enum how how)
+{
+	struct outcome o = { 0 };
+	struct sc_reader r;
+	size_t i;
+
+	if (sc_reader_init(&r, owner_priv, &ops, &o.sum))
+		abort();
+	if (how == KEEP_CUT)
+		sc_reader_keep_cut_segments(&r);
+	for (i = 0; i < n; i++) {
+		/* copy so reads past a part's end are caught by ASan */
+		unsigned char *copy = malloc(part_len[i] ? part_len[i] : 1);
+		int fd;
+
+		memcpy(copy, part[i], part_len[i]);
+		if (how == FROM_FD) {
+			fd = memfd_create("fuzz", MFD_CLOEXEC);
+			if (fd < 0 || write(fd, copy, part_len[i]) !=
+				      (ssize_t)part_len[i] || lseek(fd, 0, SEEK_SET))
+				abort();
+			sc_reader_feed_fd(&r, fd, "fuzz");
+			close(fd);
+		} else {
+			sc_reader_feed(&r, copy, part_len[i], "fuzz");
+		}
+		free(copy);
+	}
+	o.code = sc_reader_result(&r);
+	o.frames = r.frames;
+	if (!valid_code(o.code))
+		abort();
+	if ((o.code == SC_UNSEAL_OK) !=
+	    (r.fatal == SC_FIND_NONE && !r.cuts && !r.unexpected_recipient))
+		abort();
+	sc_reader_free(&r);
+	return o;
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	const unsigned char *part[3];
 	size_t part_len[3], n = 0, start = 0, i;
-	struct sc_reader r;
-	size_t sum = 0;
-	enum sc_unseal_exit code;
+	struct outcome mem, fd, kept;
 
 	for (i = 0; i + sizeof(marker) <= size && n < 2; i++)
 		if (!memcmp(data + i, marker, sizeof(marker))) {
@@ -80,24 +141,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	part[n] = data + start;
 	part_len[n++] = size - start;
 
-	if (sc_reader_init(&r, owner_priv, &ops, &sum))
+	mem = read_parts(part, part_len, n, FROM_MEMORY);
+	fd = read_parts(part, part_len, n, FROM_FD);
+	if (fd.code != mem.code || fd.frames != mem.frames || fd.sum != mem.sum)
 		abort();
-	for (i = 0; i < n; i++) {
-		/* copy so reads past a part's end are caught by ASan */
-		unsigned char *copy = malloc(part_len[i] ? part_len[i] : 1);
-
-		memcpy(copy, part[i], part_len[i]);
-		sc_reader_feed(&r, copy, part_len[i], "fuzz");
-		free(copy);
-	}
-	code = sc_reader_result(&r);
-	if (code != SC_UNSEAL_OK && code != SC_UNSEAL_WRONG_KEY &&
-	    code != SC_UNSEAL_TAMPERED && code != SC_UNSEAL_TRUNCATED &&
-	    code != SC_UNSEAL_UNEXPECTED_RECIPIENT &&
-	    code != SC_UNSEAL_UNEXPECTED_DEVICE && code != SC_UNSEAL_REPLAY)
+	kept = read_parts(part, part_len, n, KEEP_CUT);
+	/* keeping cut segments only ever adds frames after a cut */
+	if (kept.frames < mem.frames ||
+	    (mem.code != SC_UNSEAL_TRUNCATED && kept.code != mem.code))
 		abort();
-	if ((code == SC_UNSEAL_OK) != (r.fatal == SC_FIND_NONE && !r.unexpected_recipient))
-		abort();
-	sc_reader_free(&r);
 	return 0;
 }

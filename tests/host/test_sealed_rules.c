@@ -5,11 +5,16 @@
  * with its own finding and exit code: wrong key, every header field, any
  * flipped bit, truncation, dropped / swapped / duplicated frames, frames
  * from another segment or device, unexpected recipients and devices, and
- * replayed or missing segments across files.
+ * replayed or missing segments across files. Segments from a device that is
+ * not pinned are refused; with keep_cut the frames before a cut are
+ * delivered and reading goes on. Every case is run twice: from memory, and
+ * from a pipe read in chunks (sc_reader_feed_fd), with the same result.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -153,10 +158,43 @@ struct opts {
 	const unsigned char *key;	/* default: owner */
 	const unsigned char *expect_device;
 	const unsigned char *expect_id;
+	const unsigned char *trust;	/* the one pinned device */
+	bool keep_cut;
 };
 
-static struct result run_files(unsigned char **bufs, size_t *lens,
-			       unsigned int nfiles, const struct opts *o)
+/* Feed @len bytes through a pipe, written by a child: short reads. */
+static void feed_pipe(struct sc_reader *r, const unsigned char *buf, size_t len)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		abort();
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (!pid) {
+		size_t done = 0;
+
+		close(fds[0]);
+		while (done < len) {
+			ssize_t n = write(fds[1], buf + done, len - done);
+
+			if (n <= 0)
+				_exit(1);
+			done += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	sc_reader_feed_fd(r, fds[0], "test");
+	close(fds[0]);	/* a reader that stopped early: the child gets EPIPE */
+	waitpid(pid, NULL, 0);
+}
+
+static struct result run_once(unsigned char **bufs, size_t *lens,
+			      unsigned int nfiles, const struct opts *o,
+			      bool from_pipe)
 {
 	struct result res = { .pixels_ok = true };
 	struct sc_reader r;
@@ -168,14 +206,44 @@ static struct result run_files(unsigned char **bufs, size_t *lens,
 		sc_reader_expect_device(&r, o->expect_device);
 	if (o && o->expect_id)
 		sc_reader_expect_recipient(&r, o->expect_id);
-	for (i = 0; i < nfiles; i++)
-		sc_reader_feed(&r, bufs[i], lens[i], "test");
+	if (o && o->trust)
+		sc_reader_trust_device(&r, o->trust);
+	if (o && o->keep_cut)
+		sc_reader_keep_cut_segments(&r);
+	for (i = 0; i < nfiles; i++) {
+		if (from_pipe)
+			feed_pipe(&r, bufs[i], lens[i]);
+		else
+			sc_reader_feed(&r, bufs[i], lens[i], "test");
+	}
 	res.code = sc_reader_result(&r);
 	res.fatal = r.fatal;
 	memcpy(res.counts, r.counts, sizeof(res.counts));
 	snprintf(res.msg, sizeof(res.msg), "%s", r.message);
 	sc_reader_free(&r);
 	return res;
+}
+
+/* Cases run, and those where the pipe gave another result than memory. */
+static unsigned int cases, pipe_differs;
+
+static struct result run_files(unsigned char **bufs, size_t *lens,
+			       unsigned int nfiles, const struct opts *o)
+{
+	struct result mem = run_once(bufs, lens, nfiles, o, false);
+	struct result fd = run_once(bufs, lens, nfiles, o, true);
+
+	cases++;
+	if (fd.code != mem.code || fd.fatal != mem.fatal ||
+	    fd.frames != mem.frames || fd.pixels_ok != mem.pixels_ok ||
+	    memcmp(fd.counts, mem.counts, sizeof(mem.counts)) ||
+	    strcmp(fd.msg, mem.msg)) {
+		if (!pipe_differs++)
+			tap_diag("from a pipe: exit %d, %u frames, \"%s\"; from memory: exit %d, %u frames, \"%s\"",
+				 fd.code, fd.frames, fd.msg, mem.code,
+				 mem.frames, mem.msg);
+	}
+	return mem;
 }
 
 static struct result run(unsigned char *buf, size_t len, const struct opts *o)
@@ -234,7 +302,7 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	tap_plan(57);
+	tap_plan(75);
 	randombytes_buf(owner_priv, 32);
 	randombytes_buf(other_priv, 32);
 	randombytes_buf(dev_priv, 32);
@@ -275,26 +343,62 @@ int main(void)
 		       SC_UNSEAL_WRONG_KEY, "not sealed to our key",
 		       "a key that is not a recipient");
 	}
+	/* ---- unauthenticated: our entry, but HPKE auth open fails ---- */
 	/* wrapped_key of our entry altered: HPKE open fails */
 	res = flip(buf, len, SHO(n_recipients) + 62 + 8 + 32 + 5, 0x40);
-	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_WRONG_KEY, "HPKE open",
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_UNAUTHENTICATED, "HPKE open",
 	       "altered wrapped key");
 	/* enc of our entry altered */
 	res = flip(buf, len, sizeof(struct sealcam_frame_hdr) + 64 + 8 + 3, 0x01);
-	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_WRONG_KEY, "HPKE open",
+	expect(res, SC_FIND_UNWRAP_FAILED, SC_UNSEAL_UNAUTHENTICATED, "HPKE open",
 	       "altered encapsulated key");
-	/* another device key substituted, with a consistent device_id */
+	/* another device key substituted, with a consistent device_id: a
+	 * recording sealed by device 1 that names device 2 (forged sender) */
 	{
 		unsigned char *copy = malloc(len), id[8];
+		struct opts o = { .trust = dev2_pub };
 
 		memcpy(copy, buf, len);
 		memcpy(copy + SHO(device_pub), dev2_pub, 32);
 		sc_key_id(id, dev2_pub);
 		memcpy(copy + FH(device_id), id, 8);
 		expect(run(copy, len, NULL), SC_FIND_UNWRAP_FAILED,
-		       SC_UNSEAL_WRONG_KEY, NULL,
+		       SC_UNSEAL_UNAUTHENTICATED, "forged sender",
 		       "device key swapped for another (HPKE auth fails)");
+		expect(run(copy, len, &o), SC_FIND_UNWRAP_FAILED,
+		       SC_UNSEAL_UNAUTHENTICATED, "not sealed by the expected device",
+		       "naming the pinned device without its key");
+		o.trust = NULL;
+		o.expect_device = dev2_pub;
+		expect(run(copy, len, &o), SC_FIND_UNWRAP_FAILED,
+		       SC_UNSEAL_UNAUTHENTICATED, "not sealed by the expected device",
+		       "naming the --expect-device key without its key");
 		free(copy);
+	}
+
+	/* ---- pinned devices ---- */
+	{
+		struct seg g;
+		unsigned char *other;
+		size_t olen;
+		struct opts o = { .trust = dev_pub };
+
+		make_seg(&g, dev2_priv, to_owner, 1, 7, 2, 100, -1);
+		other = whole(&g, &olen);
+		res = run(buf, len, &o);
+		tap_ok(res.code == SC_UNSEAL_OK && res.frames == 4,
+		       "pinned device: its segment verifies");
+		expect(run(other, olen, &o), SC_FIND_DEVICE_CHANGED,
+		       SC_UNSEAL_DEVICE_CHANGED, "not a trusted (pinned) device",
+		       "a device that is not pinned");
+		tap_ok(run(other, olen, &o).frames == 0,
+		       "... refused before its key is opened: no frame delivered");
+		o.expect_device = dev2_pub;
+		res = run(other, olen, &o);
+		tap_ok(res.code == SC_UNSEAL_OK,
+		       "--expect-device wins over the pinned devices");
+		free(other);
+		free_seg(&g);
 	}
 
 	/* ---- header fields ---- */
@@ -372,6 +476,59 @@ int main(void)
 	       "without a LAST", "LAST frame missing");
 	expect(run(buf, 0, NULL), SC_FIND_PARTIAL_FRAME, SC_UNSEAL_TRUNCATED,
 	       "empty", "empty file");
+
+	/* ---- keep_cut: the frames before a cut, and reading goes on ---- */
+	{
+		struct opts o = { .keep_cut = true };
+		struct seg g;
+		unsigned char *f2[2];
+		size_t l2[2];
+
+		res = run(buf, len - 1, &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.fatal == SC_FIND_NONE &&
+		       res.frames == 3 && res.pixels_ok &&
+		       res.counts[SC_FIND_PARTIAL_FRAME] == 1,
+		       "keep_cut, cut inside frame 3: frames 0..2 delivered, exit 5");
+		res = run(buf, a.len[0] + 20, &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 1,
+		       "keep_cut, cut inside the header of frame 1: frame 0 delivered");
+		res = run(buf, len - a.len[3], &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 3 &&
+		       res.counts[SC_FIND_NO_LAST] == 1,
+		       "keep_cut, no LAST frame: its 3 frames delivered, exit 5");
+		res = run(buf, a.len[0] / 2, &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 0,
+		       "keep_cut, cut inside the FIRST frame: nothing to deliver, exit 5");
+
+		/* a cut segment 7, then segment 8 in the next file */
+		make_seg(&g, dev_priv, to_owner, 1, 8, 2, 103, -1);
+		f2[0] = buf;
+		l2[0] = len - 1;
+		f2[1] = whole(&g, &l2[1]);
+		res = run_files(f2, l2, 2, &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 5 &&
+		       res.pixels_ok && res.counts[SC_FIND_GAP] == 0,
+		       "keep_cut: the next file's segment follows the cut one, exit 5");
+		o.keep_cut = false;
+		res = run_files(f2, l2, 2, &o);
+		tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 3,
+		       "without keep_cut the reader stops at the cut");
+		o.keep_cut = true;
+		free(f2[1]);
+		/* the cut segment again: a cut does not hide a replay */
+		f2[1] = buf;
+		l2[1] = len;
+		expect(run_files(f2, l2, 2, &o), SC_FIND_REPLAY, SC_UNSEAL_REPLAY,
+		       "replayed", "keep_cut: the cut segment replayed after it");
+		/* a tampered frame after a cut is still fatal */
+		f2[1] = whole(&g, &l2[1]);
+		f2[1][l2[1] - 1] ^= 1;
+		expect(run_files(f2, l2, 2, &o), SC_FIND_AUTH_FAILED,
+		       SC_UNSEAL_TAMPERED, "authentication",
+		       "keep_cut: tampering after a cut is fatal");
+		free(f2[1]);
+		free_seg(&g);
+	}
 	free(buf);
 
 	/* ---- frame order ---- */
@@ -441,6 +598,14 @@ int main(void)
 		buf = assemble(spliced_first, &len);
 		expect(run(buf, len, NULL), SC_FIND_NO_LAST, SC_UNSEAL_TRUNCATED,
 		       "without a LAST", "segment cut short by the start of the next");
+		{
+			struct opts o = { .keep_cut = true };
+
+			res = run(buf, len, &o);
+			tap_ok(res.code == SC_UNSEAL_TRUNCATED && res.frames == 6 &&
+			       res.pixels_ok && res.counts[SC_FIND_NO_LAST] == 1,
+			       "keep_cut: segment 7 cut by the start of segment 8, both delivered");
+		}
 		free(buf);
 	}
 
@@ -612,6 +777,92 @@ int main(void)
 			free(fr);
 		}
 	}
+
+	/* ---- rule 15's size and stride conditions, as FORMAT.md lists them ---- */
+	{
+		static const struct {
+			uint32_t fmt, w, h, bpl;
+			size_t want;	/* 0: invalid */
+		} t[] = {
+			{ SEALCAM_PLAIN_GREY, 160, 120, 160, 160 * 120 },
+			{ SEALCAM_PLAIN_GREY, 161, 121, 161, 161 * 121 },
+			{ SEALCAM_PLAIN_GREY, 160, 120, 159, 0 },
+			{ SEALCAM_PLAIN_GREY, 159, 120, 160, 0 },
+			{ SEALCAM_PLAIN_GREY, 1921, 120, 1921, 0 },
+			{ SEALCAM_PLAIN_GREY, 160, 119, 160, 0 },
+			{ SEALCAM_PLAIN_GREY, 160, 1081, 160, 0 },
+			{ SEALCAM_PLAIN_GREY, 1920, 1080, 7680, 7680 * 1080 },
+			{ SEALCAM_PLAIN_GREY, 1920, 1080, 7681, 0 },
+			{ SEALCAM_PLAIN_YUYV, 160, 121, 320, 320 * 121 },
+			{ SEALCAM_PLAIN_YUYV, 161, 120, 322, 0 },
+			{ SEALCAM_PLAIN_YUYV, 160, 120, 319, 0 },
+			{ SEALCAM_PLAIN_NV12, 160, 120, 160, 160 * 120 + 160 * 60 },
+			{ SEALCAM_PLAIN_NV12, 162, 120, 200, 200 * 120 + 200 * 60 },
+			{ SEALCAM_PLAIN_NV12, 161, 120, 161, 0 },
+			{ SEALCAM_PLAIN_NV12, 160, 121, 160, 0 },
+			{ SEALCAM_PLAIN_NV12, 160, 120, 159, 0 },
+			{ 0x34424752 /* RGB4 */, 160, 120, 640, 0 },
+		};
+		size_t k, bad = 0;
+
+		for (k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+			struct sc_meta m = { .pixelformat = t[k].fmt, .width = t[k].w,
+					     .height = t[k].h,
+					     .bytesperline = t[k].bpl };
+
+			if (sc_meta_expected_payload(&m) != t[k].want) {
+				tap_diag("0x%08x %ux%u stride %u: %zu, want %zu",
+					 t[k].fmt, t[k].w, t[k].h, t[k].bpl,
+					 sc_meta_expected_payload(&m), t[k].want);
+				bad++;
+			}
+		}
+		tap_ok(!bad, "rule 15: sizes, strides and evenness as FORMAT.md states them (%zu cases)",
+		       k);
+	}
+
+	/* ---- frames larger than the read window's first size ---- */
+	{
+		struct sc_seg_writer w;
+		struct sc_meta m = { .pixelformat = SEALCAM_PLAIN_GREY,
+				     .width = 1920, .height = 1080,
+				     .bytesperline = 1920, .fps_num = 1,
+				     .fps_den = 30 };
+		static const unsigned int order[2][5] = {
+			{ 0, 1, 2, 3, 4 }, { 0, 2, 1, 3, 4 } };
+		size_t npx = 1920 * 1080, fl[5], flen, k;
+		unsigned char *px = malloc(npx), *fr[5], *file;
+		struct result big[2];
+		int v;
+
+		sc_writer_begin(&w, dev_priv, to_owner, 1, 40, 0, NULL, NULL);
+		for (k = 0; k < 5; k++) {
+			memset(px, (int)k, npx);
+			m.sequence = k;
+			fr[k] = malloc(sc_writer_frame_len(&w, npx));
+			fl[k] = sc_writer_frame(&w, fr[k], &m, px, npx, k == 4);
+		}
+		sc_writer_end(&w);
+		file = malloc(fl[0] + 4 * fl[1]);
+		for (v = 0; v < 2; v++) {
+			for (k = 0, flen = 0; k < 5; k++) {
+				memcpy(file + flen, fr[order[v][k]], fl[order[v][k]]);
+				flen += fl[order[v][k]];
+			}
+			big[v] = run(file, flen, NULL);
+		}
+		tap_ok(big[0].code == SC_UNSEAL_OK && big[0].frames == 5 &&
+		       big[1].fatal == SC_FIND_SWAPPED,
+		       "1920x1080 frames (2 MB) from a pipe too: verified; swapped ones found by peeking past the frame");
+		for (k = 0; k < 5; k++)
+			free(fr[k]);
+		free(file);
+		free(px);
+	}
+
+	tap_ok(cases > 700 && !pipe_differs,
+	       "every one of %u cases: the same result read from a pipe in chunks as from memory (%u differ)",
+	       cases, pipe_differs);
 
 	free_seg(&a);
 	free_seg(&b);

@@ -4,6 +4,8 @@
 # `sealcam unseal`, `genkey` and `pubkey` end to end on the committed test
 # vector: every exit status of unseal's --help, outputs written only after
 # verification, y4m and PNG outputs, and the genkey | pubkey round trip.
+# Device pinning, output safety, truncation and streaming have their own
+# tests (test_unseal_pinning.sh, _output_safety.sh, _truncated.sh, _stream.sh).
 set -uo pipefail
 
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -17,6 +19,8 @@ seg=$vec/grey-160x120.sealed
 key=$vec/owner.key
 
 [ -x "$sc" ] || tap_missing "$sc (make user)"
+# unseal pins device keys in a known-devices file: never the user's own
+export SEALCAM_KNOWN_DEVICES=$tmp/known_devices
 
 tap_plan 20
 
@@ -97,6 +101,6 @@ k1=$($sc genkey 2>/dev/null); k2=$($sc genkey 2>/dev/null)
 	tap_fail "genkey output"
 
 $sc unseal --help >"$tmp/help"
-tap_check "--help documents exit statuses 3..8" sh -c "grep -q '^    3  wrong key' '$tmp/help' && grep -q '^    8  replay' '$tmp/help'"
+tap_check "--help documents exit statuses 3..10" sh -c "grep -q '^    3  wrong key' '$tmp/help' && grep -q '^    8  replay' '$tmp/help' && grep -q '^    9  device changed' '$tmp/help' && grep -q '^    10 unauthenticated' '$tmp/help'"
 
 tap_done

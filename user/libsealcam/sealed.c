@@ -6,6 +6,11 @@
  * current segment, HPKE unwrap (FIRST), ChaCha20-Poly1305 of the frame, then
  * the checks that rely on authenticated data: frame order, metadata, and
  * continuity with the previous segment of the same camera.
+ *
+ * Frames come from a "source": a file already in memory, or a descriptor
+ * read through a window that holds the frame being checked (and, to tell
+ * swapped frames from dropped ones, the next frame's header), so that a file
+ * of any size is read in one pass in constant memory.
  */
 #include "sealed.h"
 #include "hpke.h"
@@ -84,7 +89,8 @@ static const struct {
 } findings[SC_FIND_MAX] = {
 	[SC_FIND_NONE] = { "ok", SC_UNSEAL_OK, false },
 	[SC_FIND_NOT_RECIPIENT] = { "wrong key", SC_UNSEAL_WRONG_KEY, true },
-	[SC_FIND_UNWRAP_FAILED] = { "wrong key", SC_UNSEAL_WRONG_KEY, true },
+	[SC_FIND_UNWRAP_FAILED] = { "unauthenticated",
+				    SC_UNSEAL_UNAUTHENTICATED, true },
 	[SC_FIND_BAD_MAGIC] = { "tampered", SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_BAD_VERSION] = { "tampered", SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_BAD_LENGTH] = { "tampered", SC_UNSEAL_TAMPERED, true },
@@ -106,6 +112,8 @@ static const struct {
 	[SC_FIND_NO_LAST] = { "truncated", SC_UNSEAL_TRUNCATED, true },
 	[SC_FIND_UNEXPECTED_DEVICE] = { "unexpected device",
 					SC_UNSEAL_UNEXPECTED_DEVICE, true },
+	[SC_FIND_DEVICE_CHANGED] = { "device changed",
+				     SC_UNSEAL_DEVICE_CHANGED, true },
 	[SC_FIND_REPLAY] = { "replay", SC_UNSEAL_REPLAY, true },
 	[SC_FIND_UNEXPECTED_RECIPIENT] = { "unexpected recipient",
 					   SC_UNSEAL_UNEXPECTED_RECIPIENT, false },
@@ -248,12 +256,46 @@ int sc_reader_expect_recipient(struct sc_reader *r,
 	return 0;
 }
 
+static bool is_trusted(const struct sc_reader *r,
+		       const unsigned char pub[SEALCAM_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < r->n_trusted; i++)
+		if (!memcmp(r->trusted[i], pub, SEALCAM_KEY_LEN))
+			return true;
+	return false;
+}
+
+bool sc_reader_trusts(const struct sc_reader *r,
+		      const unsigned char pub[SEALCAM_KEY_LEN])
+{
+	return !r->n_trusted || is_trusted(r, pub);
+}
+
+int sc_reader_trust_device(struct sc_reader *r,
+			   const unsigned char pub[SEALCAM_KEY_LEN])
+{
+	if (is_trusted(r, pub))
+		return 0;
+	if (r->n_trusted >= SC_MAX_TRUSTED_DEVICES)
+		return -1;
+	memcpy(r->trusted[r->n_trusted++], pub, SEALCAM_KEY_LEN);
+	return 0;
+}
+
+void sc_reader_keep_cut_segments(struct sc_reader *r)
+{
+	r->keep_cut = true;
+}
+
 void sc_reader_free(struct sc_reader *r)
 {
 	if (r->plain) {
 		sodium_memzero(r->plain, r->plain_cap);
 		free(r->plain);
 	}
+	free(r->in);
 	free(r->streams);
 	sodium_memzero(r, sizeof(*r));
 }
@@ -262,15 +304,88 @@ enum sc_unseal_exit sc_reader_result(const struct sc_reader *r)
 {
 	if (r->fatal != SC_FIND_NONE)
 		return sc_finding_exit(r->fatal);
+	if (r->cuts)
+		return SC_UNSEAL_TRUNCATED;
 	return r->unexpected_recipient ? SC_UNSEAL_UNEXPECTED_RECIPIENT :
 					 SC_UNSEAL_OK;
 }
+
+/*
+ * Where frames come from: a whole file in memory, or a descriptor read
+ * through the window r->in[start..end), which holds the frame being checked
+ * (and the next frame's header when the order check peeks at it).
+ */
+struct source {
+	const unsigned char *mem;	/* memory input, or NULL */
+	size_t mem_len;
+	int fd;
+	size_t start, end;		/* the window in r->in */
+	uint64_t offset;		/* file offset of the cursor */
+	bool eof;
+};
 
 /* Per-file parse position, for messages. */
 struct cursor {
 	const char *source;
 	uint64_t offset;		/* of the frame being checked */
+	struct source *src;
 };
+
+/* Smallest read window: small frames are read many at a time. */
+#define SC_READ_CHUNK	((size_t)1 << 20)
+
+/*
+ * Make @n bytes from the cursor on readable; fewer only at the end of the
+ * file. *p points at them. Returns how many are readable, or -1 when read()
+ * fails (r->read_errno). A memory source returns the rest of the file.
+ */
+static ssize_t source_want(struct sc_reader *r, struct source *s, size_t n,
+			   const unsigned char **p)
+{
+	if (s->mem) {
+		*p = s->mem + s->offset;
+		return (ssize_t)(s->mem_len - s->offset);
+	}
+	while (s->end - s->start < n && !s->eof) {
+		ssize_t got;
+
+		if (s->start && s->start + n > r->in_cap) {
+			memmove(r->in, r->in + s->start, s->end - s->start);
+			s->end -= s->start;
+			s->start = 0;
+		}
+		if (n > r->in_cap) {
+			size_t cap = n < SC_READ_CHUNK ? SC_READ_CHUNK : n;
+			unsigned char *q = realloc(r->in, cap);
+
+			if (!q) {
+				r->read_errno = ENOMEM;
+				return -1;
+			}
+			r->in = q;
+			r->in_cap = cap;
+		}
+		got = read(s->fd, r->in + s->end, r->in_cap - s->end);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r->read_errno = errno;
+			return -1;
+		}
+		if (got == 0)
+			s->eof = true;
+		s->end += (size_t)got;
+	}
+	*p = r->in + s->start;
+	return (ssize_t)(s->end - s->start);
+}
+
+static void source_skip(struct source *s, size_t n)
+{
+	if (!s->mem)
+		s->start += n;
+	s->offset += n;
+}
 
 __attribute__((format(printf, 4, 5)))
 static enum sc_unseal_exit report(struct sc_reader *r, const struct cursor *c,
@@ -285,7 +400,9 @@ static enum sc_unseal_exit report(struct sc_reader *r, const struct cursor *c,
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->counts[f]++;
-	if (sc_finding_fatal(f)) {
+	if (r->keep_cut && sc_finding_exit(f) == SC_UNSEAL_TRUNCATED) {
+		r->cuts++;	/* the reader goes on after the cut */
+	} else if (sc_finding_fatal(f)) {
 		if (r->fatal == SC_FIND_NONE) {
 			r->fatal = f;
 			snprintf(r->message, sizeof(r->message), "%s", msg);
@@ -340,15 +457,24 @@ static int remember_stream(struct sc_reader *r, const struct sc_segment_info *s)
 	return 0;
 }
 
-/* Structural checks of the 48-byte frame header (FORMAT.md rules F1-F9). */
+/*
+ * Structural checks of the 48-byte frame header (FORMAT.md rules 1-4);
+ * *total = the frame's length. @avail: bytes readable at @p.
+ */
 static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 				       const struct cursor *c,
-				       const unsigned char *p, size_t avail)
+				       const unsigned char *p, size_t avail,
+				       uint64_t *total)
 {
 	uint32_t magic, seg_hdr_len, ct_len;
 	uint16_t flags;
 	bool first;
 
+	if (avail < FH_LEN && r->in_segment)
+		return report(r, c, SC_FIND_PARTIAL_FRAME,
+			      "segment %" PRIu64 " is cut at frame %" PRIu64 ": the file ends inside a frame header (%zu of %u bytes); frames 0..%" PRIu64 " verified",
+			      r->seg.segment_id, r->next_index, avail, FH_LEN,
+			      r->next_index - 1);
 	if (avail < FH_LEN)
 		return report(r, c, SC_FIND_PARTIAL_FRAME,
 			      "file ends inside a frame header (%zu of %u bytes)",
@@ -397,14 +523,11 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 		return report(r, c, SC_FIND_BAD_LENGTH,
 			      "ct_len %u out of range [%u, %u]", ct_len,
 			      SEALCAM_META_LEN + SEALCAM_TAG_LEN, SC_MAX_CT_LEN);
-	if ((uint64_t)FH_LEN + seg_hdr_len + ct_len > avail)
-		return report(r, c, SC_FIND_PARTIAL_FRAME,
-			      "file ends inside a frame (%zu of %" PRIu64 " bytes)",
-			      avail, (uint64_t)FH_LEN + seg_hdr_len + ct_len);
+	*total = (uint64_t)FH_LEN + seg_hdr_len + ct_len;
 	return SC_UNSEAL_OK;
 }
 
-/* Segment header of a FIRST frame (FORMAT.md rules S1-S7). */
+/* Segment header of a FIRST frame (FORMAT.md rules 9 and 10). */
 static enum sc_unseal_exit parse_segment_header(struct sc_reader *r,
 					 const struct cursor *c,
 					 const unsigned char *fh,
@@ -485,7 +608,7 @@ static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 	const unsigned char *rcp;
 	unsigned char info[SC_HPKE_INFO_MAX];
 	struct sc_hpke_ctx ctx;
-	char hex[17];
+	char hex[17], dev[17];
 	size_t info_len;
 	int ret;
 
@@ -503,10 +626,20 @@ static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 				   rcp + RCP(wrapped_key),
 				   SEALCAM_KEY_LEN + SEALCAM_TAG_LEN);
 	sc_hpke_ctx_wipe(&ctx);
+	/*
+	 * The entry carries our key id, so it is meant for our key (another
+	 * key with the same id is a 2^-64 accident). HPKE auth mixes our key
+	 * and the sender's key into one secret: a failure cannot say which
+	 * one is off, but with our key right it is the sender's, or the entry.
+	 */
 	if (ret)
 		return report(r, c, SC_FIND_UNWRAP_FAILED,
-			      "segment %" PRIu64 ": HPKE open of our key entry %s failed (wrong key, or the entry or device key was altered)",
-			      s->segment_id, sc_hex(hex, r->key_id, 8));
+			      "segment %" PRIu64 ": not sealed by %sdevice %s named in its header: HPKE open of our key entry %s fails (a forged sender, or the key entry was altered)",
+			      s->segment_id,
+			      r->have_expect_device || r->n_trusted ?
+			      "the expected " : "",
+			      sc_hex(dev, s->device_id, 8),
+			      sc_hex(hex, r->key_id, 8));
 	s->unwrapped = true;
 	return SC_UNSEAL_OK;
 }
@@ -605,11 +738,13 @@ static bool peek_next_index(const unsigned char *p, size_t avail,
 	return true;
 }
 
+/* Rule 14; @total: length of this frame, after which the next one starts. */
 static enum sc_unseal_exit check_order(struct sc_reader *r, const struct cursor *c,
-				uint64_t index, const unsigned char *next,
-				size_t next_avail)
+				uint64_t index, uint64_t total)
 {
 	uint64_t want = r->next_index, peek;
+	const unsigned char *p;
+	ssize_t avail;
 
 	if (index == want)
 		return SC_UNSEAL_OK;
@@ -621,8 +756,11 @@ static enum sc_unseal_exit check_order(struct sc_reader *r, const struct cursor 
 		return report(r, c, SC_FIND_SWAPPED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " arrives after frame %" PRIu64 " (frames out of order)",
 			      r->seg.segment_id, index, want - 1);
-	if (peek_next_index(next, next_avail, r->seg.segment_id, &peek) &&
-	    peek == want)
+	avail = source_want(r, c->src, total + FH_LEN, &p);
+	if (avail < 0)
+		return SC_UNSEAL_IO;
+	if (peek_next_index(p + total, (size_t)avail - total, r->seg.segment_id,
+			    &peek) && peek == want)
 		return report(r, c, SC_FIND_SWAPPED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " arrives before frame %" PRIu64 " (frames swapped)",
 			      r->seg.segment_id, index, want);
@@ -649,107 +787,178 @@ static int grow_plain(struct sc_reader *r, size_t need)
 	return 0;
 }
 
-/* Check and decrypt the frame at @p; *consumed = its length. */
+/* Rule 5: the file ends inside the frame at the cursor. */
+static enum sc_unseal_exit report_cut_frame(struct sc_reader *r,
+				     const struct cursor *c,
+				     const unsigned char *p, size_t avail,
+				     uint64_t total)
+{
+	if (r->in_segment)
+		return report(r, c, SC_FIND_PARTIAL_FRAME,
+			      "segment %" PRIu64 " is cut at frame %" PRIu64 ": the file ends inside a frame (%zu of %" PRIu64 " bytes); frames 0..%" PRIu64 " verified",
+			      r->seg.segment_id, r->next_index, avail, total,
+			      r->next_index - 1);
+	if (get_le16(p + FH(flags)) & SEALCAM_F_FIRST)
+		return report(r, c, SC_FIND_PARTIAL_FRAME,
+			      "segment %" PRIu64 " is cut in its FIRST frame: the file ends inside a frame (%zu of %" PRIu64 " bytes); no frame of it verified",
+			      get_le64(p + FH(segment_id)), avail, total);
+	return report(r, c, SC_FIND_PARTIAL_FRAME,
+		      "file ends inside a frame (%zu of %" PRIu64 " bytes)",
+		      avail, total);
+}
+
+/*
+ * A truncation ends the open segment (keep_cut): its frames before the cut
+ * were delivered, and the next segment of its camera continues from its
+ * last verified frame.
+ */
+static enum sc_unseal_exit cut_segment(struct sc_reader *r)
+{
+	int ret = 0;
+
+	if (r->in_segment && r->seg.have_meta)
+		ret = remember_stream(r, &r->seg);
+	end_segment(r);
+	return ret ? SC_UNSEAL_IO : SC_UNSEAL_OK;
+}
+
+/* Rules 6, 9-12 for a FIRST frame: a new segment starts, K unwrapped. */
+static enum sc_unseal_exit start_segment(struct sc_reader *r,
+				  const struct cursor *c,
+				  const unsigned char *p, uint32_t seg_hdr_len)
+{
+	uint64_t segment_id = get_le64(p + FH(segment_id));
+	unsigned char want_id[SEALCAM_KEY_ID_LEN];
+	char hex1[17], hex2[17];
+	enum sc_unseal_exit ret;
+
+	if (r->in_segment) {
+		if (segment_id == r->seg.segment_id)
+			return report(r, c, SC_FIND_DUPLICATE,
+				      "segment %" PRIu64 ": FIRST frame appears again",
+				      segment_id);
+		ret = report(r, c, SC_FIND_NO_LAST,
+			     "segment %" PRIu64 " is cut after frame %" PRIu64 ": it ends without a LAST frame (segment %" PRIu64 " starts); frames 0..%" PRIu64 " verified",
+			     r->seg.segment_id, r->next_index - 1, segment_id,
+			     r->next_index - 1);
+		if (r->fatal != SC_FIND_NONE || !r->keep_cut)
+			return ret;
+		ret = cut_segment(r);
+		if (ret)
+			return ret;
+	}
+	ret = parse_segment_header(r, c, p, p + FH_LEN, seg_hdr_len);
+	if (ret)
+		return ret;
+	r->in_segment = true;
+	r->next_index = 0;
+	if (r->ops && r->ops->segment_start)
+		r->ops->segment_start(r->arg, &r->seg);
+	if (r->have_expect_device &&
+	    memcmp(r->seg.device_pub, r->expect_device_pub, SEALCAM_KEY_LEN)) {
+		sc_key_id(want_id, r->expect_device_pub);
+		return report(r, c, SC_FIND_UNEXPECTED_DEVICE,
+			      "segment %" PRIu64 " comes from device %s, expected device %s",
+			      segment_id, sc_hex(hex1, r->seg.device_id, 8),
+			      sc_hex(hex2, want_id, 8));
+	}
+	if (!r->have_expect_device && !sc_reader_trusts(r, r->seg.device_pub))
+		return report(r, c, SC_FIND_DEVICE_CHANGED,
+			      "segment %" PRIu64 " comes from device %s, which is not a trusted (pinned) device of our key %s (%zu trusted)",
+			      segment_id, sc_hex(hex1, r->seg.device_id, 8),
+			      sc_hex(hex2, r->key_id, 8), r->n_trusted);
+	return unwrap_content_key(r, c);
+}
+
+/* Rules 7 and 8 for a frame that is not FIRST. */
+static enum sc_unseal_exit check_membership(struct sc_reader *r,
+				     const struct cursor *c,
+				     const unsigned char *p)
+{
+	uint64_t segment_id = get_le64(p + FH(segment_id));
+	uint64_t index = get_le64(p + FH(frame_index));
+	char hex1[17], hex2[17];
+
+	if (!r->in_segment) {
+		if (r->have_closed && segment_id == r->closed_segment_id)
+			return report(r, c, SC_FIND_AFTER_LAST,
+				      "segment %" PRIu64 ": frame %" PRIu64 " follows the LAST frame",
+				      segment_id, index);
+		return report(r, c, SC_FIND_NO_FIRST,
+			      "segment %" PRIu64 " does not start with its FIRST frame (found frame %" PRIu64 ")",
+			      segment_id, index);
+	}
+	if (memcmp(p + FH(device_id), r->seg.device_id, SEALCAM_KEY_ID_LEN))
+		return report(r, c, SC_FIND_OTHER_DEVICE,
+			      "segment %" PRIu64 ": frame %" PRIu64 " comes from device %s, the segment from %s",
+			      r->seg.segment_id, index,
+			      sc_hex(hex1, p + FH(device_id), 8),
+			      sc_hex(hex2, r->seg.device_id, 8));
+	if (segment_id != r->seg.segment_id)
+		return report(r, c, SC_FIND_OTHER_SEGMENT,
+			      "frame %" PRIu64 " of segment %" PRIu64 " inside segment %" PRIu64,
+			      index, segment_id, r->seg.segment_id);
+	return SC_UNSEAL_OK;
+}
+
+/* Check and decrypt the frame at the cursor; *consumed = its length. */
 static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *c,
-			       const unsigned char *p, size_t avail,
-			       size_t *consumed)
+			       uint64_t *consumed)
 {
 	enum sc_unseal_exit ret;
 	uint32_t seg_hdr_len, ct_len, pixels_len;
-	uint64_t segment_id, index;
+	uint64_t segment_id, index, total = 0;
 	uint16_t flags;
 	unsigned char nonce[12] = { 0 };
 	unsigned char aad[FH_LEN + SEALCAM_SEG_HDR_LEN(SEALCAM_MAX_RECIPIENTS)];
-	size_t aad_len, total;
+	const unsigned char *p;
+	size_t aad_len;
+	ssize_t avail;
 	struct sc_meta m;
 	struct sc_frame f;
-	char hex1[17], hex2[17];
 	bool first;
 
-	ret = check_frame_header(r, c, p, avail);
+	avail = source_want(r, c->src, FH_LEN, &p);
+	if (avail < 0)
+		return SC_UNSEAL_IO;
+	ret = check_frame_header(r, c, p, (size_t)avail, &total);
 	if (ret)
 		return ret;
+	avail = source_want(r, c->src, total, &p);
+	if (avail < 0)
+		return SC_UNSEAL_IO;
+	if ((uint64_t)avail < total)
+		return report_cut_frame(r, c, p, (size_t)avail, total);
 	flags = get_le16(p + FH(flags));
 	first = flags & SEALCAM_F_FIRST;
 	seg_hdr_len = get_le32(p + FH(seg_hdr_len));
 	ct_len = get_le32(p + FH(ct_len));
 	segment_id = get_le64(p + FH(segment_id));
 	index = get_le64(p + FH(frame_index));
-	total = FH_LEN + seg_hdr_len + ct_len;
 	*consumed = total;
 
-	if (first) {
-		if (r->in_segment) {
-			if (segment_id == r->seg.segment_id)
-				return report(r, c, SC_FIND_DUPLICATE,
-					      "segment %" PRIu64 ": FIRST frame appears again",
-					      segment_id);
-			return report(r, c, SC_FIND_NO_LAST,
-				      "segment %" PRIu64 " ends after %" PRIu64 " frame(s) without a LAST frame (segment %" PRIu64 " starts)",
-				      r->seg.segment_id, r->seg.frames, segment_id);
-		}
-		ret = parse_segment_header(r, c, p, p + FH_LEN, seg_hdr_len);
-		if (ret)
-			return ret;
-		r->in_segment = true;
-		r->next_index = 0;
-		if (r->ops && r->ops->segment_start)
-			r->ops->segment_start(r->arg, &r->seg);
-		if (r->have_expect_device &&
-		    memcmp(r->seg.device_pub, r->expect_device_pub, SEALCAM_KEY_LEN)) {
-			unsigned char want_id[SEALCAM_KEY_ID_LEN];
-
-			sc_key_id(want_id, r->expect_device_pub);
-			return report(r, c, SC_FIND_UNEXPECTED_DEVICE,
-				      "segment %" PRIu64 " comes from device %s, expected device %s",
-				      segment_id, sc_hex(hex1, r->seg.device_id, 8),
-				      sc_hex(hex2, want_id, 8));
-		}
-		ret = unwrap_content_key(r, c);
-		if (ret)
-			return ret;
-	} else {
-		if (!r->in_segment) {
-			if (r->have_closed && segment_id == r->closed_segment_id)
-				return report(r, c, SC_FIND_AFTER_LAST,
-					      "segment %" PRIu64 ": frame %" PRIu64 " follows the LAST frame",
-					      segment_id, index);
-			return report(r, c, SC_FIND_NO_FIRST,
-				      "segment %" PRIu64 " does not start with its FIRST frame (found frame %" PRIu64 ")",
-				      segment_id, index);
-		}
-		if (memcmp(p + FH(device_id), r->seg.device_id, SEALCAM_KEY_ID_LEN))
-			return report(r, c, SC_FIND_OTHER_DEVICE,
-				      "segment %" PRIu64 ": frame %" PRIu64 " comes from device %s, the segment from %s",
-				      r->seg.segment_id, index,
-				      sc_hex(hex1, p + FH(device_id), 8),
-				      sc_hex(hex2, r->seg.device_id, 8));
-		if (segment_id != r->seg.segment_id)
-			return report(r, c, SC_FIND_OTHER_SEGMENT,
-				      "frame %" PRIu64 " of segment %" PRIu64 " inside segment %" PRIu64,
-				      index, segment_id, r->seg.segment_id);
-	}
+	ret = first ? start_segment(r, c, p, seg_hdr_len) :
+		      check_membership(r, c, p);
+	if (ret)
+		return ret;
 
 	/* ChaCha20-Poly1305(K, nonce = 0^4 || le64(index), aad = headers) */
 	put_le64(nonce + 4, index);
-	memcpy(aad, p, FH_LEN);
-	aad_len = FH_LEN;
-	if (first) {
-		memcpy(aad + FH_LEN, p + FH_LEN, seg_hdr_len);
-		aad_len += seg_hdr_len;
-	}
+	aad_len = FH_LEN + (first ? seg_hdr_len : 0);
+	memcpy(aad, p, aad_len);
 	if (grow_plain(r, ct_len - SEALCAM_TAG_LEN))
 		return report(r, c, SC_FIND_BAD_LENGTH,
 			      "out of memory for a %u-byte frame", ct_len);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(r->plain, NULL, NULL,
-						      p + FH_LEN + seg_hdr_len,
-						      ct_len, aad, aad_len,
-						      nonce, r->content_key))
+						      p + aad_len, ct_len,
+						      aad, aad_len, nonce,
+						      r->content_key))
 		return report(r, c, SC_FIND_AUTH_FAILED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " fails authentication (altered header or ciphertext)",
 			      segment_id, index);
 
-	ret = check_order(r, c, index, p + total, avail - total);
+	/* p is not used below: peeking at the next frame may move the window */
+	ret = check_order(r, c, index, total);
 	if (ret)
 		return ret;
 	sc_meta_decode(&m, r->plain);
@@ -775,6 +984,8 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 	r->next_index = index + 1;
 
 	f.seg = &r->seg;
+	f.file_offset = c->offset;
+	f.length = total;
 	f.frame_index = index;
 	f.flags = flags;
 	f.meta = m;
@@ -798,36 +1009,83 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 	return SC_UNSEAL_OK;
 }
 
-enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
-			    size_t len, const char *source)
+/* Was @ret a truncation that the reader goes on after (keep_cut)? */
+static bool kept_cut(const struct sc_reader *r, enum sc_unseal_exit ret)
 {
-	struct cursor c = { .source = source, .offset = 0 };
+	return ret == SC_UNSEAL_TRUNCATED && r->keep_cut &&
+	       r->fatal == SC_FIND_NONE;
+}
+
+/* Every frame of one file; rules 1-20 (20: the end of the file). */
+static enum sc_unseal_exit feed_source(struct sc_reader *r, struct source *s,
+				       const char *source)
+{
+	struct cursor c = { .source = source, .src = s };
 	enum sc_unseal_exit ret = SC_UNSEAL_OK;
-	bool io_error = false;
+	const unsigned char *p;
+	ssize_t avail;
 
 	if (r->fatal != SC_FIND_NONE)
 		return sc_finding_exit(r->fatal);
 	r->have_closed = false;
-	if (len == 0)
-		return report(r, &c, SC_FIND_PARTIAL_FRAME, "empty file");
-	while (c.offset < len) {
-		size_t consumed = 0;
+	for (;;) {
+		uint64_t consumed = 0;
 
-		ret = read_frame(r, &c, buf + c.offset, len - c.offset, &consumed);
-		if (ret) {
-			io_error = ret == SC_UNSEAL_IO && r->fatal == SC_FIND_NONE;
+		c.offset = s->offset;
+		avail = source_want(r, s, 1, &p);
+		if (avail <= 0)
 			break;
-		}
-		c.offset += consumed;
+		ret = read_frame(r, &c, &consumed);
+		if (ret)
+			break;
+		source_skip(s, consumed);
 	}
-	if (!ret && r->in_segment)
+	if (avail < 0)
+		ret = SC_UNSEAL_IO;
+	else if (!ret && c.offset == 0)
+		ret = report(r, &c, SC_FIND_PARTIAL_FRAME, "empty file");
+	else if (!ret && r->in_segment)
 		ret = report(r, &c, SC_FIND_NO_LAST,
-			     "segment %" PRIu64 " ends after %" PRIu64 " frame(s) without a LAST frame",
-			     r->seg.segment_id, r->seg.frames);
-	end_segment(r);
-	if (io_error)
+			     "segment %" PRIu64 " is cut after frame %" PRIu64 ": the file ends without a LAST frame; frames 0..%" PRIu64 " verified",
+			     r->seg.segment_id, r->next_index - 1,
+			     r->next_index - 1);
+	if (kept_cut(r, ret) && cut_segment(r))
 		return SC_UNSEAL_IO;
-	return ret ? ret : SC_UNSEAL_OK;
+	end_segment(r);
+	if (kept_cut(r, ret))
+		return SC_UNSEAL_OK;
+	return ret;
+}
+
+enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
+			    size_t len, const char *source)
+{
+	struct source s = { .mem = buf ? buf : (const unsigned char *)"",
+			    .mem_len = buf ? len : 0 };
+
+	return feed_source(r, &s, source);
+}
+
+enum sc_unseal_exit sc_reader_feed_fd(struct sc_reader *r, int fd,
+				      const char *source)
+{
+	struct source s = { .fd = fd };
+
+	return feed_source(r, &s, source);
+}
+
+int sc_fd_is_sealed(int fd)
+{
+	unsigned char magic[4];
+	ssize_t got;
+
+	do
+		got = pread(fd, magic, sizeof(magic), 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	return got == sizeof(magic) &&
+	       get_le32(magic) == SEALCAM_FRAME_MAGIC;
 }
 
 int sc_read_file(const char *path, unsigned char **buf, size_t *len)

@@ -8,7 +8,14 @@
  *
  * Every problem is a "finding" with its own message; each finding maps to one
  * exit code of `sealcam unseal` (enum sc_unseal_exit). Fatal findings stop the
- * reader; warnings (unexpected recipient, gap, device drops) do not.
+ * reader; warnings (unexpected recipient, gap, device drops) do not. A reader
+ * told to keep cut segments (sc_reader_keep_cut_segments) goes on after a
+ * truncation: the frames before the cut have been delivered, the cut segment
+ * ends there, and the result is "truncated" unless something worse follows.
+ *
+ * Input comes whole from memory (sc_reader_feed) or from a descriptor read in
+ * chunks (sc_reader_feed_fd): then the reader holds one frame at a time,
+ * whatever the size of the file.
  */
 #ifndef SEALCAM_SEALED_H
 #define SEALCAM_SEALED_H
@@ -33,13 +40,18 @@ enum sc_unseal_exit {
 	SC_UNSEAL_UNEXPECTED_DEVICE = 7,	/* --expect-device mismatch, or the
 					 * device changes between segments */
 	SC_UNSEAL_REPLAY = 8,		/* segment id repeated or going back */
+	SC_UNSEAL_DEVICE_CHANGED = 9,	/* not a trusted (pinned) device key */
+	SC_UNSEAL_UNAUTHENTICATED = 10,	/* our key entry does not open: not
+					 * sealed by the device it names, or
+					 * the entry was altered */
 };
 
 enum sc_finding {
 	SC_FIND_NONE = 0,
 	/* wrong key */
 	SC_FIND_NOT_RECIPIENT,		/* no recipient entry has our key id */
-	SC_FIND_UNWRAP_FAILED,		/* HPKE open of our entry failed */
+	/* unauthenticated */
+	SC_FIND_UNWRAP_FAILED,		/* HPKE auth open of our entry failed */
 	/* tampered */
 	SC_FIND_BAD_MAGIC,		/* frame or segment header magic */
 	SC_FIND_BAD_VERSION,
@@ -63,6 +75,7 @@ enum sc_finding {
 	SC_FIND_NO_LAST,		/* segment ends without a LAST frame */
 	/* device */
 	SC_FIND_UNEXPECTED_DEVICE,
+	SC_FIND_DEVICE_CHANGED,		/* not one of the trusted devices */
 	/* replay */
 	SC_FIND_REPLAY,
 	/* warnings */
@@ -138,6 +151,8 @@ struct sc_segment_info {
 /* One verified, decrypted frame. Valid only during the callback. */
 struct sc_frame {
 	const struct sc_segment_info *seg;
+	uint64_t file_offset;		/* of the frame in its file */
+	uint64_t length;		/* bytes of the frame in the file */
 	uint64_t frame_index;
 	uint16_t flags;
 	struct sc_meta meta;
@@ -158,6 +173,7 @@ struct sc_reader_ops {
 };
 
 #define SC_MAX_EXPECTED_IDS 64
+#define SC_MAX_TRUSTED_DEVICES 64
 
 struct sc_stream_state;
 
@@ -170,6 +186,9 @@ struct sc_reader {
 	unsigned char expect_device_pub[SEALCAM_KEY_LEN];
 	size_t n_expect_ids;
 	unsigned char expect_ids[SC_MAX_EXPECTED_IDS][SEALCAM_KEY_ID_LEN];
+	size_t n_trusted;		/* 0: any device (no pins) */
+	unsigned char trusted[SC_MAX_TRUSTED_DEVICES][SEALCAM_KEY_LEN];
+	bool keep_cut;			/* truncation ends a segment, not the run */
 	const struct sc_reader_ops *ops;
 	void *arg;
 
@@ -191,11 +210,15 @@ struct sc_reader {
 
 	unsigned char *plain;		/* decryption buffer */
 	size_t plain_cap;
+	unsigned char *in;		/* read window of sc_reader_feed_fd */
+	size_t in_cap;
 
 	/* results */
 	enum sc_finding fatal;		/* first fatal finding, or NONE */
 	char message[256];		/* its message */
 	bool unexpected_recipient;
+	unsigned int cuts;		/* truncations kept going (keep_cut) */
+	int read_errno;			/* sc_reader_feed_fd: read() failed */
 	unsigned int warnings;
 	uint64_t segments;		/* segments completed */
 	uint64_t frames;		/* frames verified */
@@ -209,21 +232,52 @@ void sc_reader_expect_device(struct sc_reader *r,
 			     const unsigned char pub[SEALCAM_KEY_LEN]);
 int sc_reader_expect_recipient(struct sc_reader *r,
 			       const unsigned char id[SEALCAM_KEY_ID_LEN]);
+/*
+ * Accept only segments from these device keys (pinned devices): any other
+ * is SC_FIND_DEVICE_CHANGED, checked before the HPKE open. With none
+ * given, any device is accepted. sc_reader_expect_device wins over it.
+ * 0, or -1 when the list is full.
+ */
+int sc_reader_trust_device(struct sc_reader *r,
+			   const unsigned char pub[SEALCAM_KEY_LEN]);
+bool sc_reader_trusts(const struct sc_reader *r,
+		      const unsigned char pub[SEALCAM_KEY_LEN]);
+/*
+ * A truncation (file ends inside a frame or a segment, or a segment without
+ * LAST followed by the next FIRST) ends the segment at the cut and reading
+ * goes on; its frames before the cut have already been delivered. The
+ * result is then SC_UNSEAL_TRUNCATED unless a fatal finding stops the run.
+ */
+void sc_reader_keep_cut_segments(struct sc_reader *r);
 
 /*
  * Read one segment file (one or more whole segments). Files must be fed in
  * order. Returns the exit code so far: non-zero fatal codes mean the reader
- * stopped; further feeds return the same code without reading.
+ * stopped; further feeds return the same code without reading. A cut kept
+ * with keep_cut returns 0 (the reader goes on); sc_reader_result tells.
  */
 enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf,
 			    size_t len, const char *source);
 
-/* Final result: the fatal exit code, else 6 if a recipient was not
- * expected, else 0. */
+/*
+ * The same from an open descriptor, read in chunks in one pass: memory is
+ * one frame (at most about 8.3 MB, the largest frame the format allows)
+ * whatever the file size. A failed read() returns SC_UNSEAL_IO with
+ * r->read_errno set.
+ */
+enum sc_unseal_exit sc_reader_feed_fd(struct sc_reader *r, int fd,
+				      const char *source);
+
+/* Final result: the fatal exit code, else 5 if a segment was cut (with
+ * keep_cut), else 6 if a recipient was not expected, else 0. */
 enum sc_unseal_exit sc_reader_result(const struct sc_reader *r);
 
 /* Wipe keys, free buffers. */
 void sc_reader_free(struct sc_reader *r);
+
+/* Does the file at @fd start with a sealed frame's magic "SCF1"?
+ * 1 yes, 0 no, -errno when it cannot be read. Reads at offset 0. */
+int sc_fd_is_sealed(int fd);
 
 /* Read a whole file into a malloc'd buffer. 0 or -errno. */
 int sc_read_file(const char *path, unsigned char **buf, size_t *len);
