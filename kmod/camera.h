@@ -72,9 +72,13 @@ struct sc_camera {
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	bool streaming;
+	/*
+	 * Both count every frame the source produced, dropped ones too. With
+	 * a registered source they change under src_lock (pushes count drops).
+	 */
 	u32 sequence;		/* vb2 sequence, per stream */
 	bool stalled;		/* no segment could start: frames dropped */
-	u64 meta_sequence;	/* sealed frames since module load */
+	u64 meta_sequence;	/* frames since module load (meta.sequence) */
 	struct sc_segment seg;
 	struct sc_key_snapshot *snap;	/* scratch, wiped after each use */
 	u64 seg_generation;	/* keyring generation the segment is sealed to */

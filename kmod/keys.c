@@ -14,6 +14,7 @@
  */
 
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -325,6 +326,14 @@ int sc_keys_init(void)
 {
 	int ret;
 
+	/*
+	 * The device key, and later every content key and HPKE ephemeral key,
+	 * come from get_random_bytes(): wait until the RNG is seeded. A signal
+	 * interrupts the wait and fails the load with its error.
+	 */
+	ret = wait_for_random_bytes();
+	if (ret)
+		return ret;
 	keyring = kzalloc(sizeof(*keyring), GFP_KERNEL);
 	if (!keyring)
 		return -ENOMEM;

@@ -4,14 +4,17 @@
  * camera status and segment policy, and the "events" multicast group.
  *
  * Who may do what:
- *  - every command that changes state needs CAP_NET_ADMIN (GENL_ADMIN_PERM)
- *    and CAP_SYS_ADMIN, both in the initial user namespace, held by the
- *    sender and by whoever opened the socket; root in a user namespace gets
- *    -EPERM;
- *  - reading (key list, device public key, status) is open to everyone: it
- *    is public information, the same key ids are in every sealed segment;
+ *  - every command that changes state, and the key list (its labels name
+ *    people) and camera status (whether a camera is in use, and how often
+ *    it was opened), need CAP_NET_ADMIN (GENL_ADMIN_PERM) and CAP_SYS_ADMIN,
+ *    both in the initial user namespace, held by the sender and by whoever
+ *    opened the socket; root in a user namespace gets -EPERM;
+ *  - the device public key is open to everyone: it identifies the device
+ *    in every sealed segment;
  *  - subscribing to events needs CAP_SYS_ADMIN, because they name the
- *    processes that open cameras and change keys;
+ *    processes that open cameras and change keys. A kernel that cannot
+ *    restrict a multicast group (6.1 before GENL_MCAST_CAP_SYS_ADMIN was
+ *    backported) gets no events group at all;
  *  - the family exists in the initial network namespace only (netnsok is
  *    false): a container does not see it at all.
  */
@@ -31,9 +34,14 @@
 #define SC_SEG_MS_MAX		(24U * 60 * 60 * 1000)
 #define SC_SEG_FRAMES_MAX	100000U
 
-/* Older 6.1 releases lack the flag; the group is then open to everyone. */
-#ifndef GENL_MCAST_CAP_SYS_ADMIN
-#define GENL_MCAST_CAP_SYS_ADMIN 0
+/*
+ * Older 6.1 releases lack the flag and have no bind callback either: the
+ * group would be open to everyone, so it is not offered there.
+ */
+#ifdef GENL_MCAST_CAP_SYS_ADMIN
+#define SC_HAVE_EVENTS 1
+#else
+#define SC_HAVE_EVENTS 0
 #endif
 
 static struct genl_family sc_genl_family;
@@ -66,16 +74,32 @@ static const struct nla_policy sc_policy[SEALCAM_A_MAX + 1] = {
 							&sc_seg_ms_range),
 };
 
-/* GENL_ADMIN_PERM has checked CAP_NET_ADMIN; keys also need CAP_SYS_ADMIN. */
+/*
+ * GENL_ADMIN_PERM has checked CAP_NET_ADMIN; keys also need CAP_SYS_ADMIN.
+ * capable() looks at the initial user namespace only, so root inside a user
+ * namespace fails here; netlink_capable() adds the same test for the
+ * credentials the socket was opened with.
+ */
+static bool sc_nl_is_admin(const struct sk_buff *skb)
+{
+	return capable(CAP_SYS_ADMIN) && netlink_capable(skb, CAP_SYS_ADMIN);
+}
+
 static int sc_nl_require_admin(struct sk_buff *skb, struct genl_info *info)
 {
-	/*
-	 * capable() looks at the initial user namespace only, so root inside
-	 * a user namespace fails here; netlink_capable() adds the same test
-	 * for the credentials the socket was opened with.
-	 */
-	if (!capable(CAP_SYS_ADMIN) || !netlink_capable(skb, CAP_SYS_ADMIN)) {
+	if (!sc_nl_is_admin(skb)) {
 		GENL_SET_ERR_MSG(info, "need CAP_SYS_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Dumps check before the first message: the refusal is the request's ack. */
+static int sc_nl_dump_start_admin(struct netlink_callback *cb)
+{
+	if (!sc_nl_is_admin(cb->skb)) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "need CAP_SYS_ADMIN in the initial user namespace");
 		return -EPERM;
 	}
 	return 0;
@@ -85,7 +109,7 @@ static int sc_nl_require_admin(struct sk_buff *skb, struct genl_info *info)
 
 static bool sc_event_wanted(void)
 {
-	return READ_ONCE(sc_genl_registered) &&
+	return SC_HAVE_EVENTS && READ_ONCE(sc_genl_registered) &&
 	       genl_has_listeners(&sc_genl_family, &init_net, 0);
 }
 
@@ -147,15 +171,17 @@ static void sc_event_key(enum sealcam_event event, const u8 *id,
 	sc_event_send(skb, hdr, GFP_KERNEL);
 }
 
+/* From open() and release() of a camera node: process context. */
 void sc_event_open(u32 camera, bool open, u64 opens)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
+	might_sleep();
 	if (!sc_event_wanted())
 		return;
 	skb = sc_event_new(open ? SEALCAM_EV_OPEN : SEALCAM_EV_CLOSE,
-			   GFP_ATOMIC, &hdr);
+			   GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
 	if (nla_put_u32(skb, SEALCAM_A_CAMERA, camera) ||
@@ -165,18 +191,23 @@ void sc_event_open(u32 camera, bool open, u64 opens)
 		nlmsg_free(skb);
 		return;
 	}
-	sc_event_send(skb, hdr, GFP_ATOMIC);
+	sc_event_send(skb, hdr, GFP_KERNEL);
 }
 
+/*
+ * From the capture thread (src_lock held, a mutex) and from start/stop
+ * streaming (cam->lock held): process context.
+ */
 void sc_event_segment(u32 camera, bool start, u64 segment_id, u64 frames)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
+	might_sleep();
 	if (!sc_event_wanted())
 		return;
 	skb = sc_event_new(start ? SEALCAM_EV_SEGMENT_START :
-			   SEALCAM_EV_SEGMENT_END, GFP_ATOMIC, &hdr);
+			   SEALCAM_EV_SEGMENT_END, GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
 	if (nla_put_u32(skb, SEALCAM_A_CAMERA, camera) ||
@@ -187,7 +218,7 @@ void sc_event_segment(u32 camera, bool start, u64 segment_id, u64 frames)
 		nlmsg_free(skb);
 		return;
 	}
-	sc_event_send(skb, hdr, GFP_ATOMIC);
+	sc_event_send(skb, hdr, GFP_KERNEL);
 }
 
 static void sc_event_policy(const struct nlattr *camera, u32 frames, u32 ms)
@@ -535,6 +566,21 @@ static int sc_nl_segment_rotate(struct sk_buff *skb, struct genl_info *info)
 	return sc_camera_rotate(camera);
 }
 
+/* The two dumps need a start callback, which only full ops have. */
+static const struct genl_ops sc_genl_dump_ops[] = {
+	{
+		.cmd = SEALCAM_CMD_KEY_GET,
+		.start = sc_nl_dump_start_admin,
+		.dumpit = sc_nl_key_get_dump,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = SEALCAM_CMD_STATUS_GET,
+		.start = sc_nl_dump_start_admin,
+		.dumpit = sc_nl_status_dump,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
 static const struct genl_small_ops sc_genl_ops[] = {
 	{
 		.cmd = SEALCAM_CMD_KEY_ADD,
@@ -544,9 +590,6 @@ static const struct genl_small_ops sc_genl_ops[] = {
 		.cmd = SEALCAM_CMD_KEY_DEL,
 		.doit = sc_nl_key_del,
 		.flags = GENL_ADMIN_PERM,
-	}, {
-		.cmd = SEALCAM_CMD_KEY_GET,
-		.dumpit = sc_nl_key_get_dump,
 	}, {
 		.cmd = SEALCAM_CMD_KEY_LOCK,
 		.doit = sc_nl_key_lock,
@@ -563,9 +606,6 @@ static const struct genl_small_ops sc_genl_ops[] = {
 		.cmd = SEALCAM_CMD_DEVKEY_GET,
 		.doit = sc_nl_devkey_get,
 	}, {
-		.cmd = SEALCAM_CMD_STATUS_GET,
-		.dumpit = sc_nl_status_dump,
-	}, {
 		.cmd = SEALCAM_CMD_SEGMENT_SET,
 		.doit = sc_nl_segment_set,
 		.flags = GENL_ADMIN_PERM,
@@ -576,9 +616,11 @@ static const struct genl_small_ops sc_genl_ops[] = {
 	},
 };
 
+#if SC_HAVE_EVENTS
 static const struct genl_multicast_group sc_genl_mcgrps[] = {
 	{ .name = SEALCAM_GENL_MCGRP, .flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
+#endif
 
 static struct genl_family sc_genl_family __ro_after_init = {
 	.name = SEALCAM_GENL_NAME,
@@ -587,10 +629,14 @@ static struct genl_family sc_genl_family __ro_after_init = {
 	.policy = sc_policy,
 	.netnsok = false,
 	.module = THIS_MODULE,
+	.ops = sc_genl_dump_ops,
+	.n_ops = ARRAY_SIZE(sc_genl_dump_ops),
 	.small_ops = sc_genl_ops,
 	.n_small_ops = ARRAY_SIZE(sc_genl_ops),
+#if SC_HAVE_EVENTS
 	.mcgrps = sc_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(sc_genl_mcgrps),
+#endif
 };
 
 int sc_netlink_init(void)
@@ -600,6 +646,9 @@ int sc_netlink_init(void)
 	ret = genl_register_family(&sc_genl_family);
 	if (ret)
 		return ret;
+	if (!SC_HAVE_EVENTS)
+		pr_warn("%s: this kernel cannot restrict multicast groups to CAP_SYS_ADMIN; no events group\n",
+			SC_DRV_NAME);
 	WRITE_ONCE(sc_genl_registered, true);
 	return 0;
 }

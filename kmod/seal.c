@@ -15,6 +15,7 @@
  * computed, and no plaintext byte is ever stored in mappable memory.
  */
 
+#include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -40,6 +41,11 @@
 #define HPKE_MODE_BASE	0x00
 #define HPKE_MODE_AUTH	0x02
 
+/* docs/FORMAT.md 3.3: the offsets userspace parses, on every ABI. */
+static_assert(offsetof(struct sealcam_frame_meta, sequence) == 16);
+static_assert(offsetof(struct sealcam_frame_meta, reserved) == 56);
+static_assert(offsetof(struct sealcam_frame_meta, pad) == 60);
+
 static const u8 hpke_version_label[] = "HPKE-v1";
 /* "KEM" || I2OSP(kem_id, 2) */
 static const u8 kem_suite_id[] = { 'K', 'E', 'M', 0x00, 0x20 };
@@ -51,11 +57,32 @@ static const u8 hpke_suite_id[] = { 'H', 'P', 'K', 'E', 0x00, 0x20,
  * One HMAC and one AEAD transform shared by every camera; their keys are set
  * per use, so every HPKE operation holds sc_hpke_lock. Segment starts are
  * rare, frames never take this lock.
+ *
+ * A transform keeps its key (HMAC: the padded key's hash states; AEAD: the
+ * ChaCha20 key) until the next setkey. Each use therefore ends by setting
+ * the all-zero key, so that no HKDF secret or HPKE key outlives the call.
  */
 static DEFINE_MUTEX(sc_hpke_lock);
 static struct crypto_shash *sc_hmac;
 static struct crypto_aead *sc_aead;
 static char sc_driver_desc[128];
+static const u8 sc_zero_key[HPKE_NK];
+
+static void hmac_forget_key(void)
+{
+	lockdep_assert_held(&sc_hpke_lock);
+	/* Cannot fail: HMAC takes any key length and allocates nothing. */
+	WARN_ON_ONCE(crypto_shash_setkey(sc_hmac, sc_zero_key,
+					 sizeof(sc_zero_key)));
+}
+
+static void aead_forget_key(void)
+{
+	lockdep_assert_held(&sc_hpke_lock);
+	/* Cannot fail: the length is the one rfc7539 requires. */
+	WARN_ON_ONCE(crypto_aead_setkey(sc_aead, sc_zero_key,
+					sizeof(sc_zero_key)));
+}
 
 struct hpke_context {
 	u8 key[HPKE_NK];
@@ -78,7 +105,7 @@ static int hmac_sha256(u8 out[HPKE_NH], const u8 *key, size_t key_len,
 	lockdep_assert_held(&sc_hpke_lock);
 	err = crypto_shash_setkey(sc_hmac, key, key_len);
 	if (unlikely(err))
-		return err;
+		goto out;
 	desc->tfm = sc_hmac;
 	err = crypto_shash_init(desc);
 	for (i = 0; !err && i < n_parts; i++)
@@ -86,6 +113,8 @@ static int hmac_sha256(u8 out[HPKE_NH], const u8 *key, size_t key_len,
 	if (!err)
 		err = crypto_shash_final(desc, out);
 	shash_desc_zero(desc);
+out:
+	hmac_forget_key();
 	return err;
 }
 
@@ -238,16 +267,18 @@ static int context_seal(const struct hpke_context *ctx, u64 seq,
 	memcpy(buf + aad_len, pt, pt_len);
 
 	err = crypto_aead_setkey(sc_aead, ctx->key, HPKE_NK);
-	if (err)
-		goto out;
-	sg_init_one(&sg, buf, buf_len);
-	aead_request_set_callback(req, 0, NULL, NULL);
-	aead_request_set_ad(req, aad_len);
-	aead_request_set_crypt(req, &sg, &sg, pt_len, nonce);
-	err = crypto_aead_encrypt(req);
+	if (!err) {
+		sg_init_one(&sg, buf, buf_len);
+		aead_request_set_callback(req, 0, NULL, NULL);
+		aead_request_set_ad(req, aad_len);
+		aead_request_set_crypt(req, &sg, &sg, pt_len, nonce);
+		err = crypto_aead_encrypt(req);
+	}
+	aead_forget_key();
 	if (!err)
 		memcpy(ct, buf + aad_len, pt_len + SEALCAM_TAG_LEN);
 out:
+	/* kfree_sensitive: the request context holds the Poly1305 key */
 	aead_request_free(req);
 	kfree_sensitive(buf);
 	memzero_explicit(nonce, sizeof(nonce));
@@ -383,6 +414,8 @@ static int selftest_frame_aead(void)
 		aead_request_set_crypt(req, &sg, &sg, len, nonce);
 		err = crypto_aead_encrypt(req);
 	}
+	if (req)
+		aead_forget_key();
 	mutex_unlock(&sc_hpke_lock);
 	if (!err && crypto_memneq(lib_out, api_buf + sizeof(ad),
 				  len + SEALCAM_TAG_LEN))

@@ -49,7 +49,7 @@ int sc_camera_rotate(int idx);
 /* ---- netlink.c ---- */
 int sc_netlink_init(void);
 void sc_netlink_exit(void);
-/* Multicast events (no-ops when nobody listens); safe from any context. */
+/* Multicast events (no-ops when nobody listens); process context only. */
 void sc_event_open(u32 camera, bool open, u64 opens);
 void sc_event_segment(u32 camera, bool start, u64 segment_id, u64 frames);
 

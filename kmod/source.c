@@ -170,13 +170,14 @@ static void sc_requeue_buffer(struct sc_camera *cam, struct sc_buffer *buf)
 }
 
 static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
-			 const struct v4l2_fract *tpf, u32 pattern)
+			 const struct v4l2_fract *tpf, u32 pattern,
+			 u64 sequence)
 {
 	struct sealcam_frame_meta *meta = (void *)cam->staging;
 
 	meta->timestamp_ns = cpu_to_le64(ktime_get_real_ns());
 	meta->monotonic_ns = cpu_to_le64(mono_ns);
-	meta->sequence = cpu_to_le64(cam->meta_sequence);
+	meta->sequence = cpu_to_le64(sequence);
 	meta->pixelformat = cpu_to_le32(cam->fmt->plain);
 	meta->width = cpu_to_le32(cam->width);
 	meta->height = cpu_to_le32(cam->height);
@@ -186,6 +187,20 @@ static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
 	meta->fps_den = cpu_to_le32(tpf->denominator);
 	meta->pattern = cpu_to_le32(pattern);
 	meta->reserved = 0;
+	/* else the previous frame's ciphertext would be sealed here */
+	meta->pad = 0;
+}
+
+/*
+ * A frame the source produced is gone without being sealed (no buffer, no
+ * segment, a newer frame pushed over it). It still consumes a sequence
+ * number: the gap is how the owner learns of it (docs/FORMAT.md rule 16).
+ */
+static void sc_count_drop(struct sc_camera *cam)
+{
+	cam->sequence++;
+	cam->meta_sequence++;
+	atomic64_inc(&cam->drops);
 }
 
 /*
@@ -200,13 +215,14 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	struct vb2_buffer *vb;
 	bool first, last;
 	u64 now;
+	u64 meta_seq;
 	ssize_t n;
+	u32 seq;
 	int ret;
-	u32 seq = cam->sequence++;
 
 	buf = sc_next_buffer(cam);
 	if (!buf) {
-		atomic64_inc(&cam->drops);
+		sc_count_drop(cam);
 		goto wipe;
 	}
 	vb = &buf->vb.vb2_buf;
@@ -220,7 +236,7 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 				 ": no recipient key installed" : "");
 		cam->stalled = true;
 		sc_requeue_buffer(cam, buf);
-		atomic64_inc(&cam->drops);
+		sc_count_drop(cam);
 		goto wipe;
 	}
 	if (cam->stalled)
@@ -228,9 +244,12 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 			 cam->seg.id);
 	cam->stalled = false;
 
+	/* From here on the frame has its numbers, sealed or not. */
+	seq = cam->sequence++;
+	meta_seq = cam->meta_sequence++;
 	now = ktime_get_ns();
 	sc_interval_ns(cam, &tpf);
-	sc_fill_meta(cam, now, &tpf, pattern);
+	sc_fill_meta(cam, now, &tpf, pattern, meta_seq);
 	first = cam->seg.frame_index == 0;
 	last = sc_segment_full(cam, now) || ret == 1;
 
@@ -249,7 +268,6 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 		goto wipe;
 	}
 
-	cam->meta_sequence++;
 	atomic64_inc(&cam->frames);
 	atomic64_add(n, &cam->bytes);
 
@@ -288,8 +306,7 @@ static void sc_capture_pattern(struct sc_camera *cam)
 	idle = list_empty(&cam->buf_list);
 	spin_unlock(&cam->qlock);
 	if (idle) {
-		cam->sequence++;
-		atomic64_inc(&cam->drops);
+		sc_count_drop(cam);
 		return;
 	}
 
@@ -513,9 +530,15 @@ void sealcam_source_unregister(struct sealcam_source *src)
 	mutex_lock(&cam->src_lock);
 	cam->src = NULL;
 	src->sealcam_priv = NULL;
+	/*
+	 * A pushed frame not yet sealed is plaintext: it must not wait in
+	 * staging for STREAMOFF. Holding src_lock, the thread is not sealing.
+	 */
+	if (cam->staging)
+		memzero_explicit(cam->staging, cam->staging_len);
+	cam->src_ready = false;
 	if (cam->src_streaming) {
 		cam->src_streaming = false;
-		cam->src_ready = false;
 		mutex_unlock(&cam->src_lock);
 		src->ops->stop(src);
 		/* Userspace must learn that no more frames will come. */
@@ -542,8 +565,9 @@ int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 	} else if (len != cam->plain_size) {
 		ret = -EINVAL;
 	} else {
+		/* The frame still waiting to be sealed is replaced. */
 		if (cam->src_ready)
-			atomic64_inc(&cam->drops);
+			sc_count_drop(cam);
 		memcpy(cam->staging + SEALCAM_META_LEN, pixels, len);
 		cam->src_ready = true;
 	}

@@ -119,8 +119,35 @@ struct sealcam_frame_meta {
 	__le32 fps_num;		/* frame interval numerator (seconds) */
 	__le32 fps_den;
 	__le32 pattern;		/* test pattern index, informational */
-	__le32 reserved;	/* 0; struct is 64 bytes */
+	__le32 reserved;	/* 0 */
+	__le32 pad;		/* 0, ignored by readers; struct is 64 bytes */
 };
+
+/*
+ * Every structure above has the same size (and so the same layout) on every
+ * ABI: no implicit padding, on i386 as on x86-64. The kernel and C++11 use
+ * static_assert; C of any standard gets an array whose size is negative
+ * when the check fails (no libc header needed).
+ */
+#if defined(__KERNEL__)
+#include <linux/build_bug.h>
+#define SEALCAM_ASSERT_SIZE(name, size) \
+	static_assert(sizeof(struct sealcam_##name) == (size), \
+		      "struct sealcam_" #name " must be " #size " bytes")
+#elif defined(__cplusplus) && __cplusplus >= 201103L
+#define SEALCAM_ASSERT_SIZE(name, size) \
+	static_assert(sizeof(struct sealcam_##name) == (size), \
+		      "struct sealcam_" #name " must be " #size " bytes")
+#else
+#define SEALCAM_ASSERT_SIZE(name, size) \
+	extern char sealcam_##name##_size_is_##size \
+		[sizeof(struct sealcam_##name) == (size) ? 1 : -1]
+#endif
+
+SEALCAM_ASSERT_SIZE(frame_hdr, 48);
+SEALCAM_ASSERT_SIZE(segment_hdr, 64);
+SEALCAM_ASSERT_SIZE(recipient, 88);
+SEALCAM_ASSERT_SIZE(frame_meta, 64);
 
 #define SEALCAM_META_LEN	((__u32)sizeof(struct sealcam_frame_meta))
 #define SEALCAM_SEG_HDR_LEN(n) \
