@@ -23,13 +23,20 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 PKGS := libnl-genl-3.0 libsodium zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# what a program that uses the store client (user/libsealcam/store/) adds
+STORE_LIBS = $(shell pkg-config --libs libcurl libcrypto 2>/dev/null || echo -lcurl -lcrypto)
 
-LIB_SRCS := $(wildcard user/libsealcam/*.c)
+# libsealcam: the sealed format, HPKE, the writers, the INI reader and the
+# store client (store/, which needs libcurl and libcrypto only in programs
+# that call it: sealcam and sealcam-agent)
+LIB_SRCS := $(wildcard user/libsealcam/*.c user/libsealcam/store/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS := $(wildcard user/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # what tests link: the format library and the CLI's pieces, without main()
-TEST_LIBS := $(filter-out $(BUILD)/user/sealcam.o,$(CLI_OBJS)) $(BUILD)/libsealcam.a
+# and without `sealcam fetch` (fetch*.o: what needs the store client)
+TEST_LIBS := $(filter-out $(BUILD)/user/sealcam.o $(BUILD)/user/fetch%.o,$(CLI_OBJS)) \
+	     $(BUILD)/libsealcam.a
 
 HOST_TEST_SRCS := $(wildcard tests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:tests/host/%.c=$(BUILD)/tests/host/%)
@@ -50,11 +57,14 @@ module:
 user: $(BUILD)/sealcam
 
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
 
 $(BUILD)/libsealcam.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
+
+# messages and paths are cut to their buffers on purpose
+$(filter $(BUILD)/user/libsealcam/store/%,$(LIB_OBJS)): CFLAGS += -Wno-format-truncation
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

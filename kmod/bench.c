@@ -154,12 +154,32 @@ static const struct file_operations sc_bench_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * Writing anything to end_segments does what a VM fork or a hibernation
+ * does (kmod/camera.c): every open segment ends without LAST, its key
+ * wiped. For tests (tests/vm/test_seal_epoch.sh); root only.
+ */
+static ssize_t sc_end_segments_write(struct file *file, const char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	sc_cameras_end_segments("debugfs end_segments");
+	return len;
+}
+
+static const struct file_operations sc_end_segments_fops = {
+	.owner = THIS_MODULE,
+	.write = sc_end_segments_write,
+	.llseek = noop_llseek,
+};
+
 void sc_bench_init(void)
 {
 	/* debugfs is optional: without it there is just no benchmark */
 	sc_debugfs_dir = debugfs_create_dir(SC_DRV_NAME, NULL);
 	debugfs_create_file("bench", 0600, sc_debugfs_dir, NULL,
 			    &sc_bench_fops);
+	debugfs_create_file("end_segments", 0200, sc_debugfs_dir, NULL,
+			    &sc_end_segments_fops);
 }
 
 void sc_bench_exit(void)

@@ -7,7 +7,10 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/notifier.h>
+#include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/suspend.h>
 #include <linux/timekeeping.h>
 #include <media/v4l2-fh.h>
 #include <media/v4l2-ioctl.h>
@@ -27,6 +30,17 @@ MODULE_PARM_DESC(seg_frames,
 static unsigned int seg_ms;
 module_param(seg_ms, uint, 0444);
 MODULE_PARM_DESC(seg_ms, "segment duration in ms, 0 = no limit (default 0)");
+
+/*
+ * Segment ids must grow across reloads even when the clock does not (an
+ * unset RTC, a clock stepped back): userspace keeps the largest id it has
+ * seen + 1 in a state file and passes it back at load; ids then start at
+ * max(segment_floor, clock seconds << 20). docs/KERNEL.md.
+ */
+static unsigned long long segment_floor;
+module_param(segment_floor, ullong, 0444);
+MODULE_PARM_DESC(segment_floor,
+		 "first segment id at least this (restored by userspace; default 0: the clock alone)");
 
 /* Guards the camera table against netlink requests during load/unload. */
 static DEFINE_MUTEX(sc_cameras_mutex);
@@ -157,10 +171,60 @@ static void sc_camera_destroy(struct sc_camera *cam)
 	v4l2_device_put(&cam->v4l2_dev);
 }
 
+/*
+ * A VM fork or snapshot restore, or a hibernation image resumed (perhaps
+ * twice), would go on sealing with a content key and frame index that the
+ * other copy also uses: ChaCha20-Poly1305 nonce reuse. So every open
+ * segment ends (no LAST, K wiped) when the VM generation changes or the
+ * system prepares to hibernate or suspend; the next frame starts a new
+ * segment with a new K (docs/KERNEL.md).
+ */
+void sc_cameras_end_segments(const char *why)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&sc_cameras_mutex);
+	for (i = 0; i < sc_n_cameras; i++)
+		n += sc_capture_end_segment(sc_cameras[i]);
+	mutex_unlock(&sc_cameras_mutex);
+	if (n)
+		pr_info("%s: %s: %u open segment(s) ended, their keys wiped\n",
+			SC_DRV_NAME, why, n);
+}
+
+static int sc_vmfork_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	sc_cameras_end_segments("VM fork or snapshot restore");
+	return NOTIFY_DONE;
+}
+
+static int sc_pm_notify(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	if (action == PM_HIBERNATION_PREPARE || action == PM_SUSPEND_PREPARE ||
+	    action == PM_RESTORE_PREPARE)
+		sc_cameras_end_segments(action == PM_SUSPEND_PREPARE ?
+					"suspend" : "hibernation");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block sc_vmfork_nb = {
+	.notifier_call = sc_vmfork_notify,
+};
+
+static struct notifier_block sc_pm_nb = {
+	.notifier_call = sc_pm_notify,
+};
+
 int sc_cameras_init(void)
 {
-	/* Segment ids keep growing across reloads: seed from the clock. */
-	u64 seed = (u64)ktime_get_real_seconds() << 20;
+	/*
+	 * Segment ids keep growing across reloads: seed from the clock, and
+	 * never below the floor userspace restored (the clock may be wrong).
+	 */
+	u64 seed = max_t(u64, (u64)ktime_get_real_seconds() << 20,
+			 segment_floor);
 	struct sc_camera *cam;
 	unsigned int i;
 
@@ -181,6 +245,9 @@ int sc_cameras_init(void)
 		sc_n_cameras = i + 1;
 		mutex_unlock(&sc_cameras_mutex);
 	}
+	/* Neither can fail (both only add to a notifier chain). */
+	register_random_vmfork_notifier(&sc_vmfork_nb);
+	register_pm_notifier(&sc_pm_nb);
 	return 0;
 }
 
@@ -188,6 +255,9 @@ void sc_cameras_exit(void)
 {
 	unsigned int i;
 
+	/* -ENOENT when init failed before registering: harmless */
+	unregister_pm_notifier(&sc_pm_nb);
+	unregister_random_vmfork_notifier(&sc_vmfork_nb);
 	mutex_lock(&sc_cameras_mutex);
 	for (i = sc_n_cameras; i-- > 0;) {
 		sc_camera_destroy(sc_cameras[i]);

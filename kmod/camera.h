@@ -127,6 +127,7 @@ void sc_vid_cap_free(struct sc_camera *cam);
 
 /* source.c */
 int sc_capture_start(struct sc_camera *cam);
+bool sc_capture_end_segment(struct sc_camera *cam);
 void sc_capture_stop(struct sc_camera *cam);
 
 #endif /* _SEALCAM_CAMERA_H */

@@ -9,6 +9,13 @@
  * Frames are RFC 8439 ChaCha20-Poly1305 under the content key, 96-bit nonce
  * = 0x00000000 || le64(frame index).
  *
+ * Format v2 attributes every frame to the device per recipient: K is known
+ * to every recipient, so the AEAD tag alone lets one recipient forge frames
+ * for the others. Each recipient's HPKE context exports a MAC key (RFC 9180
+ * 5.3) that only that recipient and the device can compute; every frame
+ * carries, per recipient, HMAC-SHA256 (truncated to 16 bytes) of a running
+ * SHA-256 over every byte of the segment's frames so far (docs/FORMAT.md).
+ *
  * A frame is encrypted in place in the caller's kernel-private staging
  * buffer and only then copied into the (user-mappable) vb2 buffer: the tag is
  * computed over ciphertext nobody else can write to while it is being
@@ -87,6 +94,7 @@ static void aead_forget_key(void)
 struct hpke_context {
 	u8 key[HPKE_NK];
 	u8 base_nonce[HPKE_NN];
+	u8 exporter_secret[HPKE_NH];
 };
 
 struct hpke_bytes {
@@ -234,6 +242,11 @@ static int key_schedule(struct hpke_context *ctx, u8 mode,
 				     sizeof(hpke_suite_id), secret,
 				     "base_nonce", ks_context,
 				     sizeof(ks_context));
+	if (!err)
+		err = labeled_expand(ctx->exporter_secret, HPKE_NH,
+				     hpke_suite_id, sizeof(hpke_suite_id),
+				     secret, "exp", ks_context,
+				     sizeof(ks_context));
 	memzero_explicit(secret, sizeof(secret));
 	return err;
 }
@@ -286,14 +299,28 @@ out:
 }
 
 /*
- * SealAuth / SealBase single shot (RFC 9180 6.1) with sequence 0;
- * @sk_s == NULL selects base mode. Caller holds sc_hpke_lock.
+ * Context.Export(exporter_context, L) for L <= Nh (RFC 9180 5.3):
+ * LabeledExpand(exporter_secret, "sec", exporter_context, L).
+ */
+static int context_export(const struct hpke_context *ctx, const char *label,
+			  u8 *out, size_t out_len)
+{
+	return labeled_expand(out, out_len, hpke_suite_id,
+			      sizeof(hpke_suite_id), ctx->exporter_secret,
+			      "sec", label, strlen(label));
+}
+
+/*
+ * SealAuth / SealBase single shot (RFC 9180 6.1) with sequence 0, then,
+ * when @export_out is not NULL, Export(@export_label, HPKE_NH) of the same
+ * context. @sk_s == NULL selects base mode. Caller holds sc_hpke_lock.
  */
 static int hpke_seal(u8 enc[CURVE25519_KEY_SIZE], u8 *ct,
 		     const u8 pk_r[CURVE25519_KEY_SIZE],
 		     const u8 sk_e[CURVE25519_KEY_SIZE], const u8 *sk_s,
 		     const u8 *pk_s, const u8 *info, size_t info_len,
-		     const u8 *aad, size_t aad_len, const u8 *pt, size_t pt_len)
+		     const u8 *aad, size_t aad_len, const u8 *pt, size_t pt_len,
+		     const char *export_label, u8 *export_out)
 {
 	struct hpke_context ctx;
 	u8 shared_secret[HPKE_NH];
@@ -305,9 +332,50 @@ static int hpke_seal(u8 enc[CURVE25519_KEY_SIZE], u8 *ct,
 				   shared_secret, info, info_len);
 	if (!err)
 		err = context_seal(&ctx, 0, aad, aad_len, pt, pt_len, ct);
+	if (!err && export_out)
+		err = context_export(&ctx, export_label, export_out, HPKE_NH);
 	memzero_explicit(shared_secret, sizeof(shared_secret));
 	memzero_explicit(&ctx, sizeof(ctx));
 	return err;
+}
+
+/*
+ * HMAC-SHA256 (RFC 2104) on the SHA-256 library, for the per-frame MACs of
+ * format v2: the key's ipad and opad blocks are hashed once per segment
+ * (mac_key_init), each MAC then costs two short hashes and no lock. Checked
+ * against the crypto API's hmac(sha256) at load (selftest_frame_mac).
+ */
+static void mac_key_init(struct sc_mac_key *mk, const u8 key[HPKE_NH])
+{
+	u8 block[SHA256_BLOCK_SIZE];
+	unsigned int i;
+
+	memset(block, 0x36, sizeof(block));
+	for (i = 0; i < HPKE_NH; i++)
+		block[i] ^= key[i];
+	sha256_init(&mk->inner);
+	sha256_update(&mk->inner, block, sizeof(block));
+	memset(block, 0x5c, sizeof(block));
+	for (i = 0; i < HPKE_NH; i++)
+		block[i] ^= key[i];
+	sha256_init(&mk->outer);
+	sha256_update(&mk->outer, block, sizeof(block));
+	memzero_explicit(block, sizeof(block));
+}
+
+static void mac_compute(const struct sc_mac_key *mk, const u8 *msg,
+			size_t len, u8 out[SHA256_DIGEST_SIZE])
+{
+	struct sha256_state st = mk->inner;
+	u8 inner[SHA256_DIGEST_SIZE];
+
+	sha256_update(&st, msg, len);
+	sha256_final(&st, inner);
+	st = mk->outer;
+	sha256_update(&st, inner, sizeof(inner));
+	sha256_final(&st, out);
+	memzero_explicit(inner, sizeof(inner));
+	memzero_explicit(&st, sizeof(st));
 }
 
 /* ---- RFC 9180 Appendix A.2 known answers ---- */
@@ -315,7 +383,8 @@ static int hpke_seal(u8 enc[CURVE25519_KEY_SIZE], u8 *ct,
 struct hpke_vector {
 	const char *name;
 	const u8 *sk_e, *pk_e, *pk_r, *sk_s, *pk_s;
-	const u8 *shared_secret, *key, *base_nonce, *ct_seq0, *ct_seq1;
+	const u8 *shared_secret, *key, *base_nonce, *exporter_secret;
+	const u8 *ct_seq0, *ct_seq1;
 };
 
 static const struct hpke_vector hpke_vectors[] = {
@@ -325,6 +394,7 @@ static const struct hpke_vector hpke_vectors[] = {
 		.pk_r = rfc9180_a2_1_pk_rm,
 		.shared_secret = rfc9180_a2_1_shared_secret,
 		.key = rfc9180_a2_1_key, .base_nonce = rfc9180_a2_1_base_nonce,
+		.exporter_secret = rfc9180_a2_1_exporter_secret,
 		.ct_seq0 = rfc9180_a2_1_ct_seq0, .ct_seq1 = rfc9180_a2_1_ct_seq1,
 	},
 	{
@@ -334,6 +404,7 @@ static const struct hpke_vector hpke_vectors[] = {
 		.sk_s = rfc9180_a2_3_sk_sm, .pk_s = rfc9180_a2_3_pk_sm,
 		.shared_secret = rfc9180_a2_3_shared_secret,
 		.key = rfc9180_a2_3_key, .base_nonce = rfc9180_a2_3_base_nonce,
+		.exporter_secret = rfc9180_a2_3_exporter_secret,
 		.ct_seq0 = rfc9180_a2_3_ct_seq0, .ct_seq1 = rfc9180_a2_3_ct_seq1,
 	},
 };
@@ -357,7 +428,9 @@ static int selftest_hpke_vector(const struct hpke_vector *v)
 		err = key_schedule(&ctx, mode, shared_secret, rfc9180_a2_info,
 				   sizeof(rfc9180_a2_info));
 	if (!err && (crypto_memneq(ctx.key, v->key, HPKE_NK) ||
-		     crypto_memneq(ctx.base_nonce, v->base_nonce, HPKE_NN)))
+		     crypto_memneq(ctx.base_nonce, v->base_nonce, HPKE_NN) ||
+		     crypto_memneq(ctx.exporter_secret, v->exporter_secret,
+				   HPKE_NH)))
 		err = -EBADMSG;
 	if (!err)
 		err = context_seal(&ctx, 0, rfc9180_a2_aad_0,
@@ -428,6 +501,35 @@ out:
 	return err;
 }
 
+/* The library HMAC of the frame MACs against the crypto API's. */
+static int selftest_frame_mac(void)
+{
+	struct sc_mac_key *mk;
+	struct hpke_bytes part;
+	u8 key[HPKE_NH], msg[100], want[HPKE_NH], got[HPKE_NH];
+	int err;
+
+	mk = kmalloc(sizeof(*mk), GFP_KERNEL);
+	if (!mk)
+		return -ENOMEM;
+	get_random_bytes(key, sizeof(key));
+	get_random_bytes(msg, sizeof(msg));
+	part.data = msg;
+	part.len = sizeof(msg);
+	mutex_lock(&sc_hpke_lock);
+	err = hmac_sha256(want, key, sizeof(key), &part, 1);
+	mutex_unlock(&sc_hpke_lock);
+	mac_key_init(mk, key);
+	mac_compute(mk, msg, sizeof(msg), got);
+	if (!err && crypto_memneq(want, got, sizeof(got)))
+		err = -EBADMSG;
+	kfree_sensitive(mk);
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(want, sizeof(want));
+	memzero_explicit(got, sizeof(got));
+	return err;
+}
+
 int sc_crypto_selftest(void)
 {
 	unsigned int i;
@@ -447,7 +549,13 @@ int sc_crypto_selftest(void)
 		       err);
 		return err;
 	}
-	pr_info("sealcam: crypto self-tests passed (RFC 9180 A.2 base+auth, RFC 8439), %s\n",
+	err = selftest_frame_mac();
+	if (err) {
+		pr_err("sealcam: frame MAC (HMAC-SHA256) self-test failed (%d)\n",
+		       err);
+		return err;
+	}
+	pr_info("sealcam: crypto self-tests passed (RFC 9180 A.2 base+auth+exporter, RFC 8439, HMAC-SHA256), %s\n",
 		sc_driver_desc);
 	return 0;
 }
@@ -500,6 +608,8 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	struct sealcam_recipient *rcpt;
 	u8 info[SC_INFO_LEN];
 	u8 sk_e[CURVE25519_KEY_SIZE];
+	u8 mac_key[HPKE_NH];
+	struct sc_mac_key *mac_keys;
 	unsigned int i, n = keys->n_recipients;
 	u32 seg_hdr_len;
 	u8 *buf;
@@ -515,8 +625,12 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	seg_hdr_len = SEALCAM_SEG_HDR_LEN(n);
 	/* Room for the first frame's header in front: the AAD is contiguous. */
 	buf = kzalloc(frame_hdr_len + seg_hdr_len, GFP_KERNEL);
-	if (!buf)
+	mac_keys = kcalloc(n, sizeof(*mac_keys), GFP_KERNEL);
+	if (!buf || !mac_keys) {
+		kfree(buf);
+		kfree(mac_keys);
 		return -ENOMEM;
+	}
 	sh = (struct sealcam_segment_hdr *)(buf + frame_hdr_len);
 	rcpt = (struct sealcam_recipient *)(sh + 1);
 	sh->magic = cpu_to_le32(SEALCAM_SEGMENT_MAGIC);
@@ -538,12 +652,16 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 				keys->recipients[i].pub, sk_e,
 				keys->device_priv, keys->device_pub, info,
 				sizeof(info), NULL, 0, seg->content_key,
-				SEALCAM_KEY_LEN);
+				SEALCAM_KEY_LEN, SEALCAM_EXPORT_LABEL, mac_key);
+		if (!err)
+			mac_key_init(&mac_keys[i], mac_key);
 	}
 	mutex_unlock(&sc_hpke_lock);
 	memzero_explicit(sk_e, sizeof(sk_e));
+	memzero_explicit(mac_key, sizeof(mac_key));
 	if (err) {
 		memzero_explicit(seg->content_key, sizeof(seg->content_key));
+		kfree_sensitive(mac_keys);
 		kfree(buf);
 		return err;
 	}
@@ -554,6 +672,9 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	memcpy(seg->device_id, keys->device_id, SEALCAM_KEY_ID_LEN);
 	seg->seg_hdr = buf;
 	seg->seg_hdr_len = seg_hdr_len;
+	memset(seg->chain, 0, sizeof(seg->chain));
+	seg->n_macs = n;
+	seg->mac_keys = mac_keys;
 	seg->closed = false;
 	seg->active = true;
 	return 0;
@@ -572,13 +693,19 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	struct sealcam_frame_hdr hdr = { 0 };
 	bool first = seg->frame_index == 0;
 	size_t aad_len = frame_hdr_len + (first ? seg->seg_hdr_len : 0);
-	size_t total = aad_len + plain_len + SEALCAM_TAG_LEN;
+	size_t mac_len = (size_t)seg->n_macs * SEALCAM_MAC_LEN;
+	size_t ct_len = plain_len + SEALCAM_TAG_LEN;
+	size_t total = aad_len + ct_len + mac_len;
+	struct sha256_state st;
+	u8 mac[SHA256_DIGEST_SIZE];
+	unsigned int i;
 	u16 flags = 0;
 	u8 *aad;
 
 	if (unlikely(!seg->active || seg->closed))
 		return -EPIPE;
-	if (unlikely(plain_len > U32_MAX - SEALCAM_TAG_LEN || total > dst_len))
+	if (unlikely(plain_len > U32_MAX - SEALCAM_TAG_LEN - mac_len ||
+		     total > dst_len))
 		return -ENOSPC;
 
 	if (first)
@@ -590,10 +717,11 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	hdr.hdr_len = frame_hdr_len;
 	hdr.flags = cpu_to_le16(flags);
 	hdr.seg_hdr_len = cpu_to_le32(first ? seg->seg_hdr_len : 0);
-	hdr.ct_len = cpu_to_le32(plain_len + SEALCAM_TAG_LEN);
+	hdr.ct_len = cpu_to_le32(ct_len + mac_len);
 	memcpy(hdr.device_id, seg->device_id, SEALCAM_KEY_ID_LEN);
 	hdr.segment_id = cpu_to_le64(seg->id);
 	hdr.frame_index = cpu_to_le64(seg->frame_index);
+	hdr.mac_len = cpu_to_le32(mac_len);
 
 	if (first) {
 		memcpy(seg->seg_hdr, &hdr, frame_hdr_len);
@@ -606,7 +734,25 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	chacha20poly1305_encrypt(plain, plain, plain_len, aad, aad_len,
 				 seg->frame_index, seg->content_key);
 	memcpy(dst, aad, aad_len);
-	memcpy(dst + aad_len, plain, plain_len + SEALCAM_TAG_LEN);
+	memcpy(dst + aad_len, plain, ct_len);
+
+	/*
+	 * Attribution: chain = SHA-256(chain || this frame's bytes before the
+	 * MACs), hashed from the private copy; then per recipient
+	 * HMAC-SHA256(mac_key[r], chain), first 16 bytes, in entry order.
+	 */
+	sha256_init(&st);
+	sha256_update(&st, seg->chain, sizeof(seg->chain));
+	sha256_update(&st, aad, aad_len);
+	sha256_update(&st, plain, ct_len);
+	sha256_final(&st, seg->chain);
+	for (i = 0; i < seg->n_macs; i++) {
+		mac_compute(&seg->mac_keys[i], seg->chain, sizeof(seg->chain),
+			    mac);
+		memcpy(dst + aad_len + ct_len + i * SEALCAM_MAC_LEN, mac,
+		       SEALCAM_MAC_LEN);
+	}
+	memzero_explicit(mac, sizeof(mac));
 
 	seg->frame_index++;
 	if (last)
@@ -617,6 +763,10 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 void sc_segment_end(struct sc_segment *seg)
 {
 	memzero_explicit(seg->content_key, sizeof(seg->content_key));
+	kfree_sensitive(seg->mac_keys);
+	seg->mac_keys = NULL;
+	seg->n_macs = 0;
+	memzero_explicit(seg->chain, sizeof(seg->chain));
 	kfree_sensitive(seg->seg_hdr);
 	seg->seg_hdr = NULL;
 	seg->seg_hdr_len = 0;

@@ -8,6 +8,7 @@
 #define _SEALCAM_SEAL_H
 
 #include <linux/types.h>
+#include <crypto/sha2.h>
 #include "uapi/sealcam.h"
 
 struct sc_recipient_key {
@@ -26,6 +27,16 @@ struct sc_key_snapshot {
 	u64 generation;		/* keyring generation the copy was taken at */
 };
 
+/*
+ * HMAC-SHA256 under one recipient's frame MAC key (format v2), as the two
+ * SHA-256 states after the key's ipad and opad blocks: a frame MAC is then
+ * two short hashes, without the shared HMAC transform or its lock.
+ */
+struct sc_mac_key {
+	struct sha256_state inner;
+	struct sha256_state outer;
+};
+
 /* One open segment of one camera. Zero-initialise before sc_segment_start. */
 struct sc_segment {
 	bool active;
@@ -37,6 +48,10 @@ struct sc_segment {
 	u8 device_id[SEALCAM_KEY_ID_LEN];
 	u8 *seg_hdr;		/* segment header + recipients, kmalloc'd */
 	u32 seg_hdr_len;
+	/* v2 attribution: running hash of the frames, one MAC key each */
+	u8 chain[SHA256_DIGEST_SIZE];
+	unsigned int n_macs;
+	struct sc_mac_key *mac_keys;	/* n_macs, kmalloc'd, secret */
 };
 
 int sc_crypto_init(void);
@@ -68,13 +83,13 @@ size_t sc_sealed_max(size_t plain_len);
  * staging buffer with SEALCAM_TAG_LEN bytes of room after @plain_len; it is
  * encrypted there in place (it holds ciphertext afterwards) and then copied
  * to @dst, the vb2 buffer, after the frame header and, on the first frame,
- * the segment header. Returns the bytes written to @dst or -errno; -EPIPE
- * after the LAST frame.
+ * the segment header, and followed by one attribution MAC per recipient.
+ * Returns the bytes written to @dst or -errno; -EPIPE after the LAST frame.
  */
 ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 		      u8 *plain, size_t plain_len, bool last);
 
-/* Wipe the content key and free the header. Safe on an inactive segment. */
+/* Wipe the content and MAC keys, free the header. Safe when inactive. */
 void sc_segment_end(struct sc_segment *seg);
 
 #endif /* _SEALCAM_SEAL_H */

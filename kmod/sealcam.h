@@ -45,6 +45,8 @@ int sc_camera_status(unsigned int idx, struct sc_camera_status *st);
 int sc_camera_set_segment_policy(int idx, u32 frames, u32 ms);
 /* The next sealed frame of camera idx (or every camera) ends its segment. */
 int sc_camera_rotate(int idx);
+/* End every open segment now, no LAST, keys wiped (VM fork, hibernation). */
+void sc_cameras_end_segments(const char *why);
 
 /* ---- netlink.c ---- */
 int sc_netlink_init(void);

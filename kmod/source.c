@@ -116,6 +116,22 @@ static void sc_segment_finish(struct sc_camera *cam)
 	atomic64_set(&cam->segment_id, 0);
 }
 
+/*
+ * End the open segment now, without a LAST frame: its content key is wiped
+ * here, and the next frame starts a new segment under a new key (VM fork,
+ * snapshot restore, hibernation: kmod/camera.c). True if one was open.
+ */
+bool sc_capture_end_segment(struct sc_camera *cam)
+{
+	bool active;
+
+	mutex_lock(&cam->src_lock);
+	active = cam->seg.active;
+	sc_segment_finish(cam);
+	mutex_unlock(&cam->src_lock);
+	return active;
+}
+
 /* The frame about to be sealed is the segment's last one. */
 static bool sc_segment_full(struct sc_camera *cam, u64 now_ns)
 {

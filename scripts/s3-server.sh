@@ -188,7 +188,17 @@ rgw_dns_name = localhost
 EOF
 }
 
+# port_released PORT: nothing listens on it any more (a radosgw killed
+# with -9 shows as a zombie while its 600 threads still exit and hold the
+# socket: wait for the socket, not the pid)
+port_released() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start_rgw() {
+	local end=$((SECONDS + timeout))
+	until port_released "$port"; do
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.1
+	done
 	port_free "$port"
 	run_daemon client.rgw radosgw -n client.rgw
 	wait_for client.rgw "radosgw on 127.0.0.1:$port" rgw_answers

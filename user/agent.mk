@@ -3,13 +3,14 @@
 #   include user/agent.mk
 #
 # Builds build/sealcam-agent from user/agent/*.c (kept out of user/*.c so the
-# CLI's wildcard does not link them into build/sealcam), and the agent's
-# test helpers. Also usable on its own:
+# CLI's wildcard does not link them into build/sealcam) and libsealcam (its
+# store client, user/libsealcam/store/, shared with `sealcam fetch`), and
+# the agent's test helpers. Also usable on its own:
 #   make -f Makefile -f user/agent.mk agent
 
 AGENT_SRCS := $(wildcard user/agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
-AGENT_LIBS = $(PKG_LIBS) $(shell pkg-config --libs libcurl libcrypto 2>/dev/null || echo -lcurl -lcrypto) -pthread
+AGENT_LIBS = $(PKG_LIBS) $(STORE_LIBS) -pthread
 AGENT_TEST_TOOLS := $(BUILD)/tests/agent/sc-mkseg
 
 # messages and paths are cut to their buffers on purpose

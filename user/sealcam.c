@@ -54,6 +54,8 @@ static const char main_help[] =
 "                        show or set when segments end\n"
 "    rotate [--camera N] end the current segment at the next frame\n"
 "    unseal              verify and decrypt sealed segments\n"
+"    fetch               list, download and unseal segments from the store\n"
+"                        the agent uploads to (file://, s3://)\n"
 "    events [--json]     print key, camera and segment events as they happen\n"
 "    audit init|show|follow|stats|verify  the camera-open audit log\n"
 "\n"
@@ -1163,6 +1165,7 @@ static const struct command commands[] = {
 	{ "segment", cmd_segment },
 	{ "rotate", cmd_rotate },
 	{ "unseal", cmd_unseal },
+	{ "fetch", cmd_fetch },
 	{ "events", cmd_events },
 	{ "audit", cmd_audit_main },
 };

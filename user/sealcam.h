@@ -19,6 +19,21 @@
 int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_unseal(int argc, char **argv);
+/* Segments from the agent's store, unsealed by cmd_unseal (user/fetch.c). */
+int cmd_fetch(int argc, char **argv);
+
+/*
+ * unseal's options for its checks, as getopt_long rows (include
+ * <getopt.h>): `sealcam fetch` takes the same and passes them on.
+ */
+#define SC_UNSEAL_CHECK_OPTIONS \
+	{ "expect-device", required_argument, NULL, 'd' }, \
+	{ "pin-device", required_argument, NULL, 'P' }, \
+	{ "known-devices", required_argument, NULL, 'K' }, \
+	{ "no-record", no_argument, NULL, 'n' }, \
+	{ "strict", no_argument, NULL, 's' }, \
+	{ "expect-recipient", required_argument, NULL, 'r' }
+#define SC_UNSEAL_CHECK_SHORTOPTS "d:P:K:nsr:"
 
 #include <stdbool.h>
 

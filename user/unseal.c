@@ -361,20 +361,6 @@ static const char *fourcc_name(uint32_t f, char buf[5])
 	return buf;
 }
 
-static void fmt_time(char *out, size_t len, uint64_t ns)
-{
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(out, len, "?");
-		return;
-	}
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned int)(ns % 1000000000u / 1000000u));
-}
-
 /* Append to the warning list of the segment, JSON-safe (no quotes). */
 static void add_warning(struct unseal *u, const char *kind, const char *msg)
 {
@@ -430,8 +416,8 @@ static void print_info_text(struct unseal *u, const struct sc_segment_info *s)
 	fprintf(u->info, "  frames      %" PRIu64 "%s\n", s->frames,
 		s->complete ? " (complete)" : " (incomplete)");
 	if (s->have_meta) {
-		fmt_time(t1, sizeof(t1), s->first.timestamp_ns);
-		fmt_time(t2, sizeof(t2), s->last.timestamp_ns);
+		sc_fmt_time(t1, sizeof(t1), s->first.timestamp_ns);
+		sc_fmt_time(t2, sizeof(t2), s->last.timestamp_ns);
 		fprintf(u->info, "  sequence    %" PRIu64 "..%" PRIu64 "\n",
 			s->first.sequence, s->last.sequence);
 		fprintf(u->info, "  time        %s .. %s\n", t1, t2);
@@ -526,8 +512,8 @@ static void pin_new_device(struct unseal *u, const struct sc_segment_info *s)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fmt_time(when, sizeof(when),
-			 (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+		sc_fmt_time(when, sizeof(when), (uint64_t)ts.tv_sec *
+			    1000000000u + (uint64_t)ts.tv_nsec);
 		snprintf(note, sizeof(note), "device %s first seen %s in %s", id,
 			 when, s->source);
 		ret = sc_known_add(&u->known, s->device_pub, note);
@@ -1068,12 +1054,7 @@ int cmd_unseal(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, 'k' },
-		{ "expect-device", required_argument, NULL, 'd' },
-		{ "pin-device", required_argument, NULL, 'P' },
-		{ "known-devices", required_argument, NULL, 'K' },
-		{ "no-record", no_argument, NULL, 'n' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "expect-recipient", required_argument, NULL, 'r' },
+		SC_UNSEAL_CHECK_OPTIONS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "png", required_argument, NULL, 'p' },
 		{ "info", no_argument, NULL, 'i' },
@@ -1094,8 +1075,8 @@ int cmd_unseal(int argc, char **argv)
 	int opt, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "k:d:P:K:nsr:o:p:ijqh", longopts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:" SC_UNSEAL_CHECK_SHORTOPTS
+				  "o:p:ijqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			key_path = optarg;

@@ -41,9 +41,14 @@
 /*
  * HPKE (RFC 9180) suite: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
  * ChaCha20Poly1305, mode_auth (0x02), sender = device key.
- * info = SEALCAM_HPKE_LABEL || device_id[8] || le64(segment_id), aad = "".
+ * info = SEALCAM_HPKE_LABEL || device_id[8] || le64(segment_id), aad = ""
+ * (format v1: SEALCAM_HPKE_LABEL_V1). Format v2: the per-recipient frame
+ * MAC key is the HPKE secret export (RFC 9180 5.3) of SEALCAM_EXPORT_LABEL,
+ * 32 bytes, from the same context.
  */
-#define SEALCAM_HPKE_LABEL	"sealcam-v1 segment key"
+#define SEALCAM_HPKE_LABEL	"sealcam-v2 segment key"
+#define SEALCAM_HPKE_LABEL_V1	"sealcam-v1 segment key"
+#define SEALCAM_EXPORT_LABEL	"sealcam-v2 frame attribution"
 #define SEALCAM_HPKE_MODE	0x02
 #define SEALCAM_HPKE_KEM	0x0020
 #define SEALCAM_HPKE_KDF	0x0001
@@ -54,16 +59,22 @@
  *
  *   struct sealcam_frame_hdr        cleartext, authenticated (AAD)
  *   segment header (seg_hdr_len)    only when SEALCAM_F_FIRST; cleartext, AAD
- *   ciphertext (ct_len)             ChaCha20-Poly1305 of
+ *   ciphertext                      ChaCha20-Poly1305 of
  *                                     struct sealcam_frame_meta || pixels,
  *                                   followed by the 16-byte tag
+ *   attribution (mac_len)           v2 only: one 16-byte MAC per recipient,
+ *                                   in segment header order
  *
+ * ct_len = ciphertext and tag, plus mac_len in v2: a frame is always
+ * 48 + seg_hdr_len + ct_len bytes long.
  * AAD = frame header || segment header (if any).
  * Key = the segment's content key K. Nonce (12 bytes) = 4 zero bytes ||
  * le64(frame_index). A segment file is its frames concatenated in order.
  */
 #define SEALCAM_FRAME_MAGIC	0x31464353	/* "SCF1" */
-#define SEALCAM_FORMAT_VERSION	1
+#define SEALCAM_FORMAT_VERSION	2	/* written; v1 is still read */
+#define SEALCAM_FORMAT_V1	1
+#define SEALCAM_MAC_LEN		16	/* v2 per-recipient frame MAC */
 
 #define SEALCAM_F_FIRST		0x0001	/* first frame; carries segment header */
 #define SEALCAM_F_LAST		0x0002	/* last frame of the segment */
@@ -76,11 +87,12 @@ struct sealcam_frame_hdr {
 	__u8 hdr_len;		/* sizeof(struct sealcam_frame_hdr) = 48 */
 	__le16 flags;
 	__le32 seg_hdr_len;	/* 0 unless SEALCAM_F_FIRST */
-	__le32 ct_len;		/* ciphertext length, tag included */
+	__le32 ct_len;		/* ciphertext + tag (v2: + mac_len) */
 	__u8 device_id[SEALCAM_KEY_ID_LEN];
 	__le64 segment_id;
 	__le64 frame_index;	/* 0 for the FIRST frame, +1 per frame */
-	__le64 reserved;	/* 0 */
+	__le32 mac_len;		/* v2: 16 * n_recipients; v1: 0 */
+	__le32 reserved;	/* 0 */
 };
 
 /*
@@ -153,9 +165,12 @@ SEALCAM_ASSERT_SIZE(frame_meta, 64);
 #define SEALCAM_SEG_HDR_LEN(n) \
 	((__u32)(sizeof(struct sealcam_segment_hdr) + \
 		 (n) * sizeof(struct sealcam_recipient)))
+/* frame header, segment header, meta, tag, and per recipient entry + MAC */
 #define SEALCAM_FRAME_OVERHEAD(n) \
-	((__u32)sizeof(struct sealcam_frame_hdr) + SEALCAM_SEG_HDR_LEN(n) + \
-	 SEALCAM_META_LEN + SEALCAM_TAG_LEN)
+	((__u32)(sizeof(struct sealcam_frame_hdr) + \
+		 sizeof(struct sealcam_segment_hdr) + \
+		 SEALCAM_META_LEN + SEALCAM_TAG_LEN + \
+		 (n) * (sizeof(struct sealcam_recipient) + SEALCAM_MAC_LEN)))
 
 /* ------------------------------------------------------------------ */
 /* Generic netlink family "sealcam"                                    */

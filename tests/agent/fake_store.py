@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """fake_store.py - a misbehaving HTTP object store on 127.0.0.1, for the
 agent's upload tests. It keeps PUT bodies in memory and answers HEAD/GET
-like a simple store (Content-Length, ETag = MD5), unless the mode says to
-misbehave:
+like a simple store (Content-Length, ETag = MD5; ListObjectsV2 of what it
+holds, with prefix, delimiter, max-keys and continuation tokens), unless
+the mode says to misbehave:
 
   ok          behave
   500, 403    answer every PUT with that status
@@ -20,6 +21,10 @@ misbehave:
   opaque-etag ETags of 32 hex digits that are not the MD5, and no header
               that says why (a store whose ETags are its own)
   long-etag   ETags that are not 32 hex digits (64: a SHA-256)
+  get-html    answer every GET of an object 200 with a web page (a portal
+              or a misrouted request), not the object
+  get-cut     answer every GET of an object 200 with its length, send half
+              of it, hang up
 
 With --sigv4-secret S every request must carry an AWS SigV4 signature that
 this server recomputes with secret S (canonical request, string to sign,
@@ -47,6 +52,7 @@ import hashlib
 import hmac
 import os
 import re
+import urllib.parse
 import http.client
 import http.server
 import socketserver
@@ -248,17 +254,63 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.proxy()
         path, _, query = self.path.partition("?")
         if "list-type=2" in query.split("&"):
-            # ListObjectsV2 of the bucket (the agent's startup check)
+            # ListObjectsV2 of the bucket (the agent's startup check, fetch)
             if not self.authorized():
                 return
             bucket = path.strip("/").split("/")[0]
-            return self.reply(200, ("<ListBucketResult><Name>%s</Name><KeyCount>0"
-                                    "</KeyCount></ListBucketResult>" % bucket).encode())
+            return self.reply(200, listing(bucket, query))
         with lock:
             data = objects.get(self.path)
         if data is None:
             return self.reply(404)
-        self.reply(200, data)
+        if args.mode == "get-html":
+            return self.reply(200, b"<!DOCTYPE html><html><head><title>Sign in"
+                              b"</title></head><body>Please sign in</body></html>",
+                              {"Content-Type": "text/html"})
+        if args.mode == "get-cut":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+                             % len(data) + data[:len(data) // 2])
+            self.wfile.flush()
+            log("GET %s cut" % self.path)
+            self.close_connection = True
+            return
+        self.reply(200, data, {"ETag": '"%s"' % etag_of(data)})
+
+
+def listing(bucket, query):
+    """A ListObjectsV2 reply for what the store holds in @bucket."""
+    q = urllib.parse.parse_qs(query, keep_blank_values=True)
+    prefix = q.get("prefix", [""])[0]
+    delim = q.get("delimiter", [""])[0]
+    max_keys = int(q.get("max-keys", ["1000"])[0])
+    after = q.get("continuation-token", [""])[0]
+    base = "/%s/" % bucket
+    with lock:
+        keys = sorted((k[len(base):], v) for k, v in objects.items()
+                      if k.startswith(base))
+    entries = []
+    for key, data in keys:
+        if not key.startswith(prefix):
+            continue
+        rest = key[len(prefix):]
+        if delim and delim in rest:
+            entry = ("CommonPrefixes", prefix + rest.split(delim)[0] + delim, None)
+        else:
+            entry = ("Contents", key, data)
+        if entry[1] > after and all(e[1] != entry[1] for e in entries):
+            entries.append(entry)
+    page, more = entries[:max_keys], 0 < max_keys < len(entries)
+    xml = "<ListBucketResult><Name>%s</Name><KeyCount>%d</KeyCount>" % (bucket, len(page))
+    xml += "<IsTruncated>%s</IsTruncated>" % ("true" if more else "false")
+    if more:
+        xml += "<NextContinuationToken>%s</NextContinuationToken>" % page[-1][1]
+    for kind, name, data in page:
+        if kind == "Contents":
+            xml += ("<Contents><Key>%s</Key><Size>%d</Size><ETag>&quot;%s&quot;"
+                    "</ETag></Contents>" % (name, len(data), etag_of(data)))
+        else:
+            xml += "<CommonPrefixes><Prefix>%s</Prefix></CommonPrefixes>" % name
+    return (xml + "</ListBucketResult>").encode()
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -5,12 +5,16 @@
  *
  *   sc-mkseg -o FILE --owner-pub PUBFILE --segment ID [--frames N]
  *            [--size WxH] [--device-seed TEXT] [--sequence N] [--no-last]
- *            [--cut BYTES]
+ *            [--cut BYTES] [--time SECONDS] [--format 1|2]
  *
  * --device-seed: device private key = SHA-256(TEXT) (default "agent test"),
  * so every file of a test comes from the same device. --no-last leaves the
  * segment without its LAST frame; --cut removes BYTES from the end (a
- * partial frame), both as a crash would. Prints the device id (16 hex).
+ * partial frame), both as a crash would. --time: the first frame's
+ * timestamp in seconds since 1970 (default 1767225600, 2026-01-01), the
+ * next ones 1/15 s apart. --owner-pub may be given up to 16 times: one
+ * recipient each, in that order. --format 1 writes the old format v1
+ * (default: the current one, v2). Prints the device id (16 hex).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -53,12 +57,15 @@ int main(int argc, char **argv)
 		{ "sequence", required_argument, NULL, 'q' },
 		{ "no-last", no_argument, NULL, 'L' },
 		{ "cut", required_argument, NULL, 'c' },
+		{ "time", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *pubfile = NULL, *seed = "agent test";
-	unsigned long long segment = 1, sequence = 0;
+	const char *out = NULL, *pubfiles[SEALCAM_MAX_RECIPIENTS], *seed = "agent test";
+	unsigned int n_pub = 0, version = SEALCAM_FORMAT_VERSION;
+	unsigned long long segment = 1, sequence = 0, start = 1767225600ULL;
 	unsigned int frames = 3, w = 160, h = 120, i;
-	unsigned char owner_pub[32], dev_priv[32], *px, *buf;
+	unsigned char owner_pub[SEALCAM_MAX_RECIPIENTS][32], dev_priv[32], *px, *buf;
 	bool no_last = false;
 	long cut = 0;
 	struct sc_seg_writer wr;
@@ -69,7 +76,12 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
-		case 'p': pubfile = optarg; break;
+		case 'p':
+			if (n_pub == SEALCAM_MAX_RECIPIENTS)
+				return 2;
+			pubfiles[n_pub++] = optarg;
+			break;
+		case 'F': version = strtoul(optarg, NULL, 10); break;
 		case 's': segment = strtoull(optarg, NULL, 10); break;
 		case 'n': frames = strtoul(optarg, NULL, 10); break;
 		case 'z':
@@ -80,21 +92,26 @@ int main(int argc, char **argv)
 		case 'q': sequence = strtoull(optarg, NULL, 10); break;
 		case 'L': no_last = true; break;
 		case 'c': cut = strtol(optarg, NULL, 10); break;
+		case 't': start = strtoull(optarg, NULL, 10); break;
 		default:
 			return 2;
 		}
 	}
-	if (!out || !pubfile || !frames || sodium_init() < 0) {
+	if (!out || !n_pub || !frames || sodium_init() < 0) {
 		fprintf(stderr, "usage: sc-mkseg -o FILE --owner-pub PUBFILE --segment ID ...\n");
 		return 2;
 	}
-	if (read_pub(pubfile, owner_pub)) {
-		fprintf(stderr, "sc-mkseg: cannot read a public key from %s\n", pubfile);
-		return 1;
+	for (i = 0; i < n_pub; i++) {
+		if (read_pub(pubfiles[i], owner_pub[i])) {
+			fprintf(stderr, "sc-mkseg: cannot read a public key from %s\n",
+				pubfiles[i]);
+			return 1;
+		}
 	}
 	crypto_hash_sha256(dev_priv, (const unsigned char *)seed, strlen(seed));
-	if (sc_writer_begin(&wr, dev_priv, (const unsigned char (*)[32])owner_pub,
-			    1, segment, 0, NULL, NULL))
+	if (sc_writer_begin_version(&wr, version, dev_priv,
+				    (const unsigned char (*)[32])owner_pub,
+				    n_pub, segment, 0, NULL, NULL))
 		return 1;
 	px = malloc((size_t)w * h);
 	buf = malloc(sc_writer_frame_len(&wr, (size_t)w * h));
@@ -103,7 +120,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < frames; i++) {
 		struct sc_meta m = {
-			.timestamp_ns = 1767225600000000000ULL + i * 66666666ULL,
+			.timestamp_ns = start * 1000000000ULL + i * 66666666ULL,
 			.monotonic_ns = 1000000000ULL + i * 66666666ULL,
 			.sequence = sequence + i,
 			.pixelformat = SEALCAM_PLAIN_GREY, .width = w, .height = h,

@@ -2,7 +2,7 @@
 /*
  * sc-rss-floor - benchmark helper: the resident memory any program pays for
  * the agent's libraries before it does any work. It starts libcurl exactly
- * as sealcam-agent does (store_global_init: the same OpenSSL options), takes
+ * as sealcam-agent does (sc_store_global_init: the same OpenSSL options), takes
  * one easy handle, and prints its peak RSS:
  *
  *   sc-rss-floor        ->  "VmHWM_KB RssAnon_KB RssFile_KB"
@@ -18,7 +18,7 @@
 
 #include <curl/curl.h>
 
-#include "../../user/agent/store.h"
+#include "store/store.h"
 
 static long field_kb(const char *status, const char *name)
 {
@@ -34,7 +34,7 @@ int main(void)
 	CURL *h;
 	FILE *f;
 
-	if (store_global_init() || !(h = curl_easy_init())) {
+	if (sc_store_global_init() || !(h = curl_easy_init())) {
 		fprintf(stderr, "sc-rss-floor: cannot start libcurl\n");
 		return 1;
 	}

@@ -27,7 +27,7 @@
 #include "../../user/agent/agent.h"
 #include "../../user/agent/queue.h"
 #include "../../user/agent/spool.h"
-#include "../../user/agent/store.h"
+#include "store/store.h"
 
 #define PIX_W 160
 #define PIX_H 120
@@ -323,7 +323,7 @@ int main(void)
 	/* ---- the size cap: oldest not-yet-uploaded segment dropped ---- */
 	{
 		struct agent_config c;
-		struct store *st;
+		struct sc_store *st;
 		struct queue *q;
 		char ob[PATH_MAX], cdir[PATH_MAX];
 		struct frames seg[6];
@@ -333,16 +333,17 @@ int main(void)
 		int ready, drops_files;
 
 		config_defaults(&c);
-		free(c.url);
+		free(c.store.url);
 		/* every upload fails: nothing leaves the spool but by the cap */
-		c.url = strdup("file:///proc/sealcam-agent-test-unwritable");
+		c.store.url = strdup("file:///proc/sealcam-agent-test-unwritable");
 		c.concurrency = 1;
 		c.backoff_min_ms = c.backoff_max_ms = 3600000;
 		snprintf(cdir, sizeof(cdir), "%s/cap-%d", tmp, (int)getpid());
 		snprintf(ob, sizeof(ob), "%s/outbox", cdir);
 		agent_stats.drops = agent_stats.dropped_frames = 0;
 		tap_ok(!spool_open(&sp, cdir, ob, cap, err, sizeof(err)) &&
-		       !store_init(&st, &c, err, sizeof(err)) &&
+		       !sc_store_init(&st, &c.store, &agent_store_ops, err,
+				      sizeof(err)) &&
 		       !queue_start(&q, &c, sp, st), "capped spool (%lld bytes) with "
 		       "a store that refuses everything: %s", cap, err);
 		spool_set_hooks(sp, queue_drop_oldest, queue_notify, q);
@@ -514,7 +515,7 @@ int main(void)
 			for (i = 0; i < 8; i++)
 				free_segment(&more[i]);
 		}
-		store_free(st);
+		sc_store_free(st);
 		config_free(&c);
 		for (i = 0; i < 6; i++)
 			free_segment(&seg[i]);

@@ -182,16 +182,22 @@ if ceph --connect-timeout 10 config set client.rgw rgw_sts_key sealcamstskey016 
 	scripts/s3-server.sh start-rgw "$S3" >>"$tmp/s3.log" 2>&1 &&
 	radosgw-admin caps add --uid sealcam --caps "user-policy=*" >/dev/null 2>&1; then
 	policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetSessionToken"],"Resource":"*"}]}'
-	curl -sS --aws-sigv4 "aws:amz:$S3_REGION:iam" --user "$reader:$reader_secret" -X POST \
-		--data-urlencode Action=PutUserPolicy --data-urlencode PolicyName=sts \
-		--data-urlencode UserName=sealcam --data-urlencode "PolicyDocument=$policy" \
-		"$S3_ENDPOINT/" >"$tmp/policy.out" 2>&1
-	curl -sS --aws-sigv4 "aws:amz:$S3_REGION:sts" --user "$reader:$reader_secret" -X POST \
-		-d 'Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900' \
-		"$S3_ENDPOINT/" >"$tmp/sts.out" 2>&1
 	tag() { sed -n "s:.*<$1>\\([^<]*\\)</$1>.*:\\1:p" "$tmp/sts.out"; }
-	sak=$(tag AccessKeyId) ssk=$(tag SecretAccessKey) stok=$(tag SessionToken)
-	[ -n "$sak" ] && [ -n "$ssk" ] && [ -n "$stok" ] && sts_ok=1
+	# a radosgw just restarted can refuse or time out its first metadata
+	# writes on a loaded host (watches the killed one left behind): ask
+	# again until the token comes, for at most a minute
+	sts_token() {
+		curl -sS -m 20 --aws-sigv4 "aws:amz:$S3_REGION:iam" --user "$reader:$reader_secret" -X POST \
+			--data-urlencode Action=PutUserPolicy --data-urlencode PolicyName=sts \
+			--data-urlencode UserName=sealcam --data-urlencode "PolicyDocument=$policy" \
+			"$S3_ENDPOINT/" >"$tmp/policy.out" 2>&1
+		curl -sS -m 20 --aws-sigv4 "aws:amz:$S3_REGION:sts" --user "$reader:$reader_secret" -X POST \
+			-d 'Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900' \
+			"$S3_ENDPOINT/" >"$tmp/sts.out" 2>&1
+		sak=$(tag AccessKeyId) ssk=$(tag SecretAccessKey) stok=$(tag SessionToken)
+		[ -n "$sak" ] && [ -n "$ssk" ] && [ -n "$stok" ]
+	}
+	wait_for 60 sts_token && sts_ok=1
 fi
 if [ "$sts_ok" = 1 ]; then
 	write_creds "$tmp/sts.creds" sess "$sak" "$ssk" "$stok"
@@ -336,6 +342,9 @@ pids+=("$apid")
 mkseg "$tmp/exp41.sealed" 41 >/dev/null && mv "$tmp/exp41.sealed" "$fdir/spool/ready/"
 wait_for 20 fake_put_ok 41 && tap_pass "session token: sent from the credentials file (x-amz-security-token, signed)" ||
 	{ tap_fail "session token sent from the credentials file"; tap_diag "$(cat "$fdir/agent.log" "$fdir/log")"; }
+# the token expires only once segment 41 is confirmed (PUT and HEAD): the
+# expiry must meet the next PUT, not 41's HEAD
+wait_for 20 grep -q "uploaded .*$(seg 41).sealed" "$fdir/agent.log"
 echo TOKEN-TWO-0002 >"$tmp/valid-token"
 write_creds "$tmp/exp.creds.next" cam AKIDTEST "$secret" TOKEN-TWO-0002
 mkseg "$tmp/exp42.sealed" 42 >/dev/null && mv "$tmp/exp42.sealed" "$fdir/spool/ready/"

@@ -302,7 +302,7 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	tap_plan(75);
+	tap_plan(76);
 	randombytes_buf(owner_priv, 32);
 	randombytes_buf(other_priv, 32);
 	randombytes_buf(dev_priv, 32);
@@ -440,8 +440,12 @@ int main(void)
 	       "LAST flag set on frame 2");
 	expect(flip(buf, len, a.len[0] + 200, 0x10), SC_FIND_AUTH_FAILED,
 	       SC_UNSEAL_TAMPERED, "authentication", "ciphertext bit");
-	expect(flip(buf, len, a.len[0] - 1, 0x01), SC_FIND_AUTH_FAILED,
-	       SC_UNSEAL_TAMPERED, "authentication", "tag bit");
+	/* v2: the tag is followed by one 16-byte MAC per recipient */
+	expect(flip(buf, len, a.len[0] - 1 - SEALCAM_MAC_LEN, 0x01),
+	       SC_FIND_AUTH_FAILED, SC_UNSEAL_TAMPERED, "authentication",
+	       "tag bit");
+	expect(flip(buf, len, a.len[0] - 1, 0x01), SC_FIND_FORGED,
+	       SC_UNSEAL_TAMPERED, "forged", "attribution MAC bit");
 
 	/* Every header byte and every 211th byte of the file, one bit each:
 	 * never accepted. */
@@ -522,7 +526,7 @@ int main(void)
 		       "replayed", "keep_cut: the cut segment replayed after it");
 		/* a tampered frame after a cut is still fatal */
 		f2[1] = whole(&g, &l2[1]);
-		f2[1][l2[1] - 1] ^= 1;
+		f2[1][l2[1] - 1 - SEALCAM_MAC_LEN] ^= 1;
 		expect(run_files(f2, l2, 2, &o), SC_FIND_AUTH_FAILED,
 		       SC_UNSEAL_TAMPERED, "authentication",
 		       "keep_cut: tampering after a cut is fatal");

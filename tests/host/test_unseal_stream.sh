@@ -87,8 +87,8 @@ rss=$(tail -1 "$tmp/rss")
 	tap_fail "peak RSS ${rss:-?} kB (exit $rc), want < 48 MiB"
 
 # --- the same exit codes on a big file ---------------------------------------------------
-# frame 100 starts at 2073880 (FIRST) + 99 * 2073728
-at=$((2073880 + 99 * 2073728 + 1000))
+# frame 100 starts at 2073896 (FIRST) + 99 * 2073744 (v2: MAC of 16 bytes)
+at=$((2073896 + 99 * 2073744 + 1000))
 flip() { printf "$(printf '\\%03o' $(( $(od -An -tu1 -j "$at" -N1 "$big") ^ 1 )))" |
 	dd of="$big" bs=1 seek="$at" conv=notrunc status=none; }
 flip

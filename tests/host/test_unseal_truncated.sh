@@ -50,7 +50,8 @@ PY
 }
 
 # 12 frames of segment 20, no LAST, the file cut 5000 bytes short: inside
-# frame 11, which starts at 19480 + 10 * 19328 = 212760
+# frame 11, which starts at 19496 + 10 * 19344 = 212936 (format v2:
+# each frame ends with a 16-byte attribution MAC)
 $mk -o "$tmp/cut.sealed" --owner-pub $vec/owner.pub --segment 20 --frames 12 \
 	--no-last --cut 5000 >/dev/null
 $mk -o "$tmp/nolast.sealed" --owner-pub $vec/owner.pub --segment 20 --frames 12 \
@@ -59,7 +60,7 @@ $mk -o "$tmp/next.sealed" --owner-pub $vec/owner.pub --segment 21 --frames 3 \
 	--sequence 11 >/dev/null
 
 run_rc 5 "cut inside frame 11: truncated" $sc unseal --key $key -o "$tmp/cut.y4m" "$tmp/cut.sealed"
-grep -q "segment 20 is cut at frame 11" "$tmp/err" && grep -q "offset 212760" "$tmp/err" &&
+grep -q "segment 20 is cut at frame 11" "$tmp/err" && grep -q "offset 212936" "$tmp/err" &&
 	grep -q "frames 0..10 verified" "$tmp/err" &&
 	tap_pass "the warning names the segment, the frame and the byte offset of the cut" ||
 	{ tap_fail "the warning names the segment, the frame and the byte offset"; tap_diag "$(cat "$tmp/err")"; }

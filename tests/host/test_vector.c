@@ -75,7 +75,7 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	tap_plan(9);
+	tap_plan(14);
 	if (!tap_ok(!read_rel("grey-160x120.sealed", &seg, &seg_len) &&
 		    !read_key("owner.key", owner) &&
 		    !read_key("device.pub", device_pub) &&
@@ -90,9 +90,10 @@ int main(void)
 	sc_reader_expect_device(&r, device_pub);
 	res = sc_reader_feed(&r, seg, seg_len, "vector");
 	res = sc_reader_result(&r);
-	tap_ok(res == SC_UNSEAL_OK && r.warnings == 0,
-	       "vector verifies with --expect-device (exit %d: %s)", res,
-	       r.message);
+	tap_ok(res == SC_UNSEAL_OK && r.warnings == 1 &&
+	       r.counts[SC_FIND_FORMAT_V1] == 1,
+	       "v1 vector verifies with --expect-device, one 'format v1' warning (exit %d: %s)",
+	       res, r.message);
 	tap_ok(h.frames == 3 && r.segments == 1 && h.first_seq == 42 &&
 	       h.last_seq == 44, "3 frames, 1 segment, sequence 42..44");
 	crypto_hash_sha256_final(&h.st, digest);
@@ -139,6 +140,58 @@ int main(void)
 	       "vector with one flipped bit: tampered (exit 4)");
 	sc_reader_free(&r);
 	free(seg);
+
+	/* Format v2: two recipients, each attributes every frame. */
+	{
+		static const char *const keys[] = { "owner.key", "owner2.key" };
+		unsigned char k2[32];
+		unsigned int j;
+
+		if (!tap_ok(!read_rel("grey-160x120-v2.sealed", &seg, &seg_len),
+			    "v2 vector readable"))
+			return tap_done();
+		for (j = 0; j < 2; j++) {
+			memset(&h, 0, sizeof(h));
+			crypto_hash_sha256_init(&h.st);
+			res = read_key(keys[j], k2) ? SC_UNSEAL_USAGE :
+			      SC_UNSEAL_OK;
+			sc_reader_init(&r, k2, &ops, &h);
+			sc_reader_expect_device(&r, device_pub);
+			sc_reader_feed(&r, seg, seg_len, "vector-v2");
+			if (!res)
+				res = sc_reader_result(&r);
+			crypto_hash_sha256_final(&h.st, digest);
+			/* the other recipient is not expected: exit 6 */
+			tap_ok(res == SC_UNSEAL_UNEXPECTED_RECIPIENT &&
+			       r.warnings == 1 &&
+			       r.counts[SC_FIND_UNEXPECTED_RECIPIENT] == 1 &&
+			       h.frames == 3 && !memcmp(digest, want, 32),
+			       "v2 vector verifies and attributes with %s, same pixels, no v1 warning (exit %d: %s)",
+			       keys[j], res, r.message);
+			sc_reader_free(&r);
+		}
+		rebuilt = vec_build_version(SEALCAM_FORMAT_VERSION, &rebuilt_len);
+		tap_ok(rebuilt && rebuilt_len == seg_len &&
+		       !memcmp(rebuilt, seg, seg_len),
+		       "userspace sealer rebuilds the v2 vector byte for byte (%zu bytes)",
+		       seg_len);
+		free(rebuilt);
+		/* the last byte is owner2's last MAC: owner is not affected */
+		seg[seg_len - 1] ^= 0x01;
+		sc_reader_init(&r, owner, NULL, NULL);
+		sc_reader_feed(&r, seg, seg_len, "vector-v2");
+		res = sc_reader_result(&r);
+		sc_reader_free(&r);
+		(void)read_key("owner2.key", k2);
+		sc_reader_init(&r, k2, NULL, NULL);
+		sc_reader_feed(&r, seg, seg_len, "vector-v2");
+		tap_ok(res == SC_UNSEAL_UNEXPECTED_RECIPIENT &&
+		       sc_reader_result(&r) == SC_UNSEAL_TAMPERED &&
+		       r.fatal == SC_FIND_FORGED,
+		       "a flipped bit in the second recipient's MAC: forged for it (exit 4), fine for the first");
+		sc_reader_free(&r);
+		free(seg);
+	}
 	free(sha_txt);
 	return tap_done();
 }

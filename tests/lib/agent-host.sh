@@ -12,6 +12,9 @@
 #             (its directory, whose env file has the endpoint and keys)
 #   wait_for SECONDS COMMAND...
 #             poll (every 0.1 s) until COMMAND succeeds; 1 on timeout
+#   rgw_env   after rgw_start: export $S3/env (S3_ENDPOINT, S3_REGION, the
+#             keys) and set empty (the SHA-256 of an empty body)
+#   s3curl    curl with SigV4 and those keys: an independent S3 client
 
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
 agent=$root/build/sealcam-agent
@@ -59,4 +62,16 @@ rgw_start() {
 		tap_diag "$(tail -20 "$tmp/s3.log")"
 		tap_done
 	fi
+}
+
+rgw_env() {
+	set -a
+	. "$S3/env"
+	set +a
+	empty=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+}
+
+s3curl() {
+	curl -sS --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"
 }

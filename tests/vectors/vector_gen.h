@@ -14,6 +14,13 @@
  *   timestamp_ns 1767225600000000000 + i * 33333333 (2026-01-01T00:00:00Z),
  *   monotonic_ns 1000000000 + i * 33333333, pattern 0,
  *   pixel (x, y) of frame i = (x + 2 * y + 40 * i) & 0xff.
+ *
+ * grey-160x120.sealed is format v1, one recipient (the owner key).
+ * grey-160x120-v2.sealed is format v2, the same frames sealed to two
+ * recipients, in this order:
+ *   owner key (as above), skE as above;
+ *   second owner private key = SHA-256("sealcam test vector: second owner key"),
+ *   its skE = SHA-256("sealcam test vector: second ephemeral key").
  */
 #ifndef SEALCAM_VECTOR_GEN_H
 #define SEALCAM_VECTOR_GEN_H
@@ -47,11 +54,15 @@ static void vec_pixels(unsigned char *px, unsigned int frame)
 			px[y * VEC_W + x] = (unsigned char)(x + 2 * y + 40 * frame);
 }
 
-/* Build the vector into a malloc'd buffer; NULL on failure. */
-static unsigned char *vec_build(size_t *len)
+/*
+ * Build the vector of format @version (SEALCAM_FORMAT_V1: one recipient;
+ * 2: two) into a malloc'd buffer; NULL on failure.
+ */
+static unsigned char *vec_build_version(unsigned int version, size_t *len)
 {
-	unsigned char owner_priv[32], owner_pub[32], device_priv[32];
-	unsigned char k[32], eph[1][32], px[VEC_W * VEC_H], *buf, *p;
+	unsigned char owner_priv[2][32], owner_pub[2][32], device_priv[32];
+	unsigned char k[32], eph[2][32], px[VEC_W * VEC_H], *buf, *p;
+	unsigned int n = version == SEALCAM_FORMAT_V1 ? 1 : 2;
 	struct sc_seg_writer w;
 	struct sc_meta m = {
 		.pixelformat = SEALCAM_PLAIN_GREY, .width = VEC_W,
@@ -62,14 +73,17 @@ static unsigned char *vec_build(size_t *len)
 
 	if (sodium_init() < 0)
 		return NULL;
-	vec_secret(owner_priv, "owner key");
+	vec_secret(owner_priv[0], "owner key");
+	vec_secret(owner_priv[1], "second owner key");
 	vec_secret(device_priv, "device key");
 	vec_secret(k, "content key");
 	vec_secret(eph[0], "ephemeral key");
-	crypto_scalarmult_base(owner_pub, owner_priv);
-	if (sc_writer_begin(&w, device_priv,
-			    (const unsigned char (*)[32])owner_pub, 1, 1, 0, k,
-			    (const unsigned char (*)[32])eph))
+	vec_secret(eph[1], "second ephemeral key");
+	crypto_scalarmult_base(owner_pub[0], owner_priv[0]);
+	crypto_scalarmult_base(owner_pub[1], owner_priv[1]);
+	if (sc_writer_begin_version(&w, version, device_priv,
+				    (const unsigned char (*)[32])owner_pub, n,
+				    1, 0, k, (const unsigned char (*)[32])eph))
 		return NULL;
 	buf = malloc(sc_writer_frame_len(&w, sizeof(px)) * VEC_FRAMES);
 	if (!buf)
@@ -92,6 +106,11 @@ static unsigned char *vec_build(size_t *len)
 	sc_writer_end(&w);
 	*len = (size_t)(p - buf);
 	return buf;
+}
+
+static unsigned char *vec_build(size_t *len)
+{
+	return vec_build_version(SEALCAM_FORMAT_V1, len);
 }
 
 #endif /* SEALCAM_VECTOR_GEN_H */

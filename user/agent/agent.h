@@ -4,16 +4,17 @@
  * crash-safe spool and upload them (file://, s3://, https://) without loss.
  *
  * Pieces, one file each:
- *   config.c   configuration: defaults, /etc/sealcam/agent.conf, flags, the
- *              AWS environment and config file; the one INI-style reader
+ *   config.c   configuration: defaults, /etc/sealcam/agent.conf, flags;
+ *              the S3 settings then as aws-cli finds them (sc_s3_resolve)
  *   spool.c    the spool directory: segment files, finalising, recovery,
- *              the size cap and its drop records
+ *              the size cap and its drop records, the digest sidecars
  *   capture.c  V4L2 MMAP streaming from the camera into the spool
- *   store.c    the uploaders (libcurl), one confirmed PUT per object
  *   queue.c    upload workers: what to send next, retries with backoff
  *   status.c   the JSON status file
- *   digest.c   MD5 (for the store's ETag) and SHA-256 of a body, one pass
  *   main.c     startup checks, signals, the main loop
+ * The store client (one confirmed PUT per object, credentials, the AWS
+ * settings), the digests and the INI reader are the library's, shared
+ * with `sealcam fetch`: user/libsealcam/store/, ini.c, fsutil.c.
  *
  * The agent never holds a key that opens a segment: it reads only the
  * cleartext frame header (struct sealcam_frame_hdr) for segment boundaries,
@@ -30,6 +31,7 @@
 #include <time.h>
 
 #include "../../kmod/uapi/sealcam.h"
+#include "store/store.h"
 
 #define AGENT_NAME "sealcam-agent"
 #define AGENT_DEFAULT_CONFIG "/etc/sealcam/agent.conf"
@@ -52,32 +54,14 @@ struct agent_config {
 	char *spool;
 	char *outbox;		/* "" disables */
 	char *status_file;	/* "" disables */
-	char *url;
-	char *s3_endpoint;		/* NULL: AWS's, from the region */
-	char *s3_region;
-	int s3_path_style;		/* -1 auto, 0 virtual-host, 1 path */
-	char *credentials_file;	/* AWS shared credentials file */
-	char *profile;
 	/*
-	 * Where each S3 setting came from, for the startup log and errors:
-	 * "--s3-region", "FILE:LINE" (agent.conf or the AWS config file), an
-	 * environment variable's name, or "default".  NULL until set: a
-	 * setting not given by a flag or agent.conf is taken from the AWS
-	 * environment, then the AWS config file (config_load, s3:// only).
+	 * The store: URL, S3 settings (with where each came from: a flag,
+	 * agent.conf, then for s3:// the AWS environment and config file,
+	 * config_load), credentials, TLS, timeouts, --max-send-speed.
 	 */
-	struct {
-		char *endpoint, *region, *path_style, *profile;
-	} s3_from;
-	bool profile_given;		/* by a flag or agent.conf: the
-					 * credentials file, not the env */
-	char *token_file;	/* https:// bearer token */
-	char *ca_file;
-	bool insecure;		/* only for tests on loopback; logged loudly */
+	struct sc_store_config store;
 	char *device_id;	/* 16 hex, for outbox files without a header */
 	unsigned int concurrency;
-	long long max_send_speed;	/* bytes/s, 0 = unlimited */
-	long timeout_s;			/* per request */
-	long connect_timeout_s;
 	long backoff_min_ms, backoff_max_ms;
 	long long spool_max_bytes;	/* 0 = no cap */
 	bool startup_check;		/* probe the store before running */
@@ -92,33 +76,6 @@ void config_defaults(struct agent_config *c);
 int config_load(struct agent_config *c, int argc, char **argv, int *exit_code);
 void config_usage(FILE *out);
 void config_free(struct agent_config *c);
-
-/*
- * The one reader of INI-style files: agent.conf (AGENT_INI_AGENT: no
- * sections, '#' starts a comment anywhere, "quoted" values unquoted) and
- * the AWS shared config and credentials files (AGENT_INI_AWS: [section]
- * headers, comment lines only, and nested blocks - a "key =" line with no
- * value, then indented "sub = value" lines, as aws-cli's "s3 =").
- * Calls @fn for every setting, in order; a malformed line is an error
- * naming FILE:LINE.  Lines are wiped after use: the credentials file
- * holds secrets.
- */
-enum agent_ini_dialect { AGENT_INI_AGENT, AGENT_INI_AWS };
-
-struct agent_ini_line {
-	const char *section;	/* AWS: the [section] it is in */
-	const char *parent;	/* AWS: "s3" inside an "s3 =" block, else NULL */
-	const char *key, *value;
-	const char *where;	/* "FILE:LINE" */
-};
-
-/* 0 to go on; -1 to stop, with a message in @err. */
-typedef int (*agent_ini_fn)(const struct agent_ini_line *l, void *arg,
-			    char *err, size_t errlen);
-
-/* 0; -ENOENT when the file does not exist; -1 with a message in @err. */
-int agent_ini_read(const char *path, enum agent_ini_dialect dialect,
-		   agent_ini_fn fn, void *arg, char *err, size_t errlen);
 
 /* ---- shared counters, shown in the status file ---- */
 struct agent_stats {
@@ -142,8 +99,9 @@ void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t agent_now_ms(void);	/* CLOCK_MONOTONIC */
 
-/* fsync a directory by path. 0 or -errno. */
-int agent_fsync_dir(const char *dir);
+/* The store's logging through agent_log/agent_error, stopped by agent_stop. */
+extern const struct sc_store_ops agent_store_ops;
+
 /*
  * The digest sidecar of a spooled file: DIR/.NAME.sum, one line
  * "SIZE MD5-HEX SHA256-HEX", written by the spool as the frames are appended
@@ -151,8 +109,5 @@ int agent_fsync_dir(const char *dir);
  * (a segment recovered after a crash) the uploader hashes the file.
  */
 void agent_sum_path(char *out, size_t len, const char *file);
-
-/* mkdir -p. 0 or -errno. */
-int agent_mkdirs(const char *path, unsigned int mode);
 
 #endif /* SEALCAM_AGENT_H */

@@ -6,8 +6,8 @@
  * without the dashes; '#' starts a comment; booleans are true/false.
  * For an s3:// store, what neither gave comes from where aws-cli takes it:
  * the AWS environment variables, then the profile's section of the AWS
- * config file.  One reader, agent_ini_read(), parses agent.conf and both
- * AWS files.
+ * config file (sc_s3_resolve).  One reader, sc_ini_read(), parses
+ * agent.conf and both AWS files.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,9 +18,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sodium.h>
-
 #include "agent.h"
+#include "ini.h"
+#include "store/s3conf.h"
 
 /* the "where" of a setting given as a flag */
 static const char cmdline[] = "command line";
@@ -147,21 +147,11 @@ void config_usage(FILE *out)
 "\n"
 "S3 SETTINGS\n"
 "    Endpoint, region, addressing and profile each come from the first of:\n"
-"      1. a flag\n"
-"      2. the agent's config file\n"
-"      3. the environment: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL;\n"
-"         AWS_REGION, else AWS_DEFAULT_REGION; AWS_PROFILE\n"
-"      4. the profile's section of the AWS config file ($AWS_CONFIG_FILE or\n"
-"         ~/.aws/config; [default] or [profile NAME]): region, endpoint_url,\n"
-"         and addressing_style = path|virtual|auto indented under \"s3 =\"\n"
-"      5. the defaults above\n"
-"    Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and\n"
-"    AWS_SESSION_TOKEN), unless --profile (or profile =) names a profile;\n"
-"    else the credentials file's [PROFILE]: aws_access_key_id,\n"
-"    aws_secret_access_key, aws_session_token. That file is re-read when it\n"
-"    changes (checked before every upload) and when the store answers\n"
-"    ExpiredToken; the agent logs each reload. The startup log names where\n"
-"    each setting came from.\n"
+"      a flag; the agent's config file (profile = counts as --profile);\n"
+SC_S3_SETTINGS_HELP
+"    The credentials file is re-read when it changes (checked before every\n"
+"    upload) and when the store answers ExpiredToken; the agent logs each\n"
+"    reload. The startup log names where each setting came from.\n"
 "\n"
 "SIGNALS\n"
 "    SIGTERM/SIGINT: stop after the current frame, end the segment (module\n"
@@ -186,11 +176,9 @@ void config_defaults(struct agent_config *c)
 	c->spool = strdup(AGENT_DEFAULT_SPOOL);
 	c->outbox = strdup(AGENT_DEFAULT_OUTBOX);
 	c->status_file = strdup(AGENT_DEFAULT_STATUS);
-	c->url = strdup(AGENT_DEFAULT_URL);
-	c->s3_path_style = -1;
+	sc_store_config_defaults(&c->store);
+	c->store.url = strdup(AGENT_DEFAULT_URL);
 	c->concurrency = 2;
-	c->timeout_s = 30;
-	c->connect_timeout_s = 10;
 	c->backoff_min_ms = 500;
 	c->backoff_max_ms = 60000;
 	c->startup_check = true;
@@ -204,17 +192,7 @@ void config_free(struct agent_config *c)
 	free(c->spool);
 	free(c->outbox);
 	free(c->status_file);
-	free(c->url);
-	free(c->s3_endpoint);
-	free(c->s3_region);
-	free(c->credentials_file);
-	free(c->profile);
-	free(c->s3_from.endpoint);
-	free(c->s3_from.region);
-	free(c->s3_from.path_style);
-	free(c->s3_from.profile);
-	free(c->token_file);
-	free(c->ca_file);
+	sc_store_config_free(&c->store);
 	free(c->device_id);
 }
 
@@ -234,16 +212,6 @@ static void set_from(char **from, const char *name, const char *where)
 	else
 		snprintf(buf, sizeof(buf), "%s", where);
 	set_str(from, buf);
-}
-
-/* path, virtual, auto: 1, 0, -1; -2 for anything else */
-static int addressing_style(const char *v)
-{
-	if (!strcmp(v, "path"))
-		return 1;
-	if (!strcmp(v, "virtual"))
-		return 0;
-	return strcmp(v, "auto") ? -2 : -1;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -298,7 +266,6 @@ static int apply(struct agent_config *c, int id, const char *name,
 {
 	long n;
 	long long ll;
-	bool b;
 
 	switch (id) {
 	case O_DEVICE: set_str(&c->device, v); break;
@@ -342,34 +309,32 @@ static int apply(struct agent_config *c, int id, const char *name,
 		break;
 	case O_OUTBOX: set_str(&c->outbox, v); break;
 	case O_STATUS: set_str(&c->status_file, v); break;
-	case O_URL: set_str(&c->url, v); break;
+	case O_URL: set_str(&c->store.url, v); break;
 	case O_S3_ENDPOINT:
-		set_str(&c->s3_endpoint, v);
-		set_from(&c->s3_from.endpoint, name, where);
+		set_str(&c->store.s3_endpoint, v);
+		set_from(&c->store.s3_from.endpoint, name, where);
 		break;
 	case O_S3_REGION:
-		set_str(&c->s3_region, v);
-		set_from(&c->s3_from.region, name, where);
+		set_str(&c->store.s3_region, v);
+		set_from(&c->store.s3_from.region, name, where);
 		break;
 	case O_S3_PATH_STYLE:
-		if (v && !strcmp(v, "auto"))
-			c->s3_path_style = -1;
-		else if (parse_bool(v, &b))
+		n = sc_s3_path_style(v);
+		if (n == -2)
 			goto bad;
-		else
-			c->s3_path_style = b;
-		set_from(&c->s3_from.path_style, name, where);
+		c->store.s3_path_style = n;
+		set_from(&c->store.s3_from.path_style, name, where);
 		break;
-	case O_CREDENTIALS: set_str(&c->credentials_file, v); break;
+	case O_CREDENTIALS: set_str(&c->store.credentials_file, v); break;
 	case O_PROFILE:
-		set_str(&c->profile, v);
-		set_from(&c->s3_from.profile, name, where);
-		c->profile_given = true;
+		set_str(&c->store.profile, v);
+		set_from(&c->store.s3_from.profile, name, where);
+		c->store.profile_given = true;
 		break;
-	case O_TOKEN_FILE: set_str(&c->token_file, v); break;
-	case O_CA_FILE: set_str(&c->ca_file, v); break;
+	case O_TOKEN_FILE: set_str(&c->store.token_file, v); break;
+	case O_CA_FILE: set_str(&c->store.ca_file, v); break;
 	case O_INSECURE:
-		if (parse_bool(v, &c->insecure))
+		if (parse_bool(v, &c->store.insecure))
 			goto bad;
 		break;
 	case O_DEVICE_ID: {
@@ -393,14 +358,14 @@ static int apply(struct agent_config *c, int id, const char *name,
 	case O_MAX_SEND_SPEED:
 		if (parse_size(v, LLONG_MAX / 2, &ll))
 			goto bad;
-		c->max_send_speed = ll;
+		c->store.max_send_speed = ll;
 		break;
 	case O_TIMEOUT:
-		if (parse_long(v, 1, 3600, &c->timeout_s))
+		if (parse_long(v, 1, 3600, &c->store.timeout_s))
 			goto bad;
 		break;
 	case O_CONNECT_TIMEOUT:
-		if (parse_long(v, 1, 600, &c->connect_timeout_s))
+		if (parse_long(v, 1, 600, &c->store.connect_timeout_s))
 			goto bad;
 		break;
 	case O_BACKOFF_MIN:
@@ -454,156 +419,7 @@ static int option_id(const char *name)
 	return -1;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-static bool indented(const char *s)
-{
-	return *s == ' ' || *s == '\t';
-}
-
-/* A "[section]" line (trimmed) into @section; -1 if malformed. */
-static int ini_section(char *s, char **section)
-{
-	size_t len = strlen(s);
-
-	if (len < 3 || s[len - 1] != ']')
-		return -1;
-	s[len - 1] = '\0';
-	s = trim(s + 1);
-	if (!*s || strpbrk(s, "[]"))
-		return -1;
-	set_str(section, s);
-	return 0;
-}
-
-/*
- * One line, already known to be no comment: a section header, a setting
- * handed to fn, or an error.  @parent is the open nested block's key.
- */
-static int ini_line(char *line, enum agent_ini_dialect d, char **section,
-		    char *parent, size_t parentlen, const char *where,
-		    agent_ini_fn fn, void *arg, char *err, size_t errlen)
-{
-	struct agent_ini_line l = { .where = where };
-	bool sub = d == AGENT_INI_AWS && indented(line);
-	char *s = trim(line), *eq, *key, *val;
-	size_t n;
-
-	if (d == AGENT_INI_AWS && *s == '[') {
-		*parent = '\0';
-		if (sub || ini_section(s, section)) {
-			snprintf(err, errlen, "%s: expected [section]", where);
-			return -1;
-		}
-		return 0;
-	}
-	eq = strchr(s, '=');
-	if (!eq) {
-		snprintf(err, errlen, "%s: expected key = value", where);
-		return -1;
-	}
-	*eq = '\0';
-	key = trim(s);
-	val = trim(eq + 1);
-	if (!*key) {
-		snprintf(err, errlen, "%s: no key before '='", where);
-		return -1;
-	}
-	l.key = key;
-	l.value = val;
-	if (d == AGENT_INI_AGENT) {
-		n = strlen(val);
-		if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
-			val[n - 1] = '\0';
-			l.value = val + 1;
-		}
-		return fn(&l, arg, err, errlen);
-	}
-	if (!*section) {
-		snprintf(err, errlen, "%s: '%s' is in no [section]", where, l.key);
-		return -1;
-	}
-	l.section = *section;
-	if (sub) {
-		if (!*parent) {
-			snprintf(err, errlen, "%s: an indented line belongs in a "
-				 "nested block, opened by a \"key =\" line with "
-				 "no value", where);
-			return -1;
-		}
-		l.parent = parent;
-	} else if (!*l.value) {
-		/* "s3 =": the indented lines that follow are its settings */
-		snprintf(parent, parentlen, "%s", l.key);
-		return 0;
-	} else {
-		*parent = '\0';
-	}
-	return fn(&l, arg, err, errlen);
-}
-
-int agent_ini_read(const char *path, enum agent_ini_dialect dialect,
-		   agent_ini_fn fn, void *arg, char *err, size_t errlen)
-{
-	char where[PATH_MAX + 32], parent[128] = "", *section = NULL;
-	char *line = NULL, *s;
-	unsigned int lineno = 0;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f = fopen(path, "re");
-	int r = 0;
-
-	if (!f) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
-	section = calloc(1, 1);
-	/* getline: a session token is longer than any line buffer we'd pick */
-	while (r == 0 && section && (n = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		if (strlen(line) != (size_t)n) {
-			snprintf(err, errlen, "%s: a NUL byte: not a text file", where);
-			r = -1;
-			break;
-		}
-		if (dialect == AGENT_INI_AGENT && (s = strchr(line, '#')))
-			*s = '\0';
-		s = trim(line);
-		/* blank lines and comments leave a nested block open, as in aws-cli */
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		r = ini_line(line, dialect, &section, parent, sizeof(parent), where,
-			     fn, arg, err, errlen);
-	}
-	if (!r && !section) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		r = -1;
-	} else if (!r && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		r = -1;
-	}
-	if (line)
-		sodium_memzero(line, cap);
-	free(line);
-	free(section);
-	fclose(f);
-	return r;
-}
-
-static int conf_line(const struct agent_ini_line *l, void *arg, char *err,
+static int conf_line(const struct sc_ini_line *l, void *arg, char *err,
 		     size_t errlen)
 {
 	int id = option_id(l->key);
@@ -613,165 +429,6 @@ static int conf_line(const struct agent_ini_line *l, void *arg, char *err,
 		return -1;
 	}
 	return apply(arg, id, l->key, l->value, l->where, err, errlen);
-}
-
-/* ---- S3 settings from the AWS environment and config file ---- */
-
-struct aws_setting {
-	char *value, *where;
-};
-
-/* What the AWS config file says for one profile. */
-struct aws_profile {
-	const char *name;
-	struct aws_setting region, endpoint, style;
-};
-
-/* [default], or [profile NAME] (also for default, as aws-cli accepts). */
-static bool aws_profile_section(const char *section, const char *name)
-{
-	if (!strcmp(name, "default") && !strcmp(section, "default"))
-		return true;
-	if (strncmp(section, "profile", 7) || !isspace((unsigned char)section[7]))
-		return false;
-	section += 7;
-	while (isspace((unsigned char)*section))
-		section++;
-	return !strcmp(section, name);
-}
-
-/*
- * A line of the AWS config file.  Keys the agent has no use for (output,
- * cli_pager, sso_*, ...) are aws-cli's business and pass; a bad value of
- * one it uses is an error.
- */
-static int aws_config_line(const struct agent_ini_line *l, void *arg,
-			   char *err, size_t errlen)
-{
-	struct aws_profile *p = arg;
-	struct aws_setting *set = NULL;
-
-	if (!aws_profile_section(l->section, p->name))
-		return 0;
-	if (!l->parent && !strcmp(l->key, "region"))
-		set = &p->region;
-	else if (!l->parent && !strcmp(l->key, "endpoint_url"))
-		set = &p->endpoint;
-	else if (l->parent && !strcmp(l->parent, "s3") &&
-		 !strcmp(l->key, "addressing_style"))
-		set = &p->style;
-	if (!set)
-		return 0;
-	if (set == &p->style && addressing_style(l->value) == -2) {
-		snprintf(err, errlen, "%s: addressing_style must be path, virtual "
-			 "or auto, not '%s'", l->where, l->value);
-		return -1;
-	}
-	set_str(&set->value, l->value);
-	set_str(&set->where, l->where);
-	return 0;
-}
-
-static const char *env_value(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static void take(char **dst, char **from, const char *value, const char *origin)
-{
-	set_str(dst, value);
-	set_str(from, origin);
-}
-
-/* The first of two environment variables that is set, else NULL. */
-static const char *env_first(const char *a, const char *b, const char **which)
-{
-	const char *v = env_value(a);
-
-	*which = v ? a : b;
-	return v ? v : env_value(b);
-}
-
-/* A SigV4 scope part: no ':' or '/' (they would change the scope). */
-static bool region_ok(const char *r)
-{
-	size_t n = strlen(r);
-
-	return n && n < 64 &&
-	       strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789-_.") == n;
-}
-
-/*
- * Fill the S3 settings that no flag and no agent.conf line gave: the AWS
- * environment, then the profile's section of the AWS config file, then
- * the defaults (aws-cli's order, with the agent's own settings first).
- */
-static int resolve_s3(struct agent_config *c, char *err, size_t errlen)
-{
-	struct aws_profile p = { 0 };
-	const char *v, *which, *home = getenv("HOME");
-	char path[PATH_MAX];
-	int r;
-
-	if (!c->profile) {
-		v = env_value("AWS_PROFILE");
-		take(&c->profile, &c->s3_from.profile, v ? v : "default",
-		     v ? "AWS_PROFILE" : "default");
-	}
-	v = env_value("AWS_CONFIG_FILE");
-	if (v)
-		snprintf(path, sizeof(path), "%s", v);
-	else
-		snprintf(path, sizeof(path), "%s/.aws/config", home ? home : "/root");
-	p.name = c->profile;
-	/* no such file is no settings, as for aws-cli */
-	r = agent_ini_read(path, AGENT_INI_AWS, aws_config_line, &p, err, errlen);
-	if (r == -1)
-		goto out;
-	r = 0;
-	if (!c->s3_from.region) {
-		if ((v = env_first("AWS_REGION", "AWS_DEFAULT_REGION", &which)))
-			take(&c->s3_region, &c->s3_from.region, v, which);
-		else if (p.region.value)
-			take(&c->s3_region, &c->s3_from.region, p.region.value,
-			     p.region.where);
-		else
-			take(&c->s3_region, &c->s3_from.region, "us-east-1", "default");
-	}
-	if (!region_ok(c->s3_region)) {
-		snprintf(err, errlen, "region '%s' (from %s) is not a region name",
-			 c->s3_region, c->s3_from.region);
-		r = -1;
-		goto out;
-	}
-	if (!c->s3_from.endpoint) {
-		if ((v = env_first("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", &which)))
-			take(&c->s3_endpoint, &c->s3_from.endpoint, v, which);
-		else if (p.endpoint.value)
-			take(&c->s3_endpoint, &c->s3_from.endpoint,
-			     p.endpoint.value, p.endpoint.where);
-		else
-			set_str(&c->s3_from.endpoint, "default");
-	}
-	if (!c->s3_from.path_style) {
-		if (p.style.value) {
-			c->s3_path_style = addressing_style(p.style.value);
-			set_str(&c->s3_from.path_style, p.style.where);
-		} else {
-			set_str(&c->s3_from.path_style, "default");
-		}
-	}
-out:
-	free(p.region.value);
-	free(p.region.where);
-	free(p.endpoint.value);
-	free(p.endpoint.where);
-	free(p.style.value);
-	free(p.style.where);
-	return r;
 }
 
 int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
@@ -797,8 +454,7 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 	}
 	if (!config)
 		config = AGENT_DEFAULT_CONFIG;
-	r = agent_ini_read(config, AGENT_INI_AGENT, conf_line, c, err,
-			   sizeof(err));
+	r = sc_ini_read(config, SC_INI_SEALCAM, conf_line, c, err, sizeof(err));
 	if (r == -ENOENT && explicit_config) {
 		fprintf(stderr, AGENT_NAME ": config file %s does not exist\n", config);
 		*exit_code = AGENT_EXIT_USAGE;
@@ -840,7 +496,8 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 	if (c->backoff_max_ms < c->backoff_min_ms)
 		c->backoff_max_ms = c->backoff_min_ms;
 	/* a broken AWS config file is not the agent's usage: refused, exit 3 */
-	if (!strncasecmp(c->url, "s3://", 5) && resolve_s3(c, err, sizeof(err))) {
+	if (!strncasecmp(c->store.url, "s3://", 5) &&
+	    sc_s3_resolve(&c->store, err, sizeof(err))) {
 		fprintf(stderr, AGENT_NAME ": %s\n", err);
 		*exit_code = AGENT_EXIT_CONFIG;
 		return -1;

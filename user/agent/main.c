@@ -20,7 +20,7 @@
 #include "queue.h"
 #include "spool.h"
 #include "status.h"
-#include "store.h"
+#include "fsutil.h"
 
 static void on_signal(int sig)
 {
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	struct agent_config c;
 	struct capture *cap = NULL;
 	struct spool *sp = NULL;
-	struct store *st = NULL;
+	struct sc_store *st = NULL;
 	struct queue *q = NULL;
 	char err[512];
 	int code = AGENT_EXIT_OK;
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		config_free(&c);
 		return code;
 	}
-	if (sodium_init() < 0 || store_global_init()) {
+	if (sodium_init() < 0 || sc_store_global_init()) {
 		fprintf(stderr, AGENT_NAME ": cannot initialise libsodium/libcurl\n");
 		return AGENT_EXIT_FAIL;
 	}
@@ -68,12 +68,12 @@ int main(int argc, char **argv)
 	setup_signals();
 
 	/* Every refusal happens here, before anything runs. */
-	if (store_init(&st, &c, err, sizeof(err))) {
+	if (sc_store_init(&st, &c.store, &agent_store_ops, err, sizeof(err))) {
 		refuse("store", err);
 		code = AGENT_EXIT_CONFIG;
 		goto out;
 	}
-	if (c.insecure)
+	if (c.store.insecure)
 		agent_error("TLS verification is OFF (--insecure)");
 	if (spool_open(&sp, c.spool, c.outbox, c.spool_max_bytes, err,
 		       sizeof(err))) {
@@ -83,8 +83,8 @@ int main(int argc, char **argv)
 	}
 	if (c.device_id)
 		spool_set_device_id(sp, c.device_id);
-	spool_set_sha256(sp, strcmp(store_kind(st), "file") != 0);
-	if (c.startup_check && store_check(st, err, sizeof(err))) {
+	spool_set_sha256(sp, strcmp(sc_store_kind(st), "file") != 0);
+	if (c.startup_check && sc_store_check(st, err, sizeof(err))) {
 		refuse("store", err);
 		code = AGENT_EXIT_CONFIG;
 		goto out;
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 		slash = strrchr(dir, '/');
 		if (slash && slash != dir) {
 			*slash = '\0';
-			agent_mkdirs(dir, 0755);
+			sc_mkdirs(dir, 0755);
 		}
 	}
 	if (queue_start(&q, &c, sp, st)) {
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	agent_log("running: %s%s -> %s store, spool %s%s", c.device ? "capture " : "upload only",
-		  c.device ? c.device : "", store_kind(st), c.spool,
+		  c.device ? c.device : "", sc_store_kind(st), c.spool,
 		  c.drain ? " (drain)" : "");
 
 	drain_end = agent_now_ms() + (uint64_t)c.drain_timeout_s * 1000;
@@ -167,12 +167,12 @@ int main(int argc, char **argv)
 	queue_stop(q);
 out:
 	capture_close(cap);
-	store_thread_done();	/* the startup check ran on this thread */
+	sc_store_thread_done();	/* the startup check ran on this thread */
 	if (sp)
 		status_write(c.status_file, "stopped", &c, sp, q, st);
 	queue_free(q);
 	spool_close(sp);
-	store_free(st);
+	sc_store_free(st);
 	config_free(&c);
 	curl_global_cleanup();
 	return code;

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "fsutil.h"
 #include "queue.h"
 #include "sealed.h"
 
@@ -35,7 +36,7 @@ struct queue {
 	unsigned int in_flight;
 	const struct agent_config *c;
 	struct spool *sp;
-	struct store *st;
+	struct sc_store *st;
 	pthread_t threads[16];
 	unsigned int n_threads;
 };
@@ -250,6 +251,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&q->lock);
 	while (!q->quit && !agent_stop) {
 		char name[200], path[PATH_MAX], obj[512], err[512];
+		struct sc_body_digest known;
 		struct qitem *it;
 		struct stat st;
 		bool audit;
@@ -277,7 +279,9 @@ static void *worker(void *arg)
 		if (!r && stat(path, &st))
 			r = -1, snprintf(err, sizeof(err), "%s vanished", path);
 		if (!r)
-			r = store_put(q->st, path, obj, err, sizeof(err));
+			r = sc_store_put(q->st, path, obj,
+					 spool_sum_read(path, &known) ? NULL : &known,
+					 err, sizeof(err));
 		if (!r) {
 			/* confirmed by the store: now, and only now, it may go */
 			char sum[PATH_MAX];
@@ -288,7 +292,7 @@ static void *worker(void *arg)
 				agent_error("uploaded %s but cannot remove %s: %s",
 					    obj, path, strerror(errno));
 			else
-				agent_fsync_dir(audit ? spool_outbox_dir(q->sp) :
+				sc_fsync_dir(audit ? spool_outbox_dir(q->sp) :
 						spool_ready_dir(q->sp));
 			if (!audit)
 				spool_account(q->sp, -(long long)st.st_size);
@@ -333,7 +337,7 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&q->cond);
 	}
 	pthread_mutex_unlock(&q->lock);
-	store_thread_done();
+	sc_store_thread_done();
 	return NULL;
 }
 
@@ -364,7 +368,7 @@ int queue_drop_oldest(void *arg, char *name, size_t namelen, long long *bytes)
 
 			agent_sum_path(sum, sizeof(sum), path);
 			unlink(sum);
-			agent_fsync_dir(spool_ready_dir(q->sp));
+			sc_fsync_dir(spool_ready_dir(q->sp));
 			snprintf(name, namelen, "%s", best->name);
 			*bytes = st.st_size;
 			spool_account(q->sp, -(long long)st.st_size);
@@ -433,7 +437,7 @@ void queue_wait(struct queue *q, int timeout_ms)
 }
 
 int queue_start(struct queue **out, const struct agent_config *c,
-		struct spool *sp, struct store *st)
+		struct spool *sp, struct sc_store *st)
 {
 	struct queue *q = calloc(1, sizeof(*q));
 	unsigned int i;

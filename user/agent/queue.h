@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The upload queue: the files in SPOOL/ready/ and in the outbox, sent by
- * N worker threads. A file is removed only after store_put() confirmed it;
+ * N worker threads. A file is removed only after sc_store_put() confirmed it;
  * a failure is retried after an exponential backoff with jitter, forever
  * (nothing is given up on; the spool cap decides what is dropped).
  */
@@ -13,12 +13,11 @@
 
 #include "agent.h"
 #include "spool.h"
-#include "store.h"
 
 struct queue;
 
 int queue_start(struct queue **out, const struct agent_config *c,
-		struct spool *sp, struct store *st);
+		struct spool *sp, struct sc_store *st);
 /* Wake the workers: a file became ready. */
 void queue_notify(void *q);
 /* spool_drop_fn: drop the oldest ready segment not being uploaded. */

@@ -29,7 +29,7 @@
 
 #include <sodium.h>
 
-#include "digest.h"
+#include "fsutil.h"
 #include "sealed.h"
 #include "spool.h"
 
@@ -50,7 +50,7 @@ struct spool {
 	uint64_t segment_id;
 	uint64_t next_index;
 	long long len;
-	struct agent_digest digest;	/* of what is written so far */
+	struct sc_digest digest;	/* of what is written so far */
 	bool without_sha256;	/* the store needs only the MD5 */
 	/* discarding frames until the next FIRST */
 	bool skipping;
@@ -198,7 +198,7 @@ static void write_record(const char *dir, const char *name, const char *json,
 		return;
 	}
 	close(fd);
-	agent_fsync_dir(dir);
+	sc_fsync_dir(dir);
 }
 
 void spool_record_drop(struct spool *sp, const char *what, const char *reason,
@@ -244,11 +244,11 @@ void spool_record_drop(struct spool *sp, const char *what, const char *reason,
 /* The digest sidecar for @dst (see agent_sum_path), before @dst exists. */
 static void write_sum(struct spool *sp, const char *dst)
 {
-	unsigned char sha[AGENT_SHA256_LEN], md5[AGENT_MD5_LEN];
+	unsigned char sha[SC_SHA256_LEN], md5[SC_MD5_LEN];
 	char sum[PATH_MAX], tmp[PATH_MAX], line[160], sha_hex[65], md5_hex[33];
 	int fd, n;
 
-	agent_digest_final(&sp->digest, md5, sha);
+	sc_digest_final(&sp->digest, md5, sha);
 	if (sp->digest.with_sha256)
 		sodium_bin2hex(sha_hex, sizeof(sha_hex), sha, sizeof(sha));
 	else
@@ -265,6 +265,33 @@ static void write_sum(struct spool *sp, const char *dst)
 	}
 	if (fd >= 0)
 		close(fd);
+}
+
+int spool_sum_read(const char *path, struct sc_body_digest *d)
+{
+	char sum[PATH_MAX], line[200], md5_hex[64], sha_hex[96];
+	unsigned char md5[SC_MD5_LEN], sha[SC_SHA256_LEN];
+	long long size;
+	size_t n;
+	bool ok;
+	FILE *f;
+
+	agent_sum_path(sum, sizeof(sum), path);
+	f = fopen(sum, "re");
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof(line), f) &&
+	     sscanf(line, "%lld %63s %95s", &size, md5_hex, sha_hex) == 3 &&
+	     strlen(md5_hex) == 2 * SC_MD5_LEN &&
+	     !sodium_hex2bin(md5, sizeof(md5), md5_hex, 2 * SC_MD5_LEN, NULL,
+			     &n, NULL) && n == SC_MD5_LEN &&
+	     (!strcmp(sha_hex, "-") ||
+	      (!sodium_hex2bin(sha, sizeof(sha), sha_hex, strlen(sha_hex), NULL,
+			       &n, NULL) && n == SC_SHA256_LEN));
+	fclose(f);
+	if (ok)
+		sc_body_digest_set(d, size, md5, strcmp(sha_hex, "-") ? sha : NULL);
+	return ok ? 0 : -1;
 }
 
 /* Move the open segment file into ready/ (fsync file, rename, fsync dirs). */
@@ -285,8 +312,8 @@ static void finalise(struct spool *sp, bool truncated)
 		agent_error("cannot move %s to %s: %s", sp->part, dst, strerror(errno));
 		return;
 	}
-	agent_fsync_dir(sp->ready);
-	agent_fsync_dir(sp->cur);
+	sc_fsync_dir(sp->ready);
+	sc_fsync_dir(sp->cur);
 	pthread_mutex_lock(&agent_stats.lock);
 	agent_stats.segments_finalised++;
 	if (truncated)
@@ -375,13 +402,13 @@ static int start_segment(struct spool *sp, const struct agent_frame_info *fi)
 		return -1;
 	}
 	memcpy(sp->device_id, fi->device_id, sizeof(sp->device_id));
-	agent_digest_init(&sp->digest, !sp->without_sha256);
+	sc_digest_init(&sp->digest, !sp->without_sha256);
 	sp->segment_id = fi->segment_id;
 	sp->next_index = 0;
 	sp->len = 0;
 	learn_device(sp, fi->device_id);
 	/* the new name must survive a crash, or recovery cannot find it */
-	agent_fsync_dir(sp->cur);
+	sc_fsync_dir(sp->cur);
 	return 0;
 }
 
@@ -483,7 +510,7 @@ int spool_frame(struct spool *sp, const unsigned char *buf, size_t len)
 		return -1;
 	}
 	sp->len += len;
-	agent_digest_update(&sp->digest, buf, len);
+	sc_digest_update(&sp->digest, buf, len);
 	sp->next_index = fi.frame_index + 1;
 	spool_account(sp, len);
 	if (fi.flags & SEALCAM_F_LAST)
@@ -574,9 +601,9 @@ static int recover(struct spool *sp)
 	}
 	closedir(d);
 	if (n) {
-		agent_fsync_dir(sp->ready);
-		agent_fsync_dir(sp->cur);
-		agent_fsync_dir(sp->bad);
+		sc_fsync_dir(sp->ready);
+		sc_fsync_dir(sp->cur);
+		sc_fsync_dir(sp->bad);
 	}
 	return 0;
 }
@@ -625,7 +652,7 @@ int spool_open(struct spool **out, const char *dir, const char *outbox,
 	for (i = 0; i < 5; i++) {
 		if (!dirs[i][0])
 			continue;
-		r = agent_mkdirs(dirs[i], 0750);
+		r = sc_mkdirs(dirs[i], 0750);
 		if (!r)
 			r = probe_writable(dirs[i]);
 		if (r) {

@@ -55,6 +55,13 @@ void spool_account(struct spool *sp, long long delta);
  */
 void spool_set_sha256(struct spool *sp, bool with_sha256);
 
+/*
+ * The digest sidecar of @path (agent_sum_path) as the uploader's known
+ * digests: 0, or -1 when there is none or it is not a sidecar's line.
+ * The store still checks that its size is the file's.
+ */
+int spool_sum_read(const char *path, struct sc_body_digest *d);
+
 /* Device id learnt from segments (or set), as 16 hex; "" if unknown. */
 void spool_device_id(struct spool *sp, char out[2 * SEALCAM_KEY_ID_LEN + 1]);
 void spool_set_device_id(struct spool *sp, const char *hex);

@@ -28,7 +28,7 @@ static void json_str(FILE *f, const char *s)
 
 void status_write(const char *path, const char *state,
 		  const struct agent_config *c, struct spool *sp,
-		  struct queue *q, struct store *st)
+		  struct queue *q, struct sc_store *st)
 {
 	struct queue_counts qc = { 0 };
 	struct agent_stats s;
@@ -60,7 +60,7 @@ void status_write(const char *path, const char *state,
 	fprintf(f, ",\"updated\":%lld,\"device\":", (long long)now);
 	json_str(f, c->device ? c->device : "");
 	fprintf(f, ",\"store\":");
-	json_str(f, st ? store_kind(st) : "");
+	json_str(f, st ? sc_store_kind(st) : "");
 	fprintf(f, ",\"spool_bytes\":%lld,\"spool_max_bytes\":%lld",
 		sp ? spool_bytes(sp) : 0LL, c->spool_max_bytes);
 	fprintf(f, ",\"queue_segments\":%u,\"queue_audit\":%u,\"in_flight\":%u",

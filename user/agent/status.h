@@ -19,10 +19,9 @@
 #include "agent.h"
 #include "queue.h"
 #include "spool.h"
-#include "store.h"
 
 void status_write(const char *path, const char *state,
 		  const struct agent_config *c, struct spool *sp,
-		  struct queue *q, struct store *st);
+		  struct queue *q, struct sc_store *st);
 
 #endif

@@ -404,6 +404,15 @@ int sc_hpke_setup_auth_r(struct sc_hpke_ctx *ctx,
 	return ret;
 }
 
+int sc_hpke_export(const struct sc_hpke_ctx *ctx, unsigned char *out,
+		   size_t out_len, const unsigned char *exporter_context,
+		   size_t context_len)
+{
+	return labeled_expand(out, out_len, hpke_suite_id,
+			      sizeof(hpke_suite_id), ctx->exporter_secret,
+			      "sec", exporter_context, context_len);
+}
+
 void sc_hpke_ctx_wipe(struct sc_hpke_ctx *ctx)
 {
 	sodium_memzero(ctx, sizeof(*ctx));

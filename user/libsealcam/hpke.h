@@ -99,6 +99,14 @@ int sc_hpke_setup_auth_r(struct sc_hpke_ctx *ctx,
 			 const unsigned char pkS[SC_HPKE_NPK],
 			 const unsigned char *info, size_t info_len);
 
+/*
+ * Context.Export(exporter_context, L) (RFC 9180 section 5.3):
+ * LabeledExpand(exporter_secret, "sec", exporter_context, L). 0 or -1.
+ */
+int sc_hpke_export(const struct sc_hpke_ctx *ctx, unsigned char *out,
+		   size_t out_len, const unsigned char *exporter_context,
+		   size_t context_len);
+
 void sc_hpke_ctx_wipe(struct sc_hpke_ctx *ctx);
 
 #endif /* SEALCAM_HPKE_H */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -44,6 +45,7 @@ _Static_assert(sizeof(struct sealcam_frame_meta) == 64, "frame meta is 64 bytes"
 /* Largest pixel payload accepted: 4 bytes per pixel of the largest frame. */
 #define SC_MAX_PAYLOAD	((uint32_t)4 * SEALCAM_MAX_WIDTH * SEALCAM_MAX_HEIGHT)
 #define SC_MAX_CT_LEN	(SEALCAM_META_LEN + SC_MAX_PAYLOAD + SEALCAM_TAG_LEN)
+#define SC_MAX_MAC_LEN	(SEALCAM_MAX_RECIPIENTS * SEALCAM_MAC_LEN)
 
 struct sc_stream_state {
 	unsigned char device_id[SEALCAM_KEY_ID_LEN];
@@ -108,6 +110,7 @@ static const struct {
 				    SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_OTHER_DEVICE] = { "frame from another device",
 				   SC_UNSEAL_TAMPERED, true },
+	[SC_FIND_FORGED] = { "forged frame", SC_UNSEAL_TAMPERED, true },
 	[SC_FIND_PARTIAL_FRAME] = { "truncated", SC_UNSEAL_TRUNCATED, true },
 	[SC_FIND_NO_LAST] = { "truncated", SC_UNSEAL_TRUNCATED, true },
 	[SC_FIND_UNEXPECTED_DEVICE] = { "unexpected device",
@@ -119,6 +122,7 @@ static const struct {
 					   SC_UNSEAL_UNEXPECTED_RECIPIENT, false },
 	[SC_FIND_GAP] = { "gap", SC_UNSEAL_OK, false },
 	[SC_FIND_DEVICE_DROPS] = { "device drops", SC_UNSEAL_OK, false },
+	[SC_FIND_FORMAT_V1] = { "format v1", SC_UNSEAL_OK, false },
 };
 
 const char *sc_finding_name(enum sc_finding f)
@@ -134,6 +138,21 @@ enum sc_unseal_exit sc_finding_exit(enum sc_finding f)
 bool sc_finding_fatal(enum sc_finding f)
 {
 	return f < SC_FIND_MAX ? findings[f].fatal : true;
+}
+
+char *sc_fmt_time(char *out, size_t len, uint64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm))
+		snprintf(out, len, "?");
+	else
+		snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned int)(ns % 1000000000u / 1000000u));
+	return out;
 }
 
 char *sc_hex(char *out, const unsigned char *p, size_t n)
@@ -162,9 +181,49 @@ size_t sc_segment_info_bytes(unsigned char info[SC_HPKE_INFO_MAX],
 			     const unsigned char device_id[SEALCAM_KEY_ID_LEN],
 			     uint64_t segment_id)
 {
+	return sc_segment_info_bytes_v(info, SEALCAM_FORMAT_VERSION, device_id,
+				       segment_id);
+}
+
+void sc_frame_chain(unsigned char chain[32], const unsigned char *frame,
+		    size_t len)
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, chain, 32);
+	crypto_hash_sha256_update(&st, frame, len);
+	crypto_hash_sha256_final(&st, chain);
+}
+
+void sc_frame_mac(unsigned char mac[SEALCAM_MAC_LEN],
+		  const unsigned char mac_key[32],
+		  const unsigned char chain[32])
+{
+	unsigned char full[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, mac_key, 32);
+	crypto_auth_hmacsha256_update(&st, chain, 32);
+	crypto_auth_hmacsha256_final(&st, full);
+	memcpy(mac, full, SEALCAM_MAC_LEN);
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(full, sizeof(full));
+}
+
+size_t sc_segment_info_bytes_v(unsigned char info[SC_HPKE_INFO_MAX],
+			       unsigned int version,
+			       const unsigned char device_id[SEALCAM_KEY_ID_LEN],
+			       uint64_t segment_id)
+{
+	const char *label = version == SEALCAM_FORMAT_V1 ?
+			    SEALCAM_HPKE_LABEL_V1 : SEALCAM_HPKE_LABEL;
 	size_t label_len = sizeof(SEALCAM_HPKE_LABEL) - 1;
 
-	memcpy(info, SEALCAM_HPKE_LABEL, label_len);
+	_Static_assert(sizeof(SEALCAM_HPKE_LABEL) ==
+		      sizeof(SEALCAM_HPKE_LABEL_V1), "labels of one length");
+	memcpy(info, label, label_len);
 	memcpy(info + label_len, device_id, SEALCAM_KEY_ID_LEN);
 	put_le64(info + label_len + SEALCAM_KEY_ID_LEN, segment_id);
 	return label_len + SEALCAM_KEY_ID_LEN + 8;
@@ -423,6 +482,7 @@ static void end_segment(struct sc_reader *r)
 		r->ops->segment_end(r->arg, &r->seg);
 	r->in_segment = false;
 	sodium_memzero(r->content_key, sizeof(r->content_key));
+	sodium_memzero(r->mac_key, sizeof(r->mac_key));
 }
 
 static struct sc_stream_state *find_stream(struct sc_reader *r,
@@ -466,8 +526,9 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 				       const unsigned char *p, size_t avail,
 				       uint64_t *total)
 {
-	uint32_t magic, seg_hdr_len, ct_len;
+	uint32_t magic, seg_hdr_len, ct_len, mac_len;
 	uint16_t flags;
+	unsigned int version;
 	bool first;
 
 	if (avail < FH_LEN && r->in_segment)
@@ -484,9 +545,10 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 		return report(r, c, SC_FIND_BAD_MAGIC,
 			      "bad frame magic 0x%08x (want 0x%08x \"SCF1\")",
 			      magic, SEALCAM_FRAME_MAGIC);
-	if (p[FH(version)] != SEALCAM_FORMAT_VERSION)
+	version = p[FH(version)];
+	if (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V1)
 		return report(r, c, SC_FIND_BAD_VERSION,
-			      "unsupported frame version %u", p[FH(version)]);
+			      "unsupported frame version %u", version);
 	if (p[FH(hdr_len)] != FH_LEN)
 		return report(r, c, SC_FIND_BAD_LENGTH,
 			      "frame hdr_len %u, want %u", p[FH(hdr_len)],
@@ -495,12 +557,21 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 	if (flags & ~SEALCAM_F_KNOWN)
 		return report(r, c, SC_FIND_BAD_FLAGS,
 			      "unknown frame flags 0x%04x", flags);
-	if (get_le64(p + FH(reserved)))
+	mac_len = get_le32(p + FH(mac_len));
+	if (get_le32(p + FH(reserved)) ||
+	    (version == SEALCAM_FORMAT_V1 && mac_len))
 		return report(r, c, SC_FIND_BAD_HEADER,
 			      "frame header reserved field is not zero");
 	first = flags & SEALCAM_F_FIRST;
 	seg_hdr_len = get_le32(p + FH(seg_hdr_len));
 	ct_len = get_le32(p + FH(ct_len));
+	if (version != SEALCAM_FORMAT_V1 &&
+	    (!mac_len || mac_len > SC_MAX_MAC_LEN ||
+	     mac_len % SEALCAM_MAC_LEN || mac_len > ct_len))
+		return report(r, c, SC_FIND_BAD_LENGTH,
+			      "mac_len %u is not 16 * n (1 <= n <= %d) within ct_len %u",
+			      mac_len, SEALCAM_MAX_RECIPIENTS, ct_len);
+	ct_len -= mac_len;
 	if (first && !(flags & SEALCAM_F_KEYFRAME))
 		return report(r, c, SC_FIND_BAD_FLAGS,
 			      "FIRST frame without KEYFRAME flag (flags 0x%04x)",
@@ -519,11 +590,16 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 		return report(r, c, SC_FIND_BAD_LENGTH,
 			      "seg_hdr_len %u is not 64 + 88 * n (1 <= n <= %d)",
 			      seg_hdr_len, SEALCAM_MAX_RECIPIENTS);
+	if (first && version != SEALCAM_FORMAT_V1 &&
+	    mac_len / SEALCAM_MAC_LEN != (seg_hdr_len - SH_LEN) / RCP_LEN)
+		return report(r, c, SC_FIND_BAD_LENGTH,
+			      "mac_len %u is not 16 per recipient (%u recipients)",
+			      mac_len, (seg_hdr_len - SH_LEN) / RCP_LEN);
 	if (ct_len < SEALCAM_META_LEN + SEALCAM_TAG_LEN || ct_len > SC_MAX_CT_LEN)
 		return report(r, c, SC_FIND_BAD_LENGTH,
 			      "ct_len %u out of range [%u, %u]", ct_len,
 			      SEALCAM_META_LEN + SEALCAM_TAG_LEN, SC_MAX_CT_LEN);
-	*total = (uint64_t)FH_LEN + seg_hdr_len + ct_len;
+	*total = (uint64_t)FH_LEN + seg_hdr_len + ct_len + mac_len;
 	return SC_UNSEAL_OK;
 }
 
@@ -543,10 +619,10 @@ static enum sc_unseal_exit parse_segment_header(struct sc_reader *r,
 		return report(r, c, SC_FIND_BAD_MAGIC,
 			      "bad segment header magic 0x%08x (want 0x%08x \"SCS1\")",
 			      get_le32(sh + SH(magic)), SEALCAM_SEGMENT_MAGIC);
-	if (get_le16(sh + SH(version)) != SEALCAM_FORMAT_VERSION)
+	if (get_le16(sh + SH(version)) != fh[FH(version)])
 		return report(r, c, SC_FIND_BAD_VERSION,
-			      "unsupported segment header version %u",
-			      get_le16(sh + SH(version)));
+			      "segment header version %u in a version %u frame",
+			      get_le16(sh + SH(version)), fh[FH(version)]);
 	n = get_le16(sh + SH(n_recipients));
 	if (n < 1 || n > SEALCAM_MAX_RECIPIENTS || SEALCAM_SEG_HDR_LEN(n) != sh_len)
 		return report(r, c, SC_FIND_BAD_LENGTH,
@@ -575,6 +651,7 @@ static enum sc_unseal_exit parse_segment_header(struct sc_reader *r,
 	memcpy(s->device_pub, sh + SH(device_pub), SEALCAM_KEY_LEN);
 	memcpy(s->device_id, id, SEALCAM_KEY_ID_LEN);
 	s->n_recipients = n;
+	s->version = fh[FH(version)];
 	s->our_index = -1;
 	for (i = 0; i < n; i++) {
 		const unsigned char *rcp = sh + SH_LEN + i * RCP_LEN;
@@ -618,13 +695,20 @@ static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 			      s->segment_id, sc_hex(hex, r->key_id, 8),
 			      s->n_recipients, s->n_recipients == 1 ? "" : "s");
 	rcp = r->seg_hdr + SH_LEN + (size_t)s->our_index * RCP_LEN;
-	info_len = sc_segment_info_bytes(info, s->device_id, s->segment_id);
+	info_len = sc_segment_info_bytes_v(info, s->version, s->device_id,
+					   s->segment_id);
 	ret = sc_hpke_setup_auth_r(&ctx, rcp + RCP(enc), r->priv, s->device_pub,
 				   info, info_len);
 	if (!ret)
 		ret = sc_hpke_open(&ctx, r->content_key, NULL, 0,
 				   rcp + RCP(wrapped_key),
 				   SEALCAM_KEY_LEN + SEALCAM_TAG_LEN);
+	/* v2: our frame MAC key, which no other recipient can derive */
+	if (!ret && s->version != SEALCAM_FORMAT_V1)
+		ret = sc_hpke_export(&ctx, r->mac_key, sizeof(r->mac_key),
+				     (const unsigned char *)SEALCAM_EXPORT_LABEL,
+				     sizeof(SEALCAM_EXPORT_LABEL) - 1);
+	memset(r->chain, 0, sizeof(r->chain));
 	sc_hpke_ctx_wipe(&ctx);
 	/*
 	 * The entry carries our key id, so it is meant for our key (another
@@ -641,6 +725,7 @@ static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 			      sc_hex(dev, s->device_id, 8),
 			      sc_hex(hex, r->key_id, 8));
 	s->unwrapped = true;
+	s->attributed = s->version != SEALCAM_FORMAT_V1;
 	return SC_UNSEAL_OK;
 }
 
@@ -898,6 +983,16 @@ static enum sc_unseal_exit check_membership(struct sc_reader *r,
 		return report(r, c, SC_FIND_OTHER_SEGMENT,
 			      "frame %" PRIu64 " of segment %" PRIu64 " inside segment %" PRIu64,
 			      index, segment_id, r->seg.segment_id);
+	if (p[FH(version)] != r->seg.version)
+		return report(r, c, SC_FIND_BAD_VERSION,
+			      "segment %" PRIu64 ": frame %" PRIu64 " has version %u, the segment %u",
+			      segment_id, index, p[FH(version)], r->seg.version);
+	if (r->seg.version != SEALCAM_FORMAT_V1 &&
+	    get_le32(p + FH(mac_len)) != r->seg.n_recipients * SEALCAM_MAC_LEN)
+		return report(r, c, SC_FIND_BAD_LENGTH,
+			      "segment %" PRIu64 ": frame %" PRIu64 " has mac_len %u for %u recipients",
+			      segment_id, index, get_le32(p + FH(mac_len)),
+			      r->seg.n_recipients);
 	return SC_UNSEAL_OK;
 }
 
@@ -906,8 +1001,10 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 			       uint64_t *consumed)
 {
 	enum sc_unseal_exit ret;
-	uint32_t seg_hdr_len, ct_len, pixels_len;
+	uint32_t seg_hdr_len, ct_len, mac_len, pixels_len;
 	uint64_t segment_id, index, total = 0;
+	unsigned char mac[SEALCAM_MAC_LEN];
+	bool forged = false;
 	uint16_t flags;
 	unsigned char nonce[12] = { 0 };
 	unsigned char aad[FH_LEN + SEALCAM_SEG_HDR_LEN(SEALCAM_MAX_RECIPIENTS)];
@@ -932,7 +1029,8 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 	flags = get_le16(p + FH(flags));
 	first = flags & SEALCAM_F_FIRST;
 	seg_hdr_len = get_le32(p + FH(seg_hdr_len));
-	ct_len = get_le32(p + FH(ct_len));
+	mac_len = get_le32(p + FH(mac_len));
+	ct_len = get_le32(p + FH(ct_len)) - mac_len; /* the AEAD's part */
 	segment_id = get_le64(p + FH(segment_id));
 	index = get_le64(p + FH(frame_index));
 	*consumed = total;
@@ -956,11 +1054,32 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 		return report(r, c, SC_FIND_AUTH_FAILED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " fails authentication (altered header or ciphertext)",
 			      segment_id, index);
+	if (r->seg.version != SEALCAM_FORMAT_V1) {
+		/* v2 attribution: our MAC over the running hash (rule 14a) */
+		sc_frame_chain(r->chain, p, aad_len + ct_len);
+		sc_frame_mac(mac, r->mac_key, r->chain);
+		forged = sodium_memcmp(mac, p + aad_len + ct_len +
+				       (size_t)r->seg.our_index * SEALCAM_MAC_LEN,
+				       SEALCAM_MAC_LEN) != 0;
+	}
 
 	/* p is not used below: peeking at the next frame may move the window */
 	ret = check_order(r, c, index, total);
 	if (ret)
 		return ret;
+	if (forged) {
+		char dev[17];
+
+		return report(r, c, SC_FIND_FORGED,
+			      "segment %" PRIu64 ": frame %" PRIu64 " is forged: it decrypts under the content key but fails our attribution MAC, so device %s did not seal it (made by another recipient, who holds the key)",
+			      segment_id, index, sc_hex(dev, r->seg.device_id, 8));
+	}
+	if (first && r->seg.version == SEALCAM_FORMAT_V1 && !r->warned_v1) {
+		r->warned_v1 = true;
+		report(r, c, SC_FIND_FORMAT_V1,
+		       "segment %" PRIu64 " is format v1: frames are authenticated only under the content key every recipient holds; another recipient could have altered them",
+		       segment_id);
+	}
 	sc_meta_decode(&m, r->plain);
 	pixels_len = ct_len - SEALCAM_TAG_LEN - SEALCAM_META_LEN;
 	ret = check_meta(r, c, &m, pixels_len, index);

@@ -34,6 +34,7 @@ enum sc_unseal_exit {
 	SC_UNSEAL_USAGE = 2,		/* bad command line, unreadable key */
 	SC_UNSEAL_WRONG_KEY = 3,		/* not a recipient, or HPKE open failed */
 	SC_UNSEAL_TAMPERED = 4,		/* malformed, inconsistent, AEAD failure,
+					 * v2 frame not attributable (forged),
 					 * dropped/swapped/duplicated/foreign frame */
 	SC_UNSEAL_TRUNCATED = 5,		/* partial frame, or no LAST frame */
 	SC_UNSEAL_UNEXPECTED_RECIPIENT = 6, /* warning: output still written */
@@ -70,6 +71,9 @@ enum sc_finding {
 	SC_FIND_DUPLICATE,		/* the same frame_index twice */
 	SC_FIND_OTHER_SEGMENT,		/* frame with another segment_id */
 	SC_FIND_OTHER_DEVICE,		/* frame with another device_id */
+	SC_FIND_FORGED,			/* v2: the AEAD holds but our MAC does
+					 * not: made by a holder of K, not by
+					 * the device (a co-recipient) */
 	/* truncated */
 	SC_FIND_PARTIAL_FRAME,		/* file ends inside a frame */
 	SC_FIND_NO_LAST,		/* segment ends without a LAST frame */
@@ -84,6 +88,8 @@ enum sc_finding {
 					 * consecutive segments; exit 0 */
 	SC_FIND_DEVICE_DROPS,		/* sequence jump inside a segment: the
 					 * device had no buffer; exit 0 */
+	SC_FIND_FORMAT_V1,		/* a v1 segment: frames not attributable
+					 * per recipient; exit 0 */
 	SC_FIND_MAX
 };
 
@@ -126,6 +132,23 @@ void sc_key_id(unsigned char id[SEALCAM_KEY_ID_LEN],
 size_t sc_segment_info_bytes(unsigned char info[SC_HPKE_INFO_MAX],
 			     const unsigned char device_id[SEALCAM_KEY_ID_LEN],
 			     uint64_t segment_id);
+/* The same for a format version (1: SEALCAM_HPKE_LABEL_V1). */
+size_t sc_segment_info_bytes_v(unsigned char info[SC_HPKE_INFO_MAX],
+			       unsigned int version,
+			       const unsigned char device_id[SEALCAM_KEY_ID_LEN],
+			       uint64_t segment_id);
+
+/*
+ * Format v2 attribution: the frame MAC key of one recipient (HPKE export of
+ * SEALCAM_EXPORT_LABEL, 32 bytes), the running hash
+ * chain = SHA-256(chain || frame bytes before the MACs), starting from 32
+ * zero bytes, and the MAC = HMAC-SHA256(mac_key, chain)[0..16).
+ */
+void sc_frame_chain(unsigned char chain[32], const unsigned char *frame,
+		    size_t len);
+void sc_frame_mac(unsigned char mac[SEALCAM_MAC_LEN],
+		  const unsigned char mac_key[32],
+		  const unsigned char chain[32]);
 
 /* What the reader knows about the segment it is in. */
 struct sc_segment_info {
@@ -146,6 +169,8 @@ struct sc_segment_info {
 	struct sc_meta first;		/* metadata of the first frame */
 	struct sc_meta last;		/* metadata of the latest frame */
 	uint64_t device_drops;		/* sum of sequence jumps inside */
+	unsigned int version;		/* format version, 1 or 2 */
+	bool attributed;		/* v2: every frame's MAC for us checks */
 };
 
 /* One verified, decrypted frame. Valid only during the callback. */
@@ -199,6 +224,9 @@ struct sc_reader {
 	unsigned char seg_hdr[SEALCAM_SEG_HDR_LEN(SEALCAM_MAX_RECIPIENTS)];
 	uint32_t seg_hdr_len;
 	uint64_t next_index;
+	unsigned char mac_key[32];	/* v2: ours, for the open segment */
+	unsigned char chain[32];	/* v2: running hash of its frames */
+	bool warned_v1;			/* SC_FIND_FORMAT_V1 given once */
 	bool have_closed;		/* a segment ended by LAST in this file */
 	uint64_t closed_segment_id;
 
@@ -284,5 +312,8 @@ int sc_read_file(const char *path, unsigned char **buf, size_t *len);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 char *sc_hex(char *out, const unsigned char *p, size_t n);
+
+/* A timestamp (ns since 1970) as "2026-01-01T12:00:00.000Z" (UTC). */
+char *sc_fmt_time(char *out, size_t len, uint64_t ns);
 
 #endif /* SEALCAM_SEALED_H */

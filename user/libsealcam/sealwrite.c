@@ -41,14 +41,29 @@ int sc_writer_begin(struct sc_seg_writer *w,
 		    uint32_t camera, const unsigned char *content_key,
 		    const unsigned char (*ephemeral_privs)[SEALCAM_KEY_LEN])
 {
+	return sc_writer_begin_version(w, SEALCAM_FORMAT_VERSION, device_priv,
+				       recipient_pubs, n_recipients, segment_id,
+				       camera, content_key, ephemeral_privs);
+}
+
+int sc_writer_begin_version(struct sc_seg_writer *w, unsigned int version,
+			    const unsigned char device_priv[SEALCAM_KEY_LEN],
+			    const unsigned char (*recipient_pubs)[SEALCAM_KEY_LEN],
+			    unsigned int n_recipients, uint64_t segment_id,
+			    uint32_t camera, const unsigned char *content_key,
+			    const unsigned char (*ephemeral_privs)[SEALCAM_KEY_LEN])
+{
 	unsigned char info[SC_HPKE_INFO_MAX];
 	size_t info_len;
 	unsigned int i;
 
 	memset(w, 0, sizeof(*w));
 	if (sodium_init() < 0 || n_recipients < 1 ||
-	    n_recipients > SEALCAM_MAX_RECIPIENTS)
+	    n_recipients > SEALCAM_MAX_RECIPIENTS ||
+	    (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V1))
 		return -1;
+	w->version = version;
+	w->n_recipients = n_recipients;
 	memcpy(w->device_priv, device_priv, SEALCAM_KEY_LEN);
 	if (sc_x25519_public(w->device_pub, device_priv))
 		return -1;
@@ -62,7 +77,7 @@ int sc_writer_begin(struct sc_seg_writer *w,
 	unsigned char *h = w->seg_hdr;
 
 	put32(h + offsetof(struct sealcam_segment_hdr, magic), SEALCAM_SEGMENT_MAGIC);
-	put16(h + offsetof(struct sealcam_segment_hdr, version), SEALCAM_FORMAT_VERSION);
+	put16(h + offsetof(struct sealcam_segment_hdr, version), (uint16_t)version);
 	put16(h + offsetof(struct sealcam_segment_hdr, n_recipients),
 	      (uint16_t)n_recipients);
 	memcpy(h + offsetof(struct sealcam_segment_hdr, device_pub), w->device_pub,
@@ -70,7 +85,8 @@ int sc_writer_begin(struct sc_seg_writer *w,
 	put64(h + offsetof(struct sealcam_segment_hdr, segment_id), segment_id);
 	put32(h + offsetof(struct sealcam_segment_hdr, camera), camera);
 
-	info_len = sc_segment_info_bytes(info, w->device_id, segment_id);
+	info_len = sc_segment_info_bytes_v(info, version, w->device_id,
+					   segment_id);
 	for (i = 0; i < n_recipients; i++) {
 		unsigned char *rcp = h + SH_LEN + i * RCP_LEN;
 		struct sc_hpke_ctx ctx;
@@ -87,6 +103,10 @@ int sc_writer_begin(struct sc_seg_writer *w,
 			ret = sc_hpke_seal(&ctx,
 					   rcp + offsetof(struct sealcam_recipient, wrapped_key),
 					   NULL, 0, w->content_key, SEALCAM_KEY_LEN);
+		if (!ret && version != SEALCAM_FORMAT_V1)
+			ret = sc_hpke_export(&ctx, w->mac_keys[i], 32,
+					     (const unsigned char *)SEALCAM_EXPORT_LABEL,
+					     sizeof(SEALCAM_EXPORT_LABEL) - 1);
 		sc_hpke_ctx_wipe(&ctx);
 		if (ret) {
 			sc_writer_end(w);
@@ -100,7 +120,9 @@ int sc_writer_begin(struct sc_seg_writer *w,
 size_t sc_writer_frame_len(const struct sc_seg_writer *w, size_t pixels_len)
 {
 	return FH_LEN + (w->next_index == 0 ? w->seg_hdr_len : 0) +
-	       SEALCAM_META_LEN + pixels_len + SEALCAM_TAG_LEN;
+	       SEALCAM_META_LEN + pixels_len + SEALCAM_TAG_LEN +
+	       (w->version == SEALCAM_FORMAT_V1 ? 0 :
+		w->n_recipients * SEALCAM_MAC_LEN);
 }
 
 size_t sc_writer_frame(struct sc_seg_writer *w, unsigned char *out,
@@ -111,6 +133,9 @@ size_t sc_writer_frame(struct sc_seg_writer *w, unsigned char *out,
 	bool first = w->next_index == 0;
 	uint32_t seg_hdr_len = first ? w->seg_hdr_len : 0;
 	uint32_t ct_len = (uint32_t)(SEALCAM_META_LEN + pixels_len + SEALCAM_TAG_LEN);
+	uint32_t mac_len = w->version == SEALCAM_FORMAT_V1 ? 0 :
+			   w->n_recipients * SEALCAM_MAC_LEN;
+	unsigned int i;
 	uint16_t flags = (first ? SEALCAM_F_FIRST | SEALCAM_F_KEYFRAME : 0) |
 			 (last ? SEALCAM_F_LAST : 0);
 	unsigned char nonce[12] = { 0 };
@@ -121,11 +146,12 @@ size_t sc_writer_frame(struct sc_seg_writer *w, unsigned char *out,
 		return 0;
 	memset(out, 0, FH_LEN);
 	put32(out + offsetof(struct sealcam_frame_hdr, magic), SEALCAM_FRAME_MAGIC);
-	out[offsetof(struct sealcam_frame_hdr, version)] = SEALCAM_FORMAT_VERSION;
+	out[offsetof(struct sealcam_frame_hdr, version)] = (unsigned char)w->version;
 	out[offsetof(struct sealcam_frame_hdr, hdr_len)] = (unsigned char)FH_LEN;
 	put16(out + offsetof(struct sealcam_frame_hdr, flags), flags);
 	put32(out + offsetof(struct sealcam_frame_hdr, seg_hdr_len), seg_hdr_len);
-	put32(out + offsetof(struct sealcam_frame_hdr, ct_len), ct_len);
+	put32(out + offsetof(struct sealcam_frame_hdr, ct_len), ct_len + mac_len);
+	put32(out + offsetof(struct sealcam_frame_hdr, mac_len), mac_len);
 	memcpy(out + offsetof(struct sealcam_frame_hdr, device_id), w->device_id,
 	       SEALCAM_KEY_ID_LEN);
 	put64(out + offsetof(struct sealcam_frame_hdr, segment_id), w->segment_id);
@@ -147,8 +173,16 @@ size_t sc_writer_frame(struct sc_seg_writer *w, unsigned char *out,
 						  NULL, nonce, w->content_key);
 	sodium_memzero(plain, SEALCAM_META_LEN + pixels_len);
 	free(plain);
+	if (mac_len) {
+		/* attribution: running hash, then each recipient's MAC */
+		sc_frame_chain(w->chain, out, FH_LEN + seg_hdr_len + ct_len);
+		for (i = 0; i < w->n_recipients; i++)
+			sc_frame_mac(out + FH_LEN + seg_hdr_len + ct_len +
+				     i * SEALCAM_MAC_LEN, w->mac_keys[i],
+				     w->chain);
+	}
 	w->next_index++;
-	return FH_LEN + seg_hdr_len + ct_len;
+	return FH_LEN + seg_hdr_len + ct_len + mac_len;
 }
 
 void sc_writer_end(struct sc_seg_writer *w)

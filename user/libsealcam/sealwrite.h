@@ -22,10 +22,14 @@ struct sc_seg_writer {
 	uint32_t seg_hdr_len;
 	uint64_t segment_id;
 	uint64_t next_index;
+	unsigned int version;		/* SEALCAM_FORMAT_VERSION or _V1 */
+	unsigned int n_recipients;
+	unsigned char mac_keys[SEALCAM_MAX_RECIPIENTS][32]; /* v2 */
+	unsigned char chain[32];	/* v2 running hash */
 };
 
 /*
- * Start a segment: random K (or @content_key if not NULL), one HPKE
+ * Start a segment in the current format (v2): random K (or @content_key if not NULL), one HPKE
  * mode_auth entry per recipient (ephemeral keys random, or taken from
  * @ephemeral_privs if not NULL, for reproducible vectors). 0 or -1.
  */
@@ -35,6 +39,14 @@ int sc_writer_begin(struct sc_seg_writer *w,
 		    unsigned int n_recipients, uint64_t segment_id,
 		    uint32_t camera, const unsigned char *content_key,
 		    const unsigned char (*ephemeral_privs)[SEALCAM_KEY_LEN]);
+
+/* The same in a given format version (SEALCAM_FORMAT_V1 for old files). */
+int sc_writer_begin_version(struct sc_seg_writer *w, unsigned int version,
+			    const unsigned char device_priv[SEALCAM_KEY_LEN],
+			    const unsigned char (*recipient_pubs)[SEALCAM_KEY_LEN],
+			    unsigned int n_recipients, uint64_t segment_id,
+			    uint32_t camera, const unsigned char *content_key,
+			    const unsigned char (*ephemeral_privs)[SEALCAM_KEY_LEN]);
 
 /* Bytes sc_writer_frame writes for @pixels_len bytes of pixels. */
 size_t sc_writer_frame_len(const struct sc_seg_writer *w, size_t pixels_len);
