@@ -232,11 +232,9 @@ host_main() {
 	echo "vm-suite: $(list_vm_tests | wc -l) VM test(s):" $(list_vm_tests | sed 's|.*/||')
 	local t0=$SECONDS
 	out=$results/vm-run.log
-	# Long mode: 4 GiB for the guest (its /tmp, memory, then holds 2 GiB).
-	# test_agent_s3's spool must hold every 640x480 segment made while
-	# the server is down and restarting; on a quiet host (15 fps, 27 MB a
-	# segment) that outgrew the default 2 GiB guest's 1 GiB /tmp and the
-	# spool policy dropped segments. A --mem given here wins.
+	# Long mode: 4 GiB for the guest (its /tmp, memory, then holds 2 GiB):
+	# the long tests' spools and RGW's memstore outgrow the default 2 GiB
+	# guest's 1 GiB /tmp. A --mem given here wins.
 	local -a mem_opt=()
 	[ -z "${SEALCAM_LONG:-}" ] || mem_opt=(--mem 4G)
 	# The per-test dmesg verdicts are in vm-dmesg.tap, so vm-run's own
