@@ -12,6 +12,7 @@
 #   - a missing bucket: exit 3, NoSuchBucket named, the spool kept
 #   - radosgw killed (-9) and restarted: what was stored is still there,
 #     and the agent uploads what it queued meanwhile, nothing twice
+#   - a 60 MB segment (1280x720, 66 frames) stored byte for byte
 
 set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -20,7 +21,7 @@ cd "$root" || exit 1
 . tests/lib/agent-host.sh
 
 command -v radosgw >/dev/null || tap_missing "radosgw (scripts/setup.sh installs Ceph)"
-tap_plan 10
+tap_plan 12
 
 rgw_start
 set -a
@@ -108,5 +109,18 @@ s3curl -o "$tmp/got1b" -H "x-amz-content-sha256: $empty" "$S3_ENDPOINT/cams/home
 tap_check "what was stored before the kill is still there, byte for byte" cmp -s "$tmp/seg1" "$tmp/got1b"
 n=$(s3curl -H "x-amz-content-sha256: $empty" "$S3_ENDPOINT/cams?list-type=2&prefix=home" | grep -o '<Key>' | wc -l)
 tap_check "4 objects in the bucket, one per segment, none twice ($n)" test "$n" = 4
+
+# --- a 60 MB segment -------------------------------------------------------------
+mkseg "$sp/ready/e.sealed" 5 --frames 66 --size 1280x720 --sequence 11 >/dev/null
+cp "$sp/ready/e.sealed" "$tmp/seg5"
+sz=$(stat -c %s "$tmp/seg5")
+run_agent "$sp" "$tmp/big.log" --url s3://cams/home
+rc=$?
+s3curl -o "$tmp/got5" -H "x-amz-content-sha256: $empty" "$S3_ENDPOINT/cams/home/$dev/segments/$(printf %020d 5).sealed"
+[ "$rc" = 0 ] && [ "$sz" -ge 60000000 ] && cmp -s "$tmp/seg5" "$tmp/got5" &&
+	tap_pass "a $((sz / 1000000)) MB segment uploaded and read back byte for byte" ||
+	{ tap_fail "a 60 MB segment ($sz bytes, exit $rc)"; tap_diag "$(tail -5 "$tmp/big.log")"; }
+tap_check "... in one go, without a failed attempt, and the spool is empty" \
+	sh -c "! grep -q failed '$tmp/big.log' && [ \$(ls '$sp/ready' | grep -c sealed) = 0 ]"
 
 tap_done
