@@ -20,7 +20,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Ikmod/uapi -Iuser -Iuser/libsealcam
-PKGS := libnl-genl-3.0 libsodium zlib
+PKGS := libnl-genl-3.0 libsodium zlib libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # what a program that uses the store client (user/libsealcam/store/) adds
@@ -57,7 +57,7 @@ module:
 user: $(BUILD)/sealcam
 
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
 
 $(BUILD)/libsealcam.a: $(LIB_OBJS)
 	rm -f $@

@@ -14,7 +14,7 @@ cd "$root"
 . tests/lib/fuzz.sh
 fuzz_build fuzz_sealed -Ikmod/uapi -Iuser/libsealcam tests/fuzz/fuzz_sealed.c \
 	user/libsealcam/sealed.c user/libsealcam/hpke.c \
-	$(pkg-config --cflags --libs libsodium)
+	$(pkg-config --cflags --libs libsodium libcrypto) -pthread
 
 corpus=$tmp/corpus
 mkdir -p "$corpus"

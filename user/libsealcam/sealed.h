@@ -201,6 +201,7 @@ struct sc_reader_ops {
 #define SC_MAX_TRUSTED_DEVICES 64
 
 struct sc_stream_state;
+struct sc_hash_worker;
 
 struct sc_reader {
 	/* configuration */
@@ -240,6 +241,7 @@ struct sc_reader {
 	size_t plain_cap;
 	unsigned char *in;		/* read window of sc_reader_feed_fd */
 	size_t in_cap;
+	struct sc_hash_worker *hash_worker; /* v2 chain hash beside the AEAD */
 
 	/* results */
 	enum sc_finding fatal;		/* first fatal finding, or NONE */
