@@ -408,6 +408,10 @@ static void print_info_text(struct unseal *u, const struct sc_segment_info *s)
 		s->file_offset);
 	fprintf(u->info, "  device      %s  %s\n", sc_hex(hex, s->device_id, 8), b64);
 	fprintf(u->info, "  camera      %u\n", s->camera);
+	fprintf(u->info, "  sealed      format v%u: %s\n", s->version,
+		s->version == SEALCAM_FORMAT_V1 ?
+		"frames authenticated under the content key only (any recipient could alter them)" :
+		"every frame attributed to the device for each recipient");
 	fprintf(u->info, "  recipients  %u\n", s->n_recipients);
 	for (i = 0; i < s->n_recipients; i++)
 		fprintf(u->info, "    %s%s\n", sc_hex(hex, s->recipient_ids[i], 8),
@@ -446,8 +450,9 @@ static void print_info_json(struct unseal *u, const struct sc_segment_info *s)
 	for (p = s->source; *p; p++)
 		fprintf(u->info, (*p == '"' || *p == '\\') ? "\\%c" :
 			(unsigned char)*p < 32 ? "?" : "%c", *p);
-	fprintf(u->info, "\",\"offset\":%" PRIu64 ",\"device_id\":\"%s\",\"device_pub\":\"%s\",\"camera\":%u,\"recipients\":[",
-		s->file_offset, sc_hex(hex, s->device_id, 8), b64, s->camera);
+	fprintf(u->info, "\",\"offset\":%" PRIu64 ",\"device_id\":\"%s\",\"device_pub\":\"%s\",\"camera\":%u,\"format_version\":%u,\"recipients\":[",
+		s->file_offset, sc_hex(hex, s->device_id, 8), b64, s->camera,
+		s->version);
 	for (i = 0; i < s->n_recipients; i++)
 		fprintf(u->info, "%s{\"key_id\":\"%s\",\"ours\":%s,\"expected\":%s}",
 			i ? "," : "", sc_hex(hex, s->recipient_ids[i], 8),

@@ -22,7 +22,7 @@ key=$vec/owner.key
 # unseal pins device keys in a known-devices file: never the user's own
 export SEALCAM_KNOWN_DEVICES=$tmp/known_devices
 
-tap_plan 20
+tap_plan 22
 
 # run_rc WANT DESC ARGS...: the command's exit status must be WANT
 run_rc() {
@@ -38,6 +38,11 @@ run_rc() {
 }
 
 run_rc 0 "vector: --info" $sc unseal --key $key --expect-device $vec/device.pub --info $seg
+tap_check "--info names format v1 and its weaker guarantee" \
+	grep -q '^  sealed      format v1: frames authenticated under the content key only' "$tmp/out"
+$sc unseal --key $key --expect-device $vec/device.pub --info --json $vec/grey-160x120-v2.sealed >"$tmp/json" 2>/dev/null
+tap_check "--info --json gives the format version (2 for the v2 vector)" \
+	grep -q '"format_version":2,' "$tmp/json"
 tap_check "--info shows segment, ours, frames, sequence, format" \
 	grep -q "7aa6c0ecc2714c11  (ours)" "$tmp/out"
 grep -q "frames      3 (complete)" "$tmp/out" && grep -q "sequence    42..44" "$tmp/out" &&
