@@ -17,8 +17,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_HOST)/build) \
 
 # BUILD=DIR puts every output under DIR (scripts/build-deb13.sh: build/deb13).
 # The module of the default build is ./sealcam.ko; any other build compiles a
-# copy of Kbuild, kmod/ (and the test vectors it includes) in $(BUILD)/module, giving $(BUILD)/module/sealcam.ko,
-# so one checkout holds modules for two kernels.
+# copy of Kbuild and kmod/ (with the test vectors seal.c includes) in
+# $(BUILD)/module, giving $(BUILD)/module/sealcam.ko: one checkout holds
+# modules for two kernels.
 BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
