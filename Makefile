@@ -15,7 +15,12 @@ KVER_HOST := $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_HOST)/build) \
 	$(lastword $(sort $(wildcard /lib/modules/6.1.*-amd64/build))))
 
-BUILD := build
+# BUILD=DIR puts every output under DIR (scripts/build-deb13.sh: build/deb13).
+# The module of the default build is ./sealcam.ko; any other build compiles a
+# copy of Kbuild and kmod/ (with the test vectors seal.c includes) in
+# $(BUILD)/module, giving $(BUILD)/module/sealcam.ko: one checkout holds
+# modules for two kernels.
+BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
@@ -52,7 +57,14 @@ all: module user
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/setup.sh or set KDIR=" >&2; exit 1; }
+ifeq ($(BUILD),build)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+	@mkdir -p $(BUILD)/module/tests
+	cp -pRu Kbuild kmod $(BUILD)/module/
+	cp -pRu tests/vectors $(BUILD)/module/tests/
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD)/module) modules
+endif
 
 user: $(BUILD)/sealcam
 
@@ -114,4 +126,4 @@ include bpf/bpf.mk
 include user/audit.mk
 include user/agent.mk
 
--include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/deb13 -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -35,10 +35,10 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/linux-audit.sh
 . "$root/tests/lib/linux-audit.sh"
-opener=$root/build/tests/tools/audit_opener
-toggle=$root/build/tests/tools/probe_toggle
-auditd=$root/build/sealcam-auditd
-sc=$root/build/sealcam
+opener=${SEALCAM_BUILD:-$root/build}/tests/tools/audit_opener
+toggle=${SEALCAM_BUILD:-$root/build}/tests/tools/probe_toggle
+auditd=${SEALCAM_BUILD:-$root/build}/sealcam-auditd
+sc=${SEALCAM_BUILD:-$root/build}/sealcam
 rounds=${BENCH_ROUNDS:-9}
 n=${BENCH_N:-2000}
 tmp=$(mktemp -d)

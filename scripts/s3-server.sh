@@ -131,6 +131,8 @@ rgw_answers() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; }
 osd_up() { ceph_cli osd stat | grep -q ' 1 up'; }
 
 write_conf() {
+	local cls_dir
+	cls_dir=$(ls -d /usr/lib/*/rados-classes /usr/lib*/rados-classes 2>/dev/null | head -n1) || true
 	cat >"$conf" <<EOF
 [global]
 fsid = $(uuidgen)
@@ -145,11 +147,13 @@ crash_dir = $dir/crash
 log_file = $dir/log/\$name.log
 # one OSD: pools of size 1, few PGs (the default 32 PGs for each of the
 # pools that radosgw creates exceed mon_max_pg_per_osd on one OSD), CRUSH
-# choosing OSDs, not hosts
+# choosing OSDs, not hosts.  No autoscaler: Ceph 18 (Debian 13) would
+# create each pool with 1 PG, then refuse pgp_num 8 > pg_num (ERANGE);
+# pgp_num follows pg_num (its default, 0).
 osd_pool_default_size = 1
 osd_pool_default_min_size = 1
 osd_pool_default_pg_num = 8
-osd_pool_default_pgp_num = 8
+osd_pool_default_pg_autoscale_mode = off
 osd_crush_chooseleaf_type = 0
 mon_allow_pool_size_one = true
 mon_warn_on_pool_no_redundancy = false
@@ -164,6 +168,10 @@ mon_data = $dir/mon
 
 [osd]
 osd_data = $dir/osd
+# the object classes radosgw calls (cls_version, cls_rgw...): Ceph 18 in
+# Debian 13 looks for them under a relative path and fails every call with
+# EOPNOTSUPP, so name the directory the package installs them in
+${cls_dir:+osd_class_dir = $cls_dir}
 osd_objectstore = memstore
 memstore_device_bytes = 1073741824
 # a radosgw killed with -9 leaves watches on its control objects; until they

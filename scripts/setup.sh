@@ -17,6 +17,8 @@
 #     does not match the lockfile.
 #   * kselftest/checkpatch files extracted from linux-source-6.1
 #     (scripts/kselftest.sh).
+#   * a Debian 13 root for the 6.12 leg of the VM suite (setup_trixie_root,
+#     mmdebstrap from the same mirror; SEALCAM_SKIP_TRIXIE_ROOT=1 skips it).
 #
 # Environment: SEALCAM_APT_STATE (default /var/lib/sealcam/apt);
 # SEALCAM_SETUP_REINSTALL_VIRTME=1 fetches and reinstalls virtme-ng even when
@@ -48,6 +50,8 @@ debian_pkgs=(
 	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
 	time
 )
+# mmdebstrap: the Debian 13 root of the 6.12 leg (setup_trixie_root below)
+debian_pkgs+=(mmdebstrap)
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
 # where policy-rc.d forbids it, and the tests never start it on the host).
@@ -184,11 +188,82 @@ install_npm_pkgs() {
 	echo "$sum" >"$stamp"
 }
 
+# ---- Debian 13 root (issue 16): the 6.12 leg of the VM suite -------------
+# A Debian 13 (trixie) root made with mmdebstrap from the machine's own
+# mirror (system_debian_mirror), at $SEALCAM_TRIXIE_ROOT (default
+# /var/lib/sealcam/trixie-root): its kernel 6.12 boots the 6.12 leg
+# (scripts/vm-run --root), its gcc 14, 6.12 headers and libbpf 1.5 build
+# build/deb13 (scripts/build-deb13.sh), and it is the guest's userspace.
+# Kept while its stamp (.sealcam-pkgs: hash of the package list) matches;
+# a new root is made beside it and replaces it only when complete.
+# SEALCAM_SKIP_TRIXIE_ROOT=1 skips it (a 6.1-only machine).
+trixie_root=${SEALCAM_TRIXIE_ROOT:-/var/lib/sealcam/trixie-root}
+trixie_pkgs=(
+	linux-image-amd64 linux-headers-amd64
+	gcc make libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+	libnl-3-dev libnl-genl-3-dev libsodium-dev libcurl4-openssl-dev libssl-dev
+	pkg-config v4l-utils kmod busybox-static binutils
+	python3 python3-cryptography libjpeg-turbo-progs
+	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
+	time file openssl auditd curl perl procps psmisc util-linux iproute2
+)
+# busybox-static: virtme-ng builds the guest's initramfs from the root's
+# busybox.  binutils: readelf (tests/lib/sealcam.sh).  libjpeg-turbo-progs:
+# cjpeg for the emulated USB webcam.  curl, python3: test_agent_s3.sh.
+
+trixie_stamp() {
+	printf '%s\n' "$trixie_suite" "${trixie_pkgs[@]}" | sha256sum | cut -d' ' -f1
+}
+
+setup_trixie_root() {
+	local stamp mirror new t0 inc
+	if [ -n "${SEALCAM_SKIP_TRIXIE_ROOT:-}" ]; then
+		say "Debian 13 root: SEALCAM_SKIP_TRIXIE_ROOT set, not made"
+		return
+	fi
+	stamp=$(trixie_stamp)
+	if [ -f "$trixie_root/.sealcam-pkgs" ] &&
+		[ "$(cat "$trixie_root/.sealcam-pkgs")" = "$stamp" ] &&
+		ls "$trixie_root"/boot/vmlinuz-6.12* >/dev/null 2>&1; then
+		say "Debian 13 root: $trixie_root complete, nothing to do"
+		return
+	fi
+	command -v mmdebstrap >/dev/null || { say "mmdebstrap missing" >&2; exit 1; }
+	mirror=$(system_debian_mirror)
+	[ -n "$mirror" ] || {
+		say "cannot find the machine's Debian mirror in /etc/apt/sources*" >&2
+		exit 1
+	}
+	new=$trixie_root.new
+	$sudo rm -rf "$new"
+	$sudo mkdir -p "$(dirname "$trixie_root")"
+	inc=$(IFS=,; echo "${trixie_pkgs[*]}")
+	say "Debian 13 root: making $trixie_root with mmdebstrap ($mirror, log $trixie_root.log)"
+	t0=$(date +%s)
+	# --variant=apt: essential + apt; no recommends (only what is listed)
+	if ! $sudo mmdebstrap --variant=apt --include="$inc" \
+		--aptopt='APT::Install-Recommends "false"' \
+		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+		"$trixie_suite" "$new" "deb $mirror $trixie_suite main" \
+		>"$trixie_root.log" 2>&1; then
+		tail -n 20 "$trixie_root.log" >&2
+		say "Debian 13 root: mmdebstrap failed (log $trixie_root.log)" >&2
+		exit 1
+	fi
+	echo "$stamp" | $sudo tee "$new/.sealcam-pkgs" >/dev/null
+	$sudo rm -rf "$trixie_root.old"
+	[ ! -e "$trixie_root" ] || $sudo mv "$trixie_root" "$trixie_root.old"
+	$sudo mv "$new" "$trixie_root"
+	$sudo rm -rf "$trixie_root.old"
+	say "Debian 13 root: made in $(($(date +%s) - t0))s ($(du -sh "$trixie_root" | cut -f1))"
+}
+
 start=$(date +%s)
 install_debian_pkgs
 install_virtme_ng
 install_npm_pkgs
 "$root/scripts/kselftest.sh"
+setup_trixie_root
 say "done in $(($(date +%s) - start))s"
 exit
 }

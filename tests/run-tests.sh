@@ -5,7 +5,10 @@
 #
 #   1. scripts/setup.sh          installs what is missing (quick when nothing is)
 #   2. make all && make tests    builds the module, programs and test programs
-#   3. tests/vm-suite.sh         all VM tests in one VM boot -> build/test-results/vm/
+#   3. tests/vm-suite.sh         all VM tests in one VM boot per kernel leg:
+#      6.1   Debian 12's kernel, the host's root, build/   -> build/test-results/vm-6.1/
+#      6.12  Debian 13's kernel and root (scripts/setup.sh), build/deb13
+#            (scripts/build-deb13.sh, built in that root)  -> build/test-results/vm-6.12/
 #   4. one prove run over the host tests and the VM results, then the list
 #      of skipped checks (below) and the total time, then prove's summary
 #      again ("All tests successful." or the failures, Files=, Tests=,
@@ -31,6 +34,7 @@
 #   SEALCAM_SKIP_BUILD=1  do not run make
 #   SEALCAM_SKIP_VM=1     host tests only (test_demo.sh then skips: declared)
 #   SEALCAM_VM_TESTS      run only these VM tests (names or globs)
+#   SEALCAM_VM_LEGS       the VM legs, in order (default "6.1 6.12")
 #   SEALCAM_VERBOSE=1     prove -v (every TAP line)
 #   CI=true               an undeclared skip fails its test (.ci/run sets it)
 
@@ -52,10 +56,19 @@ if [ -z "${SEALCAM_SKIP_SETUP:-}" ]; then
 	scripts/setup.sh
 fi
 
+legs=${SEALCAM_VM_LEGS-6.1 6.12}
+for leg in $legs; do
+	case $leg in 6.1|6.12) ;; *) echo "run-tests: SEALCAM_VM_LEGS: unknown leg $leg (6.1, 6.12)" >&2; exit 2 ;; esac
+done
+trixie_root=${SEALCAM_TRIXIE_ROOT:-/var/lib/sealcam/trixie-root}
+
 if [ -z "${SEALCAM_SKIP_BUILD:-}" ]; then
 	echo "run-tests: == build =="
 	make all
 	make tests
+	case " $legs " in
+	*" 6.12 "*) [ -n "${SEALCAM_SKIP_VM:-}" ] || scripts/build-deb13.sh all tests ;;
+	esac
 fi
 
 host_tests() {
@@ -70,17 +83,21 @@ host_tests() {
 	done
 }
 
-results=build/test-results/vm
 inputs=()
 mapfile -t inputs < <(host_tests)
 
 if [ -z "${SEALCAM_SKIP_VM:-}" ]; then
-	echo "run-tests: == VM suite =="
-	tests/vm-suite.sh --no-prove --results "$results" || true
-	# vm-boot.tap records a VM that did not finish, so a failed boot still
-	# shows up in the summary below.
-	for f in "$results"/*.tap; do
-		[ -e "$f" ] && inputs+=("$f")
+	for leg in $legs; do
+		results=build/test-results/vm-$leg
+		leg_opts=()
+		[ "$leg" = 6.1 ] || leg_opts=(--build build/deb13 --root "$trixie_root")
+		echo "run-tests: == VM suite, kernel $leg ($((SECONDS - start))s so far) =="
+		tests/vm-suite.sh --no-prove --results "$results" "${leg_opts[@]}" || true
+		# vm-boot.tap records a VM that did not finish, so a failed boot
+		# still shows up in the summary below.
+		for f in "$results"/*.tap; do
+			[ -e "$f" ] && inputs+=("$f")
+		done
 	done
 fi
 

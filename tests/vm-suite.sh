@@ -20,7 +20,10 @@
 #     failure (tests/lib/tap.sh tap_missing), never a skip.
 #   * Environment given to each test:
 #       SEALCAM_ROOT      the checkout (read-only in the guest; also the cwd)
-#       SEALCAM_KO        $SEALCAM_ROOT/sealcam.ko (the built module)
+#       SEALCAM_KO        $SEALCAM_ROOT/sealcam.ko (the built module), or
+#                         $SEALCAM_BUILD/module/sealcam.ko (--build)
+#       SEALCAM_BUILD     the build the programs come from (default
+#                         $SEALCAM_ROOT/build; --build)
 #       SEALCAM_TMP       a fresh, empty, writable scratch directory (guest
 #                         memory; deleted after the test)
 #       SEALCAM_ARTIFACTS a writable directory that survives on the host
@@ -53,9 +56,14 @@
 # did not get through the whole suite.  The host then reads them with prove
 # (tests/lib/tap-exec).
 #
-# Usage (host):  tests/vm-suite.sh [--results DIR] [--no-prove] [vm-run options]
+# Usage (host):  tests/vm-suite.sh [--results DIR] [--build DIR] [--no-prove]
+#                                   [vm-run options]
 #   Boots the VM (scripts/vm-run --cpu-max) and, unless --no-prove, prints
-#   prove's summary of the VM results.
+#   prove's summary of the VM results.  --build DIR: the guest's programs,
+#   test programs and module come from DIR (SEALCAM_BUILD in the tests;
+#   the module is DIR/module/sealcam.ko unless DIR is build/), e.g. the
+#   6.12 leg: --build build/deb13 --root /var/lib/sealcam/trixie-root
+#   (tests/run-tests.sh).
 
 set -uo pipefail
 
@@ -67,9 +75,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/lib/dmesg-check.sh
 . "$root/tests/lib/dmesg-check.sh"
 
+# the build the guest uses (--build; exported to the tests as SEALCAM_BUILD)
+build=${SEALCAM_BUILD:-$root/build}
+
 list_vm_tests() {
 	local d f
-	for d in "$root/tests/vm" "$root/build/tests/vm"; do
+	for d in "$root/tests/vm" "$build/tests/vm"; do
 		[ -d "$d" ] || continue
 		for f in "$d"/test_*; do
 			[ -f "$f" ] && [ -x "$f" ] || continue
@@ -154,14 +165,18 @@ guest_main() {
 	local -a names=() froms=() tos=() allows=()
 	local per_test_timeout=${SEALCAM_VM_TEST_TIMEOUT:-900}
 
-	export SEALCAM_ROOT=$root SEALCAM_KO=${SEALCAM_KO:-$root/sealcam.ko} SEALCAM_IN_VM=1
+	local ko=$root/sealcam.ko
+	[ "$build" = "$root/build" ] || ko=$build/module/sealcam.ko
+	export SEALCAM_ROOT=$root SEALCAM_KO=${SEALCAM_KO:-$ko} SEALCAM_IN_VM=1
+	export SEALCAM_BUILD=$build
 	export SEALCAM_MODMAP=$results/sealcam-modmap
 	: >"$SEALCAM_MODMAP"
 	export SEALCAM_LONG=${SEALCAM_LONG:-}
 	cd "$root" || exit 1
 
 	kmsg "boot done, uptime $(cut -d' ' -f1 /proc/uptime)s"
-	echo "vm-suite: guest up after $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r)"
+	echo "vm-suite: guest up after $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r)," \
+		"$(. /etc/os-release && echo "$PRETTY_NAME"), build $build, module $SEALCAM_KO"
 	names+=(boot); froms+=(0); tos+=("$(dmesg_lines)"); allows+=(/dev/null)
 
 	while IFS= read -r t; do
@@ -222,6 +237,7 @@ host_main() {
 		case $1 in
 		--results) results=$2; shift 2 ;;
 		--no-prove) prove=0; shift ;;
+		--build) build=$(cd "$2" && pwd -P) || return 1; shift 2 ;;
 		*) vmrun_opts+=("$1"); shift ;;
 		esac
 	done
@@ -241,7 +257,7 @@ host_main() {
 	# whole-log check is off here.
 	"$root/scripts/vm-run" --cpu-max --no-dmesg-check --timeout "${SEALCAM_VM_TIMEOUT:-3600}" \
 		--rwdir "$results" "${mem_opt[@]}" "${vmrun_opts[@]}" -- \
-		env SEALCAM_VM_TESTS="${SEALCAM_VM_TESTS:-}" \
+		env SEALCAM_VM_TESTS="${SEALCAM_VM_TESTS:-}" SEALCAM_BUILD="$build" \
 		SEALCAM_LONG="${SEALCAM_LONG:-}" \
 		"$root/tests/vm-suite.sh" --guest "$results" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}

@@ -6,10 +6,13 @@
 #   sc_node [N]                /dev/videoX of sealcam camera N (default 0)
 #   wait_for SECONDS CMD...    poll (0.1 s) until CMD succeeds; 1 at the deadline
 #   $SC                        the sealcam CLI; $SC_TOOLS the test tools
+#   $SC_BUILD                  the build they come from ($SEALCAM_BUILD, set
+#                              by tests/vm-suite.sh; default build/)
 
 SC_ROOT=${SEALCAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-SC=$SC_ROOT/build/sealcam
-SC_TOOLS=$SC_ROOT/build/tests/tools
+SC_BUILD=${SEALCAM_BUILD:-$SC_ROOT/build}
+SC=$SC_BUILD/sealcam
+SC_TOOLS=$SC_BUILD/tests/tools
 SC_KO=${SEALCAM_KO:-$SC_ROOT/sealcam.ko}
 
 # insmod does not resolve dependencies: load what sealcam.ko links against

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-AGENT=$SC_ROOT/build/sealcam-agent
+AGENT=$SC_BUILD/sealcam-agent
 [ -x "$AGENT" ] || tap_missing "build/sealcam-agent (make all)"
 
 tap_plan 12

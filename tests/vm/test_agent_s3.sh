@@ -41,7 +41,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-AGENT=$SC_ROOT/build/sealcam-agent
+AGENT=$SC_BUILD/sealcam-agent
 S3SERVER=$SC_ROOT/scripts/s3-server.sh
 [ -x "$AGENT" ] || tap_missing "build/sealcam-agent (make all)"
 for p in radosgw ceph-osd ceph-mon ceph curl python3; do

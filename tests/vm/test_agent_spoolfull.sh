@@ -13,8 +13,8 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-AGENT=$SC_ROOT/build/sealcam-agent
-AUDITD=$SC_ROOT/build/sealcam-auditd
+AGENT=$SC_BUILD/sealcam-agent
+AUDITD=$SC_BUILD/sealcam-auditd
 FAKE=$SC_ROOT/tests/agent/fake_store.py
 T=$SEALCAM_TMP
 PIN=/sys/fs/bpf/sealcam-spoolfull

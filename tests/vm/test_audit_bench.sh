@@ -14,7 +14,7 @@
 # long mode only: a skip declared in tests/expected-skips
 [ -n "${SEALCAM_LONG:-}" ] ||
 	tap_skip_all "benchmark: run with SEALCAM_LONG=1 (make check-long) or scripts/bench-audit.sh"
-[ -x "$SC_ROOT/build/sealcam-auditd" ] || tap_missing "build/sealcam-auditd (make all)"
+[ -x "$SC_BUILD/sealcam-auditd" ] || tap_missing "build/sealcam-auditd (make all)"
 [ -x "$SC_TOOLS/audit_opener" ] || tap_missing "$SC_TOOLS/audit_opener (make tests)"
 tap_plan 2
 

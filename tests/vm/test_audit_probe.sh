@@ -19,7 +19,7 @@
 . "$(dirname "$0")/../lib/sealcam.sh"
 . "$(dirname "$0")/../lib/linux-audit.sh"
 
-AUDITD=$SC_ROOT/build/sealcam-auditd
+AUDITD=$SC_BUILD/sealcam-auditd
 OPENER=$SC_TOOLS/audit_opener
 T=$SEALCAM_TMP
 DIR=$T/audit

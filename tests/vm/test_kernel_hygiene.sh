@@ -35,7 +35,11 @@ node=$(sc_node 0)
 # dropped, no buffer being queued.
 v4l2-ctl -d "$node" --set-fmt-video=width=160,height=120,pixelformat=SLGY \
 	--set-parm=30 >"$T/fmt.log" 2>&1
-v4l2-ctl -d "$node" --stream-mmap=2 --stream-count=12 --stream-sleep=4 \
+# (v4l-utils 1.30, Debian 13, spells the pause count=,sleep=; 1.22 a count)
+sleep_opt=--stream-sleep=4
+v4l2-ctl --help-streaming 2>&1 | grep -q -- '--stream-sleep count=' &&
+	sleep_opt=--stream-sleep=count=4,sleep=1000
+v4l2-ctl -d "$node" --stream-mmap=2 --stream-count=12 "$sleep_opt" \
 	--stream-to="$T/slow.sealed" >"$T/stream.log" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && [ -s "$T/slow.sealed" ]; then
