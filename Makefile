@@ -56,6 +56,13 @@ module:
 
 user: $(BUILD)/sealcam
 
+# issue 15: uvcvideo with sealcam's patch, built from Debian's linux-source
+# (scripts/build-uvc.sh) into build/uvc/uvcvideo.ko, after sealcam.ko
+.PHONY: uvc
+all: uvc
+uvc: module
+	scripts/build-uvc.sh
+
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
 
