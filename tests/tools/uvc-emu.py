@@ -18,12 +18,15 @@ cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
 
   uvc-emu.py [--port N] [--log FILE] [--dump DIR] [--attach PATH]
   uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE   (verify a v4l2-ctl capture)
+  uvc-emu.py --check-y4m WxH LOG Y4M   (verify YUYV unsealed by sealcam unseal)
 
 --log FILE  one line per frame whose last byte was sent: "FMT WxH N"
 --dump DIR  the base JPEGs written as DIR/WxH-K.jpg (for --check)
 --check     splits CAPTURE (v4l2-ctl --stream-to) into frames, and checks
             every one is byte for byte a frame the emulator logged as sent;
             prints "frames N first F last L" and exits 1 on any mismatch.
+--check-y4m the same for YUYV frames in a YUV4MPEG2 file (C422 planar, as
+            `sealcam unseal -o` writes YUYV), turned back into YUYV.
 """
 
 import hashlib
@@ -412,7 +415,52 @@ def check(fmt, size, logf, dump, capture):
     return 1 if bad else 0
 
 
+def check_y4m(size, logf, y4m):
+    w, h = (int(x) for x in size.split("x"))
+    sent = set()
+    with open(logf) as f:
+        for line in f:
+            f_, s_, n = line.split()
+            if f_ == "YUYV" and s_ == size:
+                sent.add(int(n))
+    with open(y4m, "rb") as f:
+        data = f.read()
+    nl = data.index(b"\n")
+    hdr = data[:nl].split()
+    if hdr[0] != b"YUV4MPEG2" or b"W%d" % w not in hdr or b"H%d" % h not in hdr \
+            or b"C422" not in hdr:
+        print("not a %s 4:2:2 YUV4MPEG2 file: %r" % (size, data[:nl]))
+        return 1
+    pos, nums, bad = nl + 1, [], 0
+    ysz, csz = w * h, w * h // 2
+    while pos < len(data):
+        if data[pos:pos + 6] != b"FRAME\n":
+            print("no FRAME at byte %d" % pos)
+            return 1
+        pos += 6
+        y, u, v = (data[pos:pos + ysz], data[pos + ysz:pos + ysz + csz],
+                   data[pos + ysz + csz:pos + ysz + 2 * csz])
+        pos += ysz + 2 * csz
+        fr = bytearray(2 * ysz)
+        fr[0::4], fr[2::4], fr[1::4], fr[3::4] = y[0::2], y[1::2], u, v
+        n = yuyv_number(w, fr)
+        if n not in sent or bytes(fr) != yuyv_frame(w, h, n):
+            print("frame %d (number %d) is not a frame the emulator sent" % (len(nums), n))
+            bad += 1
+        nums.append(n)
+    if not nums or len(set(nums)) != len(nums):
+        print("no frames, or a frame twice")
+        return 1
+    print("frames %d first %d last %d out-of-order %d" % (
+        len(nums), nums[0], nums[-1], sum(1 for a, b in zip(nums, nums[1:]) if b < a)))
+    return 1 if bad else 0
+
+
 def main(argv):
+    if argv[:1] == ["--check-y4m"]:
+        if len(argv) != 4:
+            sys.exit("usage: uvc-emu.py --check-y4m WxH LOG Y4M")
+        return check_y4m(*argv[1:])
     if argv[:1] == ["--check"]:
         if len(argv) != 6:
             sys.exit("usage: uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE")
