@@ -166,7 +166,11 @@ emu_exited() { ! kill -0 "$emu_pid" 2>/dev/null; }
 wait_for 60 emu_exited
 emu_pid=
 tap_ok "unload uvcvideo, sealcam, vhci-hcd" sh -c 'rmmod uvcvideo && rmmod sealcam && rmmod vhci-hcd'
-log=$(dmesg | tail -n +"$((dmesg_mark + 1))")
+# uvcvideo 6.1 poisons its URBs to stop streaming; one completing meanwhile
+# fails to resubmit with -EPERM (-1) and says so: stock behaviour on stop,
+# frequent here because the emulator answers every URB at once
+log=$(dmesg | tail -n +"$((dmesg_mark + 1))" |
+	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
 bad=$(grep -iE 'uvcvideo.*(fail|error|warn|refused)|usb .*(error|fail|not accepting)|vhci.*(error|fail|invalid)|WARNING|BUG' <<<"$log")
 if [ -z "$bad" ]; then
 	tap_pass "kernel log clean"

@@ -133,7 +133,11 @@ else
 fi
 emu_pid=
 tap_ok "rmmod uvcvideo vhci-hcd" rmmod uvcvideo vhci-hcd
-log=$(dmesg | tail -n +"$((dmesg_mark + 1))")
+# uvcvideo 6.1 poisons its URBs to stop streaming; one completing meanwhile
+# fails to resubmit with -EPERM (-1) and says so: stock behaviour on stop,
+# frequent here because the emulator answers every URB at once
+log=$(dmesg | tail -n +"$((dmesg_mark + 1))" |
+	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
 bad=$(grep -iE 'uvcvideo.*(fail|error|warn)|usb .*(error|fail|not accepting|disabled by hub)|vhci.*(error|fail|invalid)|WARNING|BUG' <<<"$log")
 if [ -z "$bad" ]; then
 	tap_pass "kernel log clean (no USB/UVC error)"
