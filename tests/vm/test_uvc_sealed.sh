@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-tap_plan 20
+tap_plan 29
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -157,12 +157,73 @@ tap_check "the pixel comparison rejects one flipped byte" \
 tap_check "no frame was stored unsealed (no emulator frame in the store)" \
 	sh -c '! grep -rqF "$(head -c 64 "$1" | tail -c 32)" "$2"' _ "$T/out.y4m" "$T/store"
 
-# --- unplug -------------------------------------------------------------------
-tap_ok "detach the port" sh -c "echo 0 > $VHCI/detach"
+# --- no plaintext in any buffer of the sealed node, in every I/O mode -------
+# the webcam's white bar as YUYV (Y=235 Cb=128 Y=235 Cr=128), 16 bytes; the
+# control that the scanner finds it in plaintext is in test_uvc_stock.sh
+NEEDLE=eb80eb80
+modprobe vivid n_devs=1 node_types=0x1 >/dev/null 2>&1	# DMABUF exporter
+vnode=$(v4l2-ctl --list-devices 2>/dev/null | awk '/^vivid/ { on = 1; next } on && /\/dev\/video/ { print $1; exit }')
+for mode in mmap read userptr dmabuf; do
+	out=$("$SC_TOOLS/sc_capture" -d "$snode" -f yuyv -s 160x120 -n 60 -m $mode \
+		-e "$vnode" -x $NEEDLE -R 4 -o "$T/scan-$mode.sealed" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && grep -q "frames=60 " <<<"$out"; then
+		tap_pass "$mode: 60 webcam frames, no plaintext in any buffer ($(tail -1 <<<"$out"))"
+	else
+		tap_fail "$mode: 60 webcam frames, no plaintext in any buffer"
+		tap_diag "rc=$rc $out"
+	fi
+done
+rmmod vivid 2>/dev/null
+
+# --- unplug mid-stream, replug ------------------------------------------------
+emu_exited() { ! kill -0 "$emu_pid" 2>/dev/null; }
+bigger_than() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
+"$SC_TOOLS/sc_capture" -d "$snode" -f yuyv -s 160x120 -n 1000000 -m mmap \
+	-o "$T/unplug.sealed" >"$T/unplug.out" 2>&1 &
+cpid=$!
+wait_for 120 bigger_than "$T/unplug.sealed" $((20 * 38400)) ||
+	tap_diag "the capture had not stored 20 frames after 120 s"
+tap_ok "detach the port mid-stream" sh -c "echo 0 > $VHCI/detach"
+cap_exited() { ! kill -0 "$cpid" 2>/dev/null; }
+wait_for 120 cap_exited
+wait "$cpid"
+rc=$?
+if [ "$rc" != 0 ] && ! kill -0 "$cpid" 2>/dev/null; then
+	tap_pass "the capture ended with an error at the unplug ($(tail -n1 "$T/unplug.out"))"
+else
+	kill -9 "$cpid" 2>/dev/null
+	tap_fail "the capture ended with an error at the unplug (rc=$rc)"
+	tap_diag "$(cat "$T/unplug.out")"
+fi
+out=$("$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" --info "$T/unplug.sealed" 2>&1)
+rc=$?
+if [ "$rc" = 5 ] && grep -qi "truncat" <<<"$out"; then
+	tap_pass "the cut segment unseals up to the unplug, reported truncated (exit 5)"
+else
+	tap_fail "the cut segment unseals, reported truncated (exit $rc)"
+	tap_diag "$(tail -n 8 <<<"$out")"
+fi
 tap_check "uvcvideo's nodes vanish" wait_for 60 uvc_nodes_gone
 tap_check "sealcam's source detached" \
 	wait_for 60 sh -c 'dmesg | grep -q "frame source detached"'
-emu_exited() { ! kill -0 "$emu_pid" 2>/dev/null; }
+wait_for 60 emu_exited
+python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" 2>"$T/emu2.err" &
+emu_pid=$!
+if wait_for 180 uvc_node >/dev/null && node=$(uvc_node) &&
+	"$SC_TOOLS/sc_capture" -d "$snode" -f yuyv -s 160x120 -n 10 -m mmap \
+		-o "$T/replug.sealed" >"$T/replug.out" 2>&1 &&
+	"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" \
+		-o "$T/replug.y4m" "$T/replug.sealed" >"$T/replug.out" 2>&1 &&
+	res=$(python3 "$EMU" --check-y4m 160x120 "$T/sent.log" "$T/replug.y4m" 2>&1); then
+	tap_pass "replugged: 10 more frames sealed, pixel-exact ($res)"
+else
+	tap_fail "replugged: 10 more frames sealed, pixel-exact"
+	tap_diag "$(cat "$T/replug.out" "$T/emu2.err"; echo "$res")"
+fi
+
+tap_ok "detach the port" sh -c "echo 0 > $VHCI/detach"
+tap_check "uvcvideo's nodes vanish again" wait_for 60 uvc_nodes_gone
 wait_for 60 emu_exited
 emu_pid=
 tap_ok "unload uvcvideo, sealcam, vhci-hcd" sh -c 'rmmod uvcvideo && rmmod sealcam && rmmod vhci-hcd'

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-tap_plan 17
+tap_plan 18
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -100,6 +100,18 @@ capture YUYV 160x120 100
 capture MJPG 640x480 100
 capture YUYV 640x480 10
 tap_diag "streaming took $((SECONDS - start)) s"
+
+# The control for test_uvc_sealed.sh's scanner: in stock uvcvideo's buffers
+# it finds the webcam's white bar (plaintext), so a pass there is not blind.
+out=$("$SC_TOOLS/sc_capture" -d "$node" -f plain-yuyv -s 160x120 -n 30 -m mmap \
+	-x eb80eb80 -R 4 2>&1)
+rc=$?
+if [ $rc = 3 ]; then
+	tap_pass "control: the scanner finds the plaintext in stock uvcvideo's buffers"
+else
+	tap_fail "control: the scanner finds the plaintext in stock uvcvideo's buffers (rc=$rc)"
+	tap_diag "$out"
+fi
 
 # one flipped byte, in the middle of a frame, must be caught
 flip() {
