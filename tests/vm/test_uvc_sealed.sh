@@ -11,6 +11,9 @@
 #    (matched by the frame number it carries); a flipped byte is caught
 #  - unplugging (detaching the port) after the stream removes the nodes and
 #    detaches the source; modules unload; no kernel complaint
+# One { } block: bash parses it whole before running it, so editing this
+# file while a VM runs it cannot derail the run.
+{
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
@@ -242,3 +245,5 @@ fi
 cp "$T/agent.log" "$T/emu.err" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 tap_diag "$(grep -iE 'uvc|sealcam' <<<"$log" | head -n 12)"
 tap_done
+exit
+}

@@ -10,6 +10,9 @@
 #  - the checker rejects a capture with one flipped byte (so it can fail)
 #  - detaching the port removes the nodes, the emulator sees the close,
 #    and the kernel log of the whole run has no USB/UVC error
+# One { } block: bash parses it whole before running it, so editing this
+# file while a VM runs it cannot derail the run.
+{
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
@@ -160,3 +163,5 @@ fi
 cp "$T/emu.err" "$T/sent.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 tap_diag "$(grep -iE 'uvc|vhci|usb' <<<"$log" | head -n 12)"
 tap_done
+exit
+}
