@@ -17,7 +17,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-tap_plan 29
+tap_plan 30
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -177,6 +177,21 @@ for mode in mmap read userptr dmabuf; do
 		tap_diag "rc=$rc $out"
 	fi
 done
+# v4l2-compliance on the sealed node, its frames coming from the webcam
+totals() { grep -E '^Total for .*Failed' "$1" | tail -1; }
+v4l2-ctl -d "$snode" --set-fmt-video=width=160,height=120,pixelformat=SLYV
+v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance.log" 2>&1
+if totals "$T/compliance.log" | grep -qE 'Failed: 0(,|$)' &&
+	grep -q 'test read/write: OK' "$T/compliance.log" &&
+	grep -q 'test MMAP.*: OK' "$T/compliance.log" &&
+	grep -q 'test USERPTR.*: OK' "$T/compliance.log" &&
+	grep -q 'test DMABUF.*: OK' "$T/compliance.log"; then
+	tap_pass "v4l2-compliance -s on the sealed node fed by the webcam: $(totals "$T/compliance.log")"
+else
+	tap_fail "v4l2-compliance -s on the sealed node fed by the webcam: $(totals "$T/compliance.log")"
+	tap_diag "$(grep -E 'test (read|MMAP|USERPTR|DMABUF)|fail|FAIL' "$T/compliance.log" | head -30)"
+fi
+cp "$T/compliance.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 rmmod vivid 2>/dev/null
 
 # --- unplug mid-stream, replug ------------------------------------------------
