@@ -28,7 +28,8 @@ for p in python3 cjpeg v4l2-ctl "$AGENT" "$UVC_KO" "$SC_TOOLS/sc_capture"; do
 	[ -e "$p" ] || command -v "$p" >/dev/null || tap_missing "$p (make all tests)"
 done
 
-emu_pid= apid=
+emu_pid=""
+apid=""
 cleanup() {
 	[ -z "$apid" ] || kill -9 "$apid" 2>/dev/null
 	[ -e "$VHCI/detach" ] && echo 0 >"$VHCI/detach" 2>/dev/null
