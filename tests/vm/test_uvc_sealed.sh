@@ -92,7 +92,8 @@ raw_refused() {
 }
 out=$(v4l2-ctl -d "$node" --set-fmt-video=width=160,height=120,pixelformat=YUYV \
 	--stream-mmap --stream-count=2 --stream-to="$T/raw.v4l2" 2>&1)
-if [ $? != 0 ] && grep -q "VIDIOC_REQBUFS.*Operation not permitted" <<<"$out" &&
+# (v4l2-ctl exits 0 even so: the message and the empty file are the proof)
+if grep -q "VIDIOC_REQBUFS.*Operation not permitted" <<<"$out" &&
 	[ ! -s "$T/raw.v4l2" ]; then
 	tap_pass "v4l2-ctl cannot stream uvcvideo's node: REQBUFS EPERM"
 else
