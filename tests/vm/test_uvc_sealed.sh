@@ -124,7 +124,7 @@ if [ "$rc" = 0 ] && finished_at_least "$T/agent.log" 3; then
 	tap_pass "the agent stored 3 or more segments and stopped cleanly"
 else
 	tap_fail "the agent stored 3 or more segments and stopped cleanly (exit $rc)"
-	tap_diag "$(tail -n 20 "$T/agent.log")"
+	tap_diag "$(tail -n 20 "$T/agent.log"; "$SC" status; dmesg | tail -n 30)"
 fi
 "$AGENT" --config /dev/null --spool "$T/spool" --outbox "" --status-file "" \
 	--url "file://$T/store" --drain --drain-timeout 120 2>>"$T/agent.log"
