@@ -149,13 +149,18 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 	u32 len;
 	int ret;
 
+	/* awake from here on: the format probe already talks to the device */
+	ret = usb_autopm_get_interface(stream->dev->intf);
+	if (ret)
+		return ret;
+
 	pix->pixelformat = sfmt->pixelformat;
 	pix->width = sfmt->width;
 	pix->height = sfmt->height;
 	pix->field = V4L2_FIELD_NONE;
 	ret = uvc_v4l2_set_format(stream, &fmt);
 	if (ret)
-		return ret;
+		goto err_pm;
 	/* the camera must produce exactly what the sealed node promised */
 	if (pix->pixelformat != sfmt->pixelformat ||
 	    pix->width != sfmt->width || pix->height != sfmt->height ||
@@ -165,7 +170,8 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 				     "sealcam asks for %ux%u %p4cc, the camera has no such format\n",
 				     sfmt->width, sfmt->height,
 				     &sfmt->pixelformat);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto err_pm;
 	}
 	sc->compressed = !!(stream->cur_format->flags & UVC_FMT_FLAG_COMPRESSED);
 	sc->sizeimage = pix->sizeimage;
@@ -188,15 +194,11 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 		kref_init(&sb->buf.ref);
 	}
 
-	ret = usb_autopm_get_interface(stream->dev->intf);
-	if (ret)
-		goto err_free;
-
 	spin_lock_irqsave(&queue->irqlock, flags);
 	if (queue->flags & UVC_QUEUE_DISCONNECTED) {
 		spin_unlock_irqrestore(&queue->irqlock, flags);
 		ret = -ENODEV;
-		goto err_pm;
+		goto err_free;
 	}
 	for (i = 0; i < UVC_SEALCAM_BUFS; i++)
 		list_add_tail(&sc->bufs[i].buf.queue, &queue->irqqueue);
@@ -211,10 +213,10 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 
 err_unqueue:
 	uvc_sealcam_unqueue(sc);
-err_pm:
-	usb_autopm_put_interface(stream->dev->intf);
 err_free:
 	uvc_sealcam_free_bufs(sc);
+err_pm:
+	usb_autopm_put_interface(stream->dev->intf);
 	return ret;
 }
 
