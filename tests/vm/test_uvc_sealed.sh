@@ -239,14 +239,16 @@ wait_for 60 emu_exited
 python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" 2>"$T/emu2.err" &
 emu_pid=$!
 if wait_for 180 uvc_node >/dev/null && node=$(uvc_node) &&
-	"$SC_TOOLS/sc_capture" -d "$snode" -f yuyv -s 160x120 -n 10 -m mmap \
+	"$SC_TOOLS/sc_capture" -d "$snode" -f yuyv -s 160x120 -n 100 -m mmap \
 		-o "$T/replug.sealed" >"$T/replug.out" 2>&1 &&
 	"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" \
 		-o "$T/replug.y4m" "$T/replug.sealed" >"$T/replug.out" 2>&1 &&
-	res=$(python3 "$EMU" --check-y4m 160x120 "$T/sent.log" "$T/replug.y4m" 2>&1); then
-	tap_pass "replugged: 10 more frames sealed, pixel-exact ($res)"
+	res=$(python3 "$EMU" --check-y4m 160x120 "$T/sent.log" "$T/replug.y4m" 2>&1) &&
+	grep -q "^frames 100 " <<<"$res"; then
+	# 100 frames = one whole segment (seg_frames=100): it ends with LAST
+	tap_pass "replugged: a new segment of 100 frames, complete, pixel-exact ($res)"
 else
-	tap_fail "replugged: 10 more frames sealed, pixel-exact"
+	tap_fail "replugged: a new segment of 100 frames, complete, pixel-exact"
 	tap_diag "$(cat "$T/replug.out" "$T/emu2.err"; echo "$res")"
 fi
 
