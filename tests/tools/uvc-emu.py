@@ -204,6 +204,8 @@ class Camera:
         self.fid = 0
         self.cur = None  # bytes of the frame being sent
         self.off = 0
+        self.answered = set()  # seqnums of URBs given a RET_SUBMIT
+        self.cancelled = set()  # unlinked before their CMD_SUBMIT came
 
     def default_probe(self, fmt, frm):
         w, h = SIZES[frm - 1]
@@ -324,8 +326,19 @@ class Camera:
                 return
             cmd, seq, devid, direction, ep = struct.unpack_from(">IIIII", hdr)
             if cmd == USBIP_CMD_UNLINK:
-                # every submitted URB was answered at once: none is pending
-                rep = struct.pack(">IIIIIi24x", USBIP_RET_UNLINK, seq, 0, 0, 0, 0)
+                # Every URB is answered as soon as its CMD_SUBMIT is read,
+                # so an unlink finds it either answered (status 0) or not
+                # yet seen: vhci_hcd can send CMD_UNLINK before the
+                # CMD_SUBMIT of an URB unlinked right after it was queued.
+                # That one is cancelled (-ECONNRESET, vhci gives the URB
+                # back) and its CMD_SUBMIT must then get no RET_SUBMIT, or
+                # vhci drops the device ("cannot find a urb of seqnum").
+                target = struct.unpack_from(">I", hdr, 20)[0]
+                status = 0
+                if target not in self.answered:
+                    status = -ECONNRESET
+                    self.cancelled.add(target)
+                rep = struct.pack(">IIIIIi24x", USBIP_RET_UNLINK, seq, 0, 0, 0, status)
                 self.sock.sendall(rep)
                 continue
             if cmd != USBIP_CMD_SUBMIT:
@@ -339,6 +352,12 @@ class Camera:
                     return
             if npk not in (0, -1, 0xffffffff) and npk > 0:
                 self.recv(16 * npk)  # iso descriptors: not used by this device
+            if seq in self.cancelled:
+                self.cancelled.discard(seq)
+                continue
+            self.answered.add(seq)
+            if len(self.answered) > 65536:
+                self.answered = set(sorted(self.answered)[-4096:])
             status, data = 0, b""
             if ep == 0:
                 status, data = self.control(setup, out)
