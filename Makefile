@@ -68,6 +68,13 @@ endif
 
 user: $(BUILD)/sealcam
 
+# issue 15: uvcvideo with sealcam's patch, built from Debian's linux-source
+# (scripts/build-uvc.sh) into build/uvc/uvcvideo.ko, after sealcam.ko
+.PHONY: uvc
+all: uvc
+uvc: module
+	scripts/build-uvc.sh
+
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
 	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
 

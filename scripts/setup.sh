@@ -52,6 +52,10 @@ debian_pkgs=(
 )
 # mmdebstrap: the Debian 13 root of the 6.12 leg (setup_trixie_root below)
 debian_pkgs+=(mmdebstrap)
+# issue 15 (uvc): libjpeg-turbo-progs (cjpeg) makes the MJPEG frames of the
+# emulated USB webcam, tests/tools/uvc-emu.py; patch applies
+# kmod/uvc/uvcvideo-sealcam.patch (scripts/build-uvc.sh).
+debian_pkgs+=(libjpeg-turbo-progs patch)
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
 # where policy-rc.d forbids it, and the tests never start it on the host).

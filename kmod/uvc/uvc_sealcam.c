@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uvc_sealcam.c - uvcvideo hands every frame to sealcam.
+ *
+ * Part of sealcam, not of Linux: scripts/build-uvc.sh copies this file into
+ * the uvcvideo sources of the distribution's kernel (linux-source-6.1),
+ * applies kmod/uvc/uvcvideo-sealcam.patch and builds a replacement
+ * uvcvideo.ko. docs/KERNEL.md ("A real camera: uvcvideo") says why.
+ *
+ * Every capture stream of every UVC device becomes a sealcam frame source
+ * (include/sealcam_source.h) bound to one sealcam camera. uvcvideo's own
+ * node stays (controls, formats) but never gets a buffer: REQBUFS and
+ * CREATE_BUFS fail with EPERM (the patch), so it cannot stream, mmap, read
+ * or export anything. When the sealcam node streams, uvcvideo decodes the
+ * payloads, unchanged, into a few kernel-only buffers that stand on its
+ * irqqueue in place of vb2 buffers; a complete frame is pushed to sealcam
+ * (which seals it before any userspace-visible buffer sees it), wiped and
+ * put back on the queue.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/usb.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "uvcvideo.h"
+#include "sealcam_source.h"
+
+#define UVC_SEALCAM_BUFS	4
+
+static unsigned int sealcam_camera;
+module_param(sealcam_camera, uint, 0444);
+MODULE_PARM_DESC(sealcam_camera,
+		 "sealcam camera the webcam's frames are sealed by (default 0)");
+
+struct uvc_sealcam_buf {
+	struct uvc_buffer buf;
+	struct work_struct work;
+	struct uvc_sealcam *sc;
+};
+
+struct uvc_sealcam {
+	struct sealcam_source src;
+	struct uvc_streaming *stream;
+	/* frames reach sealcam in the order they completed */
+	struct workqueue_struct *wq;
+	struct uvc_sealcam_buf bufs[UVC_SEALCAM_BUFS];
+	u32 sizeimage;
+	bool compressed;
+	bool streaming;		/* under stream->queue.irqlock */
+	bool registered;
+	char name[48];
+};
+
+/* Back on the irqqueue, empty, unless streaming stopped meanwhile. */
+static void uvc_sealcam_requeue(struct uvc_sealcam *sc,
+				struct uvc_sealcam_buf *sb)
+{
+	struct uvc_video_queue *queue = &sc->stream->queue;
+	struct uvc_buffer *buf = &sb->buf;
+	unsigned long flags;
+
+	buf->error = 0;
+	buf->bytesused = 0;
+	buf->state = UVC_BUF_STATE_QUEUED;
+	kref_init(&buf->ref);
+	spin_lock_irqsave(&queue->irqlock, flags);
+	if (sc->streaming && !(queue->flags & UVC_QUEUE_DISCONNECTED))
+		list_add_tail(&buf->queue, &queue->irqqueue);
+	spin_unlock_irqrestore(&queue->irqlock, flags);
+}
+
+static void uvc_sealcam_work(struct work_struct *work)
+{
+	struct uvc_sealcam_buf *sb = container_of(work, struct uvc_sealcam_buf,
+						  work);
+	struct uvc_sealcam *sc = sb->sc;
+	struct uvc_buffer *buf = &sb->buf;
+	unsigned int used = min(buf->bytesused, buf->length);
+	int ret;
+
+	/*
+	 * A frame uvcvideo flagged (short, overrun, device error) is not
+	 * sealed: sealcam's sequence shows it as a drop.
+	 */
+	if (!buf->error && (sc->compressed || used == sc->sizeimage)) {
+		ret = sealcam_source_push_frame(&sc->src, buf->mem, used);
+		if (ret && ret != -EAGAIN)
+			dev_warn_ratelimited(&sc->stream->intf->dev,
+					     "sealcam refused a frame: %d\n", ret);
+	}
+	memzero_explicit(buf->mem, used);
+	uvc_sealcam_requeue(sc, sb);
+}
+
+/*
+ * Called by uvc_queue.c when uvcvideo completes a sealed buffer: in URB
+ * completion (atomic) or async copy (process) context. Pushing may sleep,
+ * so it happens in the work item.
+ */
+void uvc_sealcam_buffer_done(struct uvc_buffer *buf)
+{
+	struct uvc_sealcam_buf *sb = container_of(buf, struct uvc_sealcam_buf,
+						  buf);
+
+	queue_work(sb->sc->wq, &sb->work);
+}
+
+static void uvc_sealcam_free_bufs(struct uvc_sealcam *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < UVC_SEALCAM_BUFS; i++) {
+		struct uvc_buffer *buf = &sc->bufs[i].buf;
+
+		if (buf->mem) {
+			memzero_explicit(buf->mem, buf->length);
+			vfree(buf->mem);
+		}
+		buf->mem = NULL;
+		buf->length = 0;
+	}
+}
+
+static void uvc_sealcam_unqueue(struct uvc_sealcam *sc)
+{
+	struct uvc_video_queue *queue = &sc->stream->queue;
+	unsigned long flags;
+
+	spin_lock_irqsave(&queue->irqlock, flags);
+	sc->streaming = false;
+	while (!list_empty(&queue->irqqueue))
+		list_del(queue->irqqueue.next);
+	spin_unlock_irqrestore(&queue->irqlock, flags);
+}
+
+static int uvc_sealcam_start(struct sealcam_source *src,
+			     const struct sealcam_source_format *sfmt)
+{
+	struct uvc_sealcam *sc = container_of(src, struct uvc_sealcam, src);
+	struct uvc_streaming *stream = sc->stream;
+	struct uvc_video_queue *queue = &stream->queue;
+	struct v4l2_format fmt = { .type = stream->type };
+	struct v4l2_pix_format *pix = &fmt.fmt.pix;
+	unsigned long flags;
+	unsigned int i;
+	u32 len;
+	int ret;
+
+	/* awake from here on: the format probe already talks to the device */
+	ret = usb_autopm_get_interface(stream->dev->intf);
+	if (ret)
+		return ret;
+
+	pix->pixelformat = sfmt->pixelformat;
+	pix->width = sfmt->width;
+	pix->height = sfmt->height;
+	pix->field = V4L2_FIELD_NONE;
+	ret = uvc_v4l2_set_format(stream, &fmt);
+	if (ret)
+		goto err_pm;
+	/* the camera must produce exactly what the sealed node promised */
+	if (pix->pixelformat != sfmt->pixelformat ||
+	    pix->width != sfmt->width || pix->height != sfmt->height ||
+	    pix->bytesperline != sfmt->bytesperline ||
+	    pix->sizeimage != sfmt->sizeimage) {
+		dev_info_ratelimited(&stream->intf->dev,
+				     "sealcam asks for %ux%u %p4cc, the camera has no such format\n",
+				     sfmt->width, sfmt->height,
+				     &sfmt->pixelformat);
+		ret = -EINVAL;
+		goto err_pm;
+	}
+	sc->compressed = !!(stream->cur_format->flags & UVC_FMT_FLAG_COMPRESSED);
+	sc->sizeimage = pix->sizeimage;
+	len = stream->ctrl.dwMaxVideoFrameSize;
+	if (!len || len < sc->sizeimage)
+		len = sc->sizeimage;
+
+	for (i = 0; i < UVC_SEALCAM_BUFS; i++) {
+		struct uvc_sealcam_buf *sb = &sc->bufs[i];
+
+		memset(&sb->buf, 0, sizeof(sb->buf));
+		sb->buf.sealed = true;
+		sb->buf.mem = vzalloc(len);
+		if (!sb->buf.mem) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		sb->buf.length = len;
+		sb->buf.state = UVC_BUF_STATE_QUEUED;
+		kref_init(&sb->buf.ref);
+	}
+
+	spin_lock_irqsave(&queue->irqlock, flags);
+	if (queue->flags & UVC_QUEUE_DISCONNECTED) {
+		spin_unlock_irqrestore(&queue->irqlock, flags);
+		ret = -ENODEV;
+		goto err_free;
+	}
+	for (i = 0; i < UVC_SEALCAM_BUFS; i++)
+		list_add_tail(&sc->bufs[i].buf.queue, &queue->irqqueue);
+	sc->streaming = true;
+	spin_unlock_irqrestore(&queue->irqlock, flags);
+	queue->buf_used = 0;
+
+	ret = uvc_video_start_streaming(stream);
+	if (ret)
+		goto err_unqueue;
+	return 0;
+
+err_unqueue:
+	uvc_sealcam_unqueue(sc);
+err_free:
+	uvc_sealcam_free_bufs(sc);
+err_pm:
+	usb_autopm_put_interface(stream->dev->intf);
+	return ret;
+}
+
+static void uvc_sealcam_stop(struct sealcam_source *src)
+{
+	struct uvc_sealcam *sc = container_of(src, struct uvc_sealcam, src);
+	struct uvc_streaming *stream = sc->stream;
+	unsigned int i;
+
+	uvc_sealcam_unqueue(sc);
+	/* no URB completes after this, no async copy is left */
+	uvc_video_stop_streaming(stream);
+	for (i = 0; i < UVC_SEALCAM_BUFS; i++)
+		cancel_work_sync(&sc->bufs[i].work);
+	uvc_sealcam_unqueue(sc);
+	uvc_sealcam_free_bufs(sc);
+	usb_autopm_put_interface(stream->dev->intf);
+}
+
+static const struct sealcam_source_ops uvc_sealcam_ops = {
+	.start = uvc_sealcam_start,
+	.stop = uvc_sealcam_stop,
+};
+
+int uvc_sealcam_register(struct uvc_streaming *stream)
+{
+	struct uvc_sealcam *sc;
+	unsigned int i;
+	int ret;
+
+	if (stream->sealcam)
+		return 0;
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return -ENOMEM;
+	sc->stream = stream;
+	for (i = 0; i < UVC_SEALCAM_BUFS; i++) {
+		sc->bufs[i].sc = sc;
+		INIT_WORK(&sc->bufs[i].work, uvc_sealcam_work);
+	}
+	sc->wq = alloc_ordered_workqueue("uvc-sealcam", 0);
+	if (!sc->wq) {
+		kfree(sc);
+		return -ENOMEM;
+	}
+	snprintf(sc->name, sizeof(sc->name), "uvcvideo %s",
+		 dev_name(&stream->intf->dev));
+	sc->src.name = sc->name;
+	sc->src.ops = &uvc_sealcam_ops;
+	sc->src.priv = stream;
+	/* set first: the raw node refuses buffers from its first ioctl on */
+	stream->sealcam = sc;
+	ret = sealcam_source_register(&sc->src, sealcam_camera);
+	if (ret) {
+		dev_err(&stream->intf->dev,
+			"sealcam camera %u cannot take this webcam (%d): not registering it, frames are never delivered unsealed\n",
+			sealcam_camera, ret);
+		return ret;	/* uvc_sealcam_unregister() frees sc */
+	}
+	sc->registered = true;
+	return 0;
+}
+
+void uvc_sealcam_unregister(struct uvc_streaming *stream)
+{
+	struct uvc_sealcam *sc = stream->sealcam;
+
+	if (!sc)
+		return;
+	if (sc->registered)
+		sealcam_source_unregister(&sc->src);	/* stops a stream */
+	sc->registered = false;
+	if (sc->wq)
+		destroy_workqueue(sc->wq);
+	sc->wq = NULL;
+	/*
+	 * stream->sealcam stays set (sc is freed with the stream, in
+	 * uvc_stream_delete()) so that the raw node keeps refusing buffers
+	 * until it is gone.
+	 */
+}
