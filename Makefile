@@ -113,5 +113,7 @@ clean:
 include bpf/bpf.mk
 include user/audit.mk
 include user/agent.mk
+# make install, install-dkms, man, units (scripts/install.mk)
+include scripts/install.mk
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
