@@ -23,16 +23,19 @@ LIBEXECDIR := $(PREFIX)/libexec/sealcam
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/sealcam
 # units, sysusers and tmpfiles go where systemd looks for the PREFIX: the
-# distribution's /usr/lib for PREFIX=/usr, /etc otherwise (systemd does not
-# read /usr/local/lib/systemd/system before v253's default paths)
+# distribution's directories (pkg-config systemd: /lib/systemd/system on
+# Debian 12, /usr/lib/systemd/system on 13) for PREFIX=/usr, /etc otherwise
+# (systemd 252 does not read /usr/local/lib/systemd/system); each one can
+# be given on the command line.
 ifeq ($(PREFIX),/usr)
-SYSTEMD_LIBDIR := /usr/lib
+UNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
 else
-SYSTEMD_LIBDIR := /etc
+UNITDIR ?= /etc/systemd/system
+SYSUSERSDIR ?= /etc/sysusers.d
+TMPFILESDIR ?= /etc/tmpfiles.d
 endif
-UNITDIR := $(SYSTEMD_LIBDIR)/systemd/system
-SYSUSERSDIR := $(SYSTEMD_LIBDIR)/sysusers.d
-TMPFILESDIR := $(SYSTEMD_LIBDIR)/tmpfiles.d
 SYSCONFDIR ?= /etc
 INSTALL ?= install
 
@@ -103,5 +106,5 @@ install-dkms:
 	$(INSTALL) -m 0644 Kbuild $(DKMS_SRC)/Kbuild
 	find kmod -name '*.[ch]' | while read -r f; do \
 		$(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit; done
-	sed -e 's|@version@|$(UPSTREAM_VERSION)|g' scripts/dkms.conf.in >$(DKMS_SRC)/dkms.conf
+	sed -e 's|#MODULE_VERSION#|$(UPSTREAM_VERSION)|g' scripts/dkms.conf.in >$(DKMS_SRC)/dkms.conf
 	chmod 0644 $(DKMS_SRC)/dkms.conf
