@@ -16,7 +16,12 @@ section=${2:?usage: help2man.sh PROGRAM SECTION}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 name=$(basename "$prog")
 
-version=$("$prog" --version) || { echo "help2man.sh: $prog --version failed" >&2; exit 1; }
+version=$("$prog" --version 2>&1) || { echo "help2man.sh: $prog --version failed" >&2; exit 1; }
+# "NAME VERSION", one line
+[[ $version =~ ^$name\ [0-9][0-9A-Za-z.+~-]*$ ]] || {
+	echo "help2man.sh: $prog --version printed '$version', not '$name VERSION'" >&2
+	exit 1
+}
 version=${version##* }
 stamp=$(sed -n 's/^ -- .*>  //p' "$root/debian/changelog" | head -n1)
 date=$(date -u -d "$stamp" +%Y-%m-%d)
