@@ -9,8 +9,8 @@
 # the sealcam package needs, so that `apt install ./*.deb` works offline.
 #
 # The image is cached in /var/lib/sealcam/device-image/debianNN-KEY/
-# (SEALCAM_DEVICE_IMAGE_CACHE moves it), KEY a hash of this script (its
-# package lists and hooks) and the suite: root.ext4 (raw ext4, the root
+# (SEALCAM_DEVICE_IMAGE_CACHE moves it), KEY a hash of its inputs (the
+# suite, the package list, the hooks and the test's unit): root.ext4 (raw ext4, the root
 # file system), vmlinuz, initrd.img (the image's own kernel), kver, done.
 # It is built by scripts/setup.sh (the only step that downloads); the test
 # asks for the path only:
@@ -42,7 +42,37 @@ trixie)   nr=13; extra=(libcurl4t64 libssl3t64) ;;
 esac
 pkgs=$(IFS=,; echo "${common[*]},${extra[*]}")
 
-key=$( { cat "${BASH_SOURCE[0]}"; echo "$suite"; } | sha256sum | cut -c1-16)
+# The guest's driver unit, and an image that boots on its own: fstab, a
+# hostname, no apt source (the test installs local .debs only), no
+# initramfs rebuild needed (the test boots the image's own initrd).
+devtest_unit='[Unit]
+Description=sealcam device test driver (tests/device/guest.sh)
+After=multi-user.target
+ConditionPathExists=!/etc/sealcam-devtest-disabled
+
+[Service]
+Type=oneshot
+ExecStart=/bin/mkdir -p /mnt/devtest
+ExecStart=/bin/mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 devtest /mnt/devtest
+ExecStart=/bin/bash /mnt/devtest/guest.sh
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+'
+hooks=(
+	'echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$1/etc/fstab"'
+	'echo sealcam-device >"$1/etc/hostname"'
+	'printf "%s" "$SEALCAM_DEVTEST_UNIT" >"$1/etc/systemd/system/sealcam-devtest.service"'
+	'chroot "$1" systemctl enable sealcam-devtest.service'
+	'rm -f "$1/etc/apt/sources.list" "$1"/etc/apt/sources.list.d/*'
+)
+
+# the cache key: everything that decides the image's content (not the
+# mirror: the same suite from any mirror is the same release)
+key=$(printf '%s\n' "image-format 1" "$suite" "$pkgs" "$devtest_unit" "${hooks[@]}" |
+	sha256sum | cut -c1-16)
 dir=$cache/debian$nr-$key
 
 if [ -f "$dir/done" ]; then
@@ -70,34 +100,13 @@ trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
 echo "$prog: building the Debian $nr ($suite) image from $mirror into $dir" >&2
 
-# The guest's driver unit, and an image that boots on its own: fstab, a
-# hostname, no apt source (the test installs local .debs only), no
-# initramfs rebuild needed (the test boots the image's own initrd).
-cat >"$tmp/devtest.service" <<'UNIT'
-[Unit]
-Description=sealcam device test driver (tests/device/guest.sh)
-After=multi-user.target
-ConditionPathExists=!/etc/sealcam-devtest-disabled
-
-[Service]
-Type=oneshot
-ExecStart=/bin/mkdir -p /mnt/devtest
-ExecStart=/bin/mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 devtest /mnt/devtest
-ExecStart=/bin/bash /mnt/devtest/guest.sh
-StandardOutput=journal+console
-StandardError=journal+console
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-
+hook_args=()
+for h in "${hooks[@]}"; do
+	hook_args+=(--customize-hook="$h")
+done
+SEALCAM_DEVTEST_UNIT=$devtest_unit \
 mmdebstrap --variant=required --mode=root --format=directory \
-	--include="$pkgs" \
-	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$1/etc/fstab"' \
-	--customize-hook='echo sealcam-device >"$1/etc/hostname"' \
-	--customize-hook="cp '$tmp/devtest.service' \"\$1/etc/systemd/system/sealcam-devtest.service\"" \
-	--customize-hook='chroot "$1" systemctl enable sealcam-devtest.service' \
-	--customize-hook='rm -f "$1/etc/apt/sources.list"; rm -f "$1"/etc/apt/sources.list.d/*' \
+	--include="$pkgs" "${hook_args[@]}" \
 	"$suite" "$tmp/root" "deb $mirror $suite main" >"$tmp/mmdebstrap.log" 2>&1 || {
 	tail -n 30 "$tmp/mmdebstrap.log" >&2
 	echo "$prog: mmdebstrap failed" >&2
@@ -110,7 +119,7 @@ cp "$tmp/root/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
 cp "$tmp/root/boot/initrd.img-$kver" "$tmp/out/initrd.img"
 echo "$kver" >"$tmp/out/kver"
 # 3 GiB: the kernel headers, a compiler and DKMS's build need room
-mkfs.ext4 -q -F -L sealcam-root -d "$tmp/root" "$tmp/out/root.ext4" 3G
+mkfs.ext4 -q -F -L sealcam-root -d "$tmp/root" "$tmp/out/root.ext4" 3G >&2
 touch "$tmp/out/done"
 rm -rf "$dir"
 mkdir -p "$cache"
