@@ -106,5 +106,9 @@ install-dkms:
 	$(INSTALL) -m 0644 Kbuild $(DKMS_SRC)/Kbuild
 	find kmod -name '*.[ch]' | while read -r f; do \
 		$(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit; done
+	# what kmod/ includes from outside it (the RFC 9180 vectors of the
+	# self-test at load)
+	for f in $$(find kmod -name '*.[ch]' -exec sed -n 's|^#include "\.\./\(.*\)"$$|\1|p' {} + | sort -u); do \
+		$(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit; done
 	sed -e 's|#MODULE_VERSION#|$(UPSTREAM_VERSION)|g' scripts/dkms.conf.in >$(DKMS_SRC)/dkms.conf
 	chmod 0644 $(DKMS_SRC)/dkms.conf

@@ -64,10 +64,10 @@ debian_pkgs=(
 
 # Packaging and the device test (issue 16): sd_notify for sealcam-auditd,
 # the .debs (debhelper, dh-dkms, lintian, fakeroot), the device image
-# (mmdebstrap, mkfs.ext4 -d of e2fsprogs, qemu-img of qemu-utils), and
+# (mmdebstrap, mkfs.ext4 -d of e2fsprogs), and
 # systemd-analyze for the units.
 debian_pkgs+=(libsystemd-dev debhelper dh-dkms dkms lintian fakeroot
-	mmdebstrap e2fsprogs qemu-utils systemd)
+	mmdebstrap e2fsprogs systemd)
 
 apt_state=${SEALCAM_APT_STATE:-/var/lib/sealcam/apt}
 trixie_suite=trixie

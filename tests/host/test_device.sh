@@ -22,7 +22,7 @@ cd "$root"
 suites=${SEALCAM_DEVICE_SUITES:-bookworm trixie}
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
 sc=$root/build/sealcam
-for t in qemu-system-x86_64 qemu-img dpkg-buildpackage lintian "$sc"; do
+for t in qemu-system-x86_64 dpkg-buildpackage lintian "$sc"; do
 	command -v "$t" >/dev/null || tap_missing "$t"
 done
 
@@ -39,7 +39,7 @@ else
 fi
 
 # the owner, on the host
-"$sc" genkey >"$tmp/owner.key" && "$sc" pubkey <"$tmp/owner.key" >"$tmp/owner.pub"
+(umask 077; "$sc" genkey >"$tmp/owner.key") && "$sc" pubkey <"$tmp/owner.key" >"$tmp/owner.pub"
 
 # README's device commands: every block after a <!-- device-test: --> line
 awk '/^<!-- device-test: -->$/ { want = 1; next }
@@ -66,16 +66,17 @@ run_suite() {
 	mkdir -p "$share/work" "$share/out"
 	cp "$root/tests/device/guest.sh" "$share/"
 	cp "$tmp"/debs/sealcam*.deb "$tmp/owner.pub" "$tmp/readme.sh" "$share/work/"
-	qemu-img create -q -f qcow2 -F raw -b "$img/root.ext4" "$share/disk.qcow2"
 	local qaccel=(-accel tcg -cpu max)
 	[ "$accel" = kvm ] && qaccel=(-accel kvm -cpu host)
 	# the guest powers off at the end (reboots in between): qemu's exit
-	# is the event awaited
-	timeout "${SEALCAM_DEVICE_TIMEOUT:-2400}" qemu-system-x86_64 "${qaccel[@]}" \
+	# is the event awaited. snapshot=on: the guest's writes go to a
+	# temporary overlay (in TMPDIR) that lives as long as this qemu, across
+	# the guest's reboot; the cached image stays as built.
+	TMPDIR=$share timeout "${SEALCAM_DEVICE_TIMEOUT:-2400}" qemu-system-x86_64 "${qaccel[@]}" \
 		-m 2G -smp 2 -nodefaults -display none -no-user-config \
 		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
 		-append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0" \
-		-drive "file=$share/disk.qcow2,if=virtio,format=qcow2" \
+		-drive "file=$img/root.ext4,if=virtio,format=raw,snapshot=on" \
 		-virtfs "local,path=$share,mount_tag=devtest,security_model=none,id=devtest" \
 		-serial "file:$share/console.log" -nic none
 	rc=$?

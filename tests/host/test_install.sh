@@ -13,7 +13,7 @@ tmp=${SEALCAM_TMP:-$(mktemp -d)}
 command -v groff >/dev/null || tap_missing groff
 command -v systemd-analyze >/dev/null || tap_missing systemd-analyze
 
-tap_plan 16
+tap_plan 17
 version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 
 for p in sealcam sealcam-agent sealcam-auditd; do
@@ -51,6 +51,13 @@ tap_ok "make install-dkms: Kbuild, every kmod/ source and dkms.conf" bash -c \
 	"test -f $src/Kbuild && test -f $src/kmod/uapi/sealcam.h && \
 	 [ \$(cd kmod && find . -name '*.[ch]' | wc -l) = \$(cd $src/kmod && find . -name '*.[ch]' | wc -l) ] && \
 	 grep -qx 'PACKAGE_VERSION=\"${version%-*}\"' $src/dkms.conf && grep -qx 'BUILT_MODULE_NAME\[0\]=\"sealcam\"' $src/dkms.conf"
+
+# the DKMS tree builds on its own, as DKMS builds it (against this host's
+# kernel headers)
+kdir=$(make -s -p -q 2>/dev/null | sed -n 's/^KDIR := //p' | head -n1)
+[ -n "$kdir" ] || kdir=$(ls -d /lib/modules/*/build 2>/dev/null | head -n1)
+tap_ok "the installed DKMS tree builds sealcam.ko alone (make -C $kdir M=...)" bash -c \
+	"make -C $kdir M=$src modules >$tmp/dkms-build.log 2>&1 && test -f $src/sealcam.ko || { tail -n 20 $tmp/dkms-build.log; exit 1; }"
 
 # man pages: rendered without warnings, and they carry what --help says
 for m in sealcam.1 sealcam-agent.8 sealcam-auditd.8; do
