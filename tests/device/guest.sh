@@ -83,10 +83,11 @@ case $phase in
 	check "boot 1: three services active" systemctl is-active sealcam-auditd sealcam-keys sealcam-agent
 	check "boot 1: a segment uploaded to the file:// store" await_upload 600
 	sealcam device-key --id >"$out/devkey-1" 2>&1
-	# the largest segment id of this boot, as the module saw it last
+	# the largest segment id of this boot: the agent's segment files (spool
+	# and store, ...-SEGMENT-ID.sealed) once it has stopped
 	systemctl stop sealcam-agent
-	sealcam status --json | grep -o '"segment_id": *[0-9]*' | sed 's/.*: *//' |
-		sort -n | tail -n1 >"$out/maxid-1"
+	find /var/lib/sealcam-agent -name '*.sealed' | grep -o '[0-9]\{20\}\.sealed$' |
+		sed 's/^0*\([0-9]\)/\1/; s/\.sealed$//' | sort -n | tail -n1 >"$out/maxid-1"
 	echo 2 >"$phase_file"
 	sync
 	systemctl reboot
@@ -108,7 +109,7 @@ case $phase in
 	check "after reboot: a segment of this boot (id >= the floor) uploaded to the file:// store" \
 		await_upload 600 "$(cat /sys/module/sealcam/parameters/segment_floor)"
 	check "after reboot: the floor is above every segment id of boot 1" bash -c \
-		"f=\$(cat /sys/module/sealcam/parameters/segment_floor); m=\$(cat $out/maxid-1); echo floor \$f max \$m; [ \"\$f\" -gt \"\$m\" ]"
+		"f=\$(cat /sys/module/sealcam/parameters/segment_floor); m=\$(cat $out/maxid-1); echo floor \$f max \$m; [ \"\$m\" -gt 0 ] && [ \"\$f\" -gt \"\$m\" ]"
 	check "the agent runs as sealcam with no capability" bash -c \
 		"p=\$(systemctl show -p MainPID --value sealcam-agent); [ \"\$(stat -c %U /proc/\$p)\" = sealcam ] && grep -q '^CapEff:.0000000000000000' /proc/\$p/status"
 	check "audit state is root's, mode 0700" bash -c \
