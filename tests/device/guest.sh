@@ -127,7 +127,9 @@ case $phase in
 	check "sealcam audit verify: ok (owner's verification key)" \
 		sealcam audit verify --verify-key "$work/audit-verify.key"
 	# segments for the owner, unsealed on the host
-	mkdir -p "$out/store" && cp -r "$store"/. "$out/store/"
+	# (finished objects only: the agent writes each as a .tmp-* file first)
+	mkdir -p "$out/store" &&
+		(cd "$store" && find . -name '[!.]*.sealed' -exec cp --parents {} "$out/store/" \;)
 	# apt remove: no module, no unit, no program; state and config kept
 	check "apt remove sealcam sealcam-dkms" apt-get remove -y -q sealcam sealcam-dkms
 	check "remove: no sealcam service runs" bash -c \
