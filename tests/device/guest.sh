@@ -133,7 +133,7 @@ case $phase in
 	# apt remove: no module, no unit, no program; state and config kept
 	check "apt remove sealcam sealcam-dkms" apt-get remove -y -q sealcam sealcam-dkms
 	check "remove: no sealcam service runs" bash -c \
-		"! systemctl is-active -q sealcam-auditd sealcam-keys sealcam-agent; ! pgrep -f sealcam-a"
+		"! systemctl is-active -q sealcam-auditd sealcam-keys sealcam-agent && ! pgrep -x sealcam-agent && ! pgrep -x sealcam-auditd"
 	check "remove: module unloaded and gone from /lib/modules" bash -c \
 		"[ ! -d /sys/module/sealcam ] && [ -z \"\$(find /lib/modules -name 'sealcam.ko*')\" ]"
 	check "remove: no unit file, program or DKMS source left" bash -c \
