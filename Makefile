@@ -132,5 +132,7 @@ clean:
 include bpf/bpf.mk
 include user/audit.mk
 include user/agent.mk
+# make install, install-dkms, man, units (scripts/install.mk)
+include scripts/install.mk
 
 -include $(shell find $(BUILD) -path $(BUILD)/deb13 -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -70,6 +70,13 @@ debian_pkgs+=(libjpeg-turbo-progs patch)
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 
+# Packaging and the device test (issue 16): sd_notify for sealcam-auditd,
+# the .debs (debhelper, dh-dkms, lintian, fakeroot), the device image
+# (mmdebstrap, mkfs.ext4 -d of e2fsprogs), and
+# systemd-analyze for the units.
+debian_pkgs+=(libsystemd-dev debhelper dh-dkms dkms lintian fakeroot
+	mmdebstrap e2fsprogs systemd)
+
 apt_state=${SEALCAM_APT_STATE:-/var/lib/sealcam/apt}
 trixie_suite=trixie
 sudo=
@@ -268,6 +275,10 @@ install_virtme_ng
 install_npm_pkgs
 "$root/scripts/kselftest.sh"
 setup_trixie_root
+# the device test's Debian 12 and 13 images (cached; downloads only here)
+for suite in bookworm trixie; do
+	"$root/scripts/device-image.sh" "$suite" >/dev/null
+done
 say "done in $(($(date +%s) - start))s"
 exit
 }

@@ -13,6 +13,8 @@ AUDIT_CLI_OBJS := $(BUILD)/user/audit/audit.o
 AUDITD_OBJS := $(BUILD)/user/auditd/auditd.o $(BUILD)/user/auditd/probe.o \
 	       $(BUILD)/user/auditd/agentev.o
 AUDITD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+# sd_notify (Type=notify in its unit)
+AUDITD_LIBS += $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 $(AUDIT_LIB): $(AUDIT_LIB_OBJS)
 	rm -f $@

@@ -21,6 +21,7 @@
 #include "keyfmt.h"
 #include "nl.h"
 #include "sealcam.h"
+#include "sealcam_version.h"
 #include "audit/audit.h"
 
 #define MAX_CAMERAS 64
@@ -31,7 +32,7 @@ static const char main_help[] =
 "\n"
 "SYNOPSIS\n"
 "    sealcam COMMAND [OPTIONS] [ARGUMENTS]\n"
-"    sealcam --help | sealcam COMMAND --help\n"
+"    sealcam --help | sealcam COMMAND --help | sealcam --version\n"
 "\n"
 "DESCRIPTION\n"
 "    sealcam.ko encrypts every camera frame in the kernel to the public keys\n"
@@ -1184,6 +1185,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(main_help, stderr);
 		return SC_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("sealcam %s\n", SEALCAM_VERSION);
+		return SC_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {

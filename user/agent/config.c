@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "agent.h"
+#include "sealcam_version.h"
 #include "ini.h"
 #include "store/s3conf.h"
 
@@ -32,6 +33,7 @@ enum opt_id {
 	O_DEVICE_ID, O_CONCURRENCY, O_MAX_SEND_SPEED, O_TIMEOUT,
 	O_CONNECT_TIMEOUT, O_BACKOFF_MIN, O_BACKOFF_MAX, O_SPOOL_MAX,
 	O_NO_STARTUP_CHECK, O_DRAIN, O_DRAIN_TIMEOUT, O_STOP_TIMEOUT, O_HELP,
+	O_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "drain-timeout", required_argument, NULL, O_DRAIN_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -144,6 +147,10 @@ void config_usage(FILE *out)
 "    --no-startup-check     do not probe the store at startup\n"
 "    --drain                upload what is queued, then exit (0 when empty)\n"
 "    --drain-timeout S      give up draining after S seconds (default 600)\n"
+"\n"
+"OTHER\n"
+"    -h, --help             this text\n"
+"    --version              print the version and exit\n"
 "\n"
 "S3 SETTINGS\n"
 "    Endpoint, region, addressing and profile each come from the first of:\n"
@@ -424,7 +431,7 @@ static int conf_line(const struct sc_ini_line *l, void *arg, char *err,
 {
 	int id = option_id(l->key);
 
-	if (id < 0 || id == O_CONFIG || id == O_HELP) {
+	if (id < 0 || id == O_CONFIG || id == O_HELP || id == O_VERSION) {
 		snprintf(err, errlen, "%s: unknown setting '%s'", l->where, l->key);
 		return -1;
 	}
@@ -448,6 +455,10 @@ int config_load(struct agent_config *c, int argc, char **argv, int *exit_code)
 			explicit_config = true;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			config_usage(stdout);
+			*exit_code = AGENT_EXIT_OK;
+			return -1;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf(AGENT_NAME " %s\n", SEALCAM_VERSION);
 			*exit_code = AGENT_EXIT_OK;
 			return -1;
 		}

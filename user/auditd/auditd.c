@@ -32,6 +32,8 @@
 #include "agentev.h"
 #include "camopen.h"
 #include "probe.h"
+#include "sealcam_version.h"
+#include <systemd/sd-daemon.h>
 
 #define DEFAULT_CONFIG	"/etc/sealcam/auditd.conf"
 #define DEFAULT_DIR	"/var/lib/sealcam/audit"
@@ -97,6 +99,7 @@ static const char help[] =
 "        --ready-file FILE   create FILE once the probe is attached\n"
 "        --detach            remove the pinned probe and exit\n"
 "    -h, --help              this text\n"
+"        --version           print the version and exit\n"
 "\n"
 "EXIT STATUS\n"
 "    0 stopped cleanly, 1 failure (the message names it), 2 usage error.\n";
@@ -157,7 +160,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
-	O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV, O_RING, O_PRIO, O_NLBUF };
+	O_VERSION, O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV, O_RING, O_PRIO, O_NLBUF };
 
 /* One setting from the command line or the config file. */
 static int set_opt(struct opts *o, int id, const char *val, const char *where)
@@ -267,6 +270,7 @@ static const struct option long_opts[] = {
 	{ "agent-events", required_argument, NULL, O_AGENTEV },
 	{ "detach", no_argument, NULL, O_DETACH },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -314,7 +318,7 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 			if (!strcmp(long_opts[i].name, name))
 				id = long_opts[i].val;
 		if (!id || id == 'c' || id == 'h' || id == O_DETACH ||
-		    id == O_READY || id == O_RELOAD) {
+		    id == O_READY || id == O_RELOAD || id == O_VERSION) {
 			auditd_say("%s: unknown setting \"%s\"", where, name);
 			goto bad;
 		}
@@ -899,6 +903,8 @@ static int run(struct opts *o)
 		if (f)
 			fclose(f);
 	}
+	/* systemd (Type=notify): every camera open from here on is logged */
+	sd_notify(0, "READY=1\nSTATUS=probe attached, logging");
 
 	/*
 	 * Each turn: the module's events (never starved by a busy ring
@@ -939,6 +945,7 @@ static int run(struct opts *o)
 		}
 	}
 
+	sd_notify(0, "STOPPING=1");
 	/* drain what is left, then seal everything */
 	d.real_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	do {
@@ -1016,6 +1023,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(help, stdout);
+			return 0;
+		case O_VERSION:
+			printf("sealcam-auditd %s\n", SEALCAM_VERSION);
 			return 0;
 		case 'e':
 			o.enforce = true;
