@@ -10,7 +10,7 @@
 
 AGENT_SRCS := $(wildcard user/agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
-AGENT_LIBS = $(PKG_LIBS) $(STORE_LIBS) -pthread
+AGENT_LIBS = $(PKG_LIBS) $(STORE_LIBS) $(LIVE_LIBS) -pthread
 AGENT_TEST_TOOLS := $(BUILD)/tests/agent/sc-mkseg
 
 # messages and paths are cut to their buffers on purpose
