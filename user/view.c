@@ -104,6 +104,8 @@ struct view {
 	uint64_t max_frames;
 	bool done, failed, joined;
 	uint64_t last_rotate_ms;
+	bool have_segment;
+	uint64_t last_segment;	/* newest segment started, across resyncs */
 	double *lat;
 	size_t n_lat, cap_lat;
 };
@@ -200,16 +202,19 @@ static int reader_start(struct view *v)
 	return 0;
 }
 
-static uint16_t frame_flags(const unsigned char *p, size_t len, uint64_t *index)
+/* Cleartext header fields, read before the reader checks the frame. */
+static uint16_t frame_flags(const unsigned char *p, size_t len, uint64_t *index,
+			    uint64_t *segment)
 {
-	const struct sealcam_frame_hdr *h = (const void *)p;
 	uint16_t fl;
 
-	if (len < sizeof(*h))
+	if (len < sizeof(struct sealcam_frame_hdr))
 		return 0;
 	memcpy(&fl, p + offsetof(struct sealcam_frame_hdr, flags), 2);
 	memcpy(index, p + offsetof(struct sealcam_frame_hdr, frame_index), 8);
-	(void)h;
+	memcpy(segment, p + offsetof(struct sealcam_frame_hdr, segment_id), 8);
+	*index = le64toh(*index);
+	*segment = le64toh(*segment);
 	return le16toh(fl);
 }
 
@@ -217,24 +222,43 @@ static void on_message(struct mosquitto *m, void *arg,
 		       const struct mosquitto_message *msg)
 {
 	struct view *v = arg;
-	uint64_t index = 0, want;
+	uint64_t index = 0, segment = 0, want;
 	uint16_t flags;
 	enum sc_unseal_exit ret;
 
 	if (v->done || strcmp(msg->topic, v->topic))
 		return;
 	v->messages++;
-	flags = frame_flags(msg->payload, (size_t)msg->payloadlen, &index);
-	index = le64toh(index);
+	flags = frame_flags(msg->payload, (size_t)msg->payloadlen, &index,
+			    &segment);
 	if (!v->r.in_segment && !(flags & SEALCAM_F_FIRST)) {
 		/* joined mid-segment, or resyncing: wait for a FIRST frame */
 		v->skipped++;
 		ask_rotate(v);
 		return;
 	}
+	/*
+	 * The reader refuses a segment id going back, but a resync starts a
+	 * fresh reader: the newest segment seen is kept here, so that the relay
+	 * cannot replay an old segment after making the view resync.
+	 */
+	if ((flags & SEALCAM_F_FIRST) && v->have_segment &&
+	    segment <= v->last_segment && !(v->r.in_segment &&
+					     segment == v->r.seg.segment_id)) {
+		fprintf(stderr, "sealcam view: refused: replay: segment %" PRIu64
+			" starts again after segment %" PRIu64 "\n", segment,
+			v->last_segment);
+		v->refused++;
+		return;
+	}
 	want = v->r.next_index;
 	ret = sc_reader_feed_frame(&v->r, msg->payload, (size_t)msg->payloadlen,
 				   "live");
+	if ((flags & SEALCAM_F_FIRST) && v->r.seg.unwrapped &&
+	    v->r.seg.segment_id == segment) {
+		v->have_segment = true;
+		v->last_segment = segment;
+	}
 	if (ret == SC_UNSEAL_OK || ret == SC_UNSEAL_TRUNCATED) {
 		if (!v->joined && v->frames) {
 			v->joined = true;
