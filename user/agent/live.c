@@ -327,8 +327,8 @@ int live_start(struct live **out, const struct agent_config *c,
 		snprintf(err, errlen, "relay credentials: %s", mosquitto_strerror(r));
 		goto fail;
 	}
-	r = mosquitto_threaded_set(lv->mosq, true);
-	r = r ? r : mosquitto_connect_async(lv->mosq, lv->url.host, lv->url.port, 30);
+	/* no mosquitto_threaded_set: loop_start refuses a client marked so */
+	r = mosquitto_connect_async(lv->mosq, lv->url.host, lv->url.port, 30);
 	if (r && r != MOSQ_ERR_ERRNO) {
 		snprintf(err, errlen, "relay %s:%d: %s", lv->url.host, lv->url.port,
 			 mosquitto_strerror(r));
