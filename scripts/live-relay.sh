@@ -170,18 +170,23 @@ CONF
 }
 
 run() {
-	local dir=$1 wspid=
+	local dir=$1 wspid= mqpid= rc
 	[ -s "$dir/mosquitto.conf" ] || die "$dir: no mosquitto.conf (run config first)"
 	# shellcheck disable=SC1091
 	. "$dir/ws.conf"
 	if [ -n "${WS_PORT:-}" ]; then
+		# both in the background, so that a TERM to this script reaches them
 		websockify --cert "$dir/server.crt" --key "$dir/server.key" \
 			"$WS_BIND:$WS_PORT" "127.0.0.1:$PLAIN_PORT" 2>>"$dir/websockify.log" &
 		wspid=$!
-		trap '[ -z "$wspid" ] || kill "$wspid" 2>/dev/null' EXIT
-		trap 'exit 143' TERM
-		trap 'exit 130' INT
-		mosquitto -c "$dir/mosquitto.conf"
+		mosquitto -c "$dir/mosquitto.conf" &
+		mqpid=$!
+		trap 'kill "$wspid" "$mqpid" 2>/dev/null; wait; exit 143' TERM INT
+		wait -n "$wspid" "$mqpid"
+		rc=$?
+		kill "$wspid" "$mqpid" 2>/dev/null
+		wait
+		return $rc
 	else
 		exec mosquitto -c "$dir/mosquitto.conf"
 	fi

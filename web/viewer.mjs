@@ -155,6 +155,13 @@ $('live').onclick = () => {
   client = mqtt.connect($('wsurl').value, {
     username: $('user').value, password: $('password').value,
     protocolVersion: 4, reconnectPeriod: 1000, clean: true,
+    // websockify in front of the relay speaks the "binary" subprotocol
+    // (scripts/live-relay.sh); MQTT bytes pass through it unchanged
+    createWebsocket: (url) => {
+      const ws = new WebSocket(url, ['binary', 'mqtt']);
+      ws.binaryType = 'arraybuffer';
+      return ws;
+    },
   });
   client.on('connect', () => {
     setVerdict('waiting for the next segment', false);
