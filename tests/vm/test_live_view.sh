@@ -55,10 +55,10 @@ start_relay() {
 	"$RELAY" run "$T/relay" 2>>"$T/relay.log" &
 	rpid=$!
 }
-relay_up() { grep -c "mosquitto version .* running" "$T/relay.log" 2>/dev/null; }
+relay_up() { [ "$(grep -c "mosquitto version .* running" "$T/relay.log" 2>/dev/null)" -ge "$1" ]; }
 start_relay
-wait_for 60 test "$(relay_up)" -ge 1
-tap_check "relay up: mosquitto with TLS on port $port (device $devid)" test "$(relay_up)" -ge 1
+wait_for 60 relay_up 1
+tap_check "relay up: mosquitto with TLS on port $port (device $devid)" relay_up 1
 
 "$AGENT" --config /dev/null --device "$node" --size 320x240 --fps 15 \
 	--spool "$T/spool" --outbox "" --status-file "$T/status" \
@@ -73,7 +73,7 @@ tap_check "the agent connects to the relay as its device id over TLS" connected 
 view() { # OUT-PREFIX FRAMES
 	"$SC" view --key "$T/owner.key" --url "mqtts://localhost:$port" --user owner \
 		--password-file "$T/owner.pw" --ca-file "$T/relay/ca.crt" \
-		--expect-device "$T/device.pub" --frames "$2" --wait 240 \
+		--expect-device "$T/device.pub" --frames "$2" --wait 180 \
 		--latency-log "$T/$1.lat" -o "$T/$1.y4m" 2>"$T/$1.log"
 }
 
@@ -82,12 +82,12 @@ mosquitto_sub -h localhost -p "$port" --cafile "$T/relay/ca.crt" -u ops \
 	-P "$(cat "$T/ops.pw")" -t 'sealcam/#' -C 20 -N >"$T/relayed.bin" 2>"$T/ops.log" &
 opid=$!
 
-view view1 45
+view view1 30
 rc=$?
 n1=$(wc -l <"$T/view1.lat" 2>/dev/null || echo 0)
-[ "$rc" = 0 ] && [ "$n1" = 45 ] &&
-	tap_pass "sealcam view: 45 live frames verified and decrypted ($(tail -1 "$T/view1.log" | sed 's/.*latency/latency/'))" ||
-	{ tap_fail "sealcam view: 45 live frames (exit $rc, $n1 frames)"; tap_diag "$(tail -5 "$T/view1.log")"; tap_diag "$(grep live "$T/agent.log" | tail -5)"; }
+[ "$rc" = 0 ] && [ "$n1" = 30 ] &&
+	tap_pass "sealcam view: 30 live frames verified and decrypted ($(tail -1 "$T/view1.log" | sed 's/.*latency/latency/'))" ||
+	{ tap_fail "sealcam view: 30 live frames (exit $rc, $n1 frames)"; tap_diag "$(tail -5 "$T/view1.log")"; tap_diag "$(grep live "$T/agent.log" | tail -5)"; }
 grep -q "new segment started for a joining viewer" "$T/agent.log" &&
 	tap_pass "the joining viewer's rotate request started a new segment" ||
 	tap_fail "the joining viewer's rotate request started a new segment"
@@ -106,13 +106,17 @@ after=$(grep -c "segment .* complete" "$T/agent.log")
 	tap_pass "relay down 10 s: the agent notices and records on ($((after - before)) segments finished meanwhile)" ||
 	{ tap_fail "relay down 10 s: agent records on ($before -> $after segments)"; tap_diag "$(tail -5 "$T/agent.log")"; }
 start_relay
-wait_for 60 test "$(relay_up)" -ge 2
-wait_for 120 connected 2
-view view2 15
-rc=$?
-[ "$rc" = 0 ] && connected 2 &&
+wait_for 60 relay_up 2 || tap_diag "the relay did not come back: $(tail -3 "$T/relay.log")"
+if wait_for 120 connected 2; then
+	view view2 15
+	rc=$?
+else
+	rc=noconn
+	tap_diag "the agent did not reconnect: $(grep live "$T/agent.log" | tail -4)"
+fi
+[ "$rc" = 0 ] &&
 	tap_pass "relay back: the agent reconnects and the viewer gets live frames again" ||
-	{ tap_fail "relay back: reconnect and live frames (exit $rc)"; tap_diag "$(tail -3 "$T/view2.log")"; }
+	{ tap_fail "relay back: reconnect and live frames (exit $rc)"; tap_diag "$(tail -3 "$T/view2.log" 2>/dev/null)"; }
 
 kill -TERM "$apid"
 wait "$apid"
