@@ -53,7 +53,16 @@ struct live {
 	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
 	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
 	uint64_t published, dropped, rotations, last_rotate_ms;
+	uint64_t down_since_ms;		/* 0 while connected */
 };
+
+/*
+ * libmosquitto's network thread (mosquitto_loop_forever) reconnects after
+ * most failures but gives up for good after some: a TLS connection cut by a
+ * relay that died ends it with EPROTO. So the publisher restarts that
+ * thread when the relay has been away this long.
+ */
+#define LIVE_RESTART_MS 5000
 
 static void drop_head(struct live *lv)
 {
@@ -224,11 +233,28 @@ static void *publisher(void *arg)
 			continue;
 		}
 		if (!lv->connected) {
+			uint64_t now = agent_now_ms();
+
 			while (lv->head)
 				drop_head(lv);
+			if (!lv->down_since_ms)
+				lv->down_since_ms = now;
+			if (now - lv->down_since_ms >= LIVE_RESTART_MS) {
+				lv->down_since_ms = now;
+				pthread_mutex_unlock(&lv->lock);
+				mosquitto_loop_stop(lv->mosq, true);
+				/* a new connection attempt puts the client back in
+				 * the state from which the thread reconnects */
+				if (mosquitto_reconnect_async(lv->mosq) != MOSQ_ERR_SUCCESS)
+					agent_log("live: relay %s:%d still unreachable; retrying",
+						  lv->url.host, lv->url.port);
+				mosquitto_loop_start(lv->mosq);
+				pthread_mutex_lock(&lv->lock);
+			}
 			timed_wait(lv, 1000);
 			continue;
 		}
+		lv->down_since_ms = 0;
 		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
 			timed_wait(lv, 1000);
 			continue;
