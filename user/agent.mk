@@ -45,3 +45,11 @@ agent: $(BUILD)/tests/agent/sc-rss-floor
 $(BUILD)/tests/agent/sc-rss-floor: tests/agent/sc-rss-floor.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)
+
+# test helper: the live path without a camera (tests/host/test_agent_live.sh)
+tests: $(BUILD)/tests/agent/sc-live-pub
+agent: $(BUILD)/tests/agent/sc-live-pub
+
+$(BUILD)/tests/agent/sc-live-pub: tests/agent/sc-live-pub.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iuser/agent $(PKG_CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)
