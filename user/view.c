@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -299,6 +300,15 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		v->failed = true;
 		v->done = true;
 		return;
+	}
+	{
+		/* a small receive buffer: a view slower than the camera makes the
+		 * relay drop (and the view resync) instead of frames piling up
+		 * for seconds in TCP buffers */
+		int fd = mosquitto_socket(m), sz = 256 * 1024;
+
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	mosquitto_subscribe(m, NULL, v->topic, 0);
 	ask_rotate(v);

@@ -122,6 +122,9 @@ kill -TERM "$apid"
 wait "$apid"
 arc=$?
 apid=
+# what was still queued at the stop goes on the next start
+"$AGENT" --config /dev/null --spool "$T/spool" --outbox "" --status-file "" \
+	--url "file://$T/store" --drain --drain-timeout 120 2>>"$T/agent.log" || arc=drain
 segs=$(find "$T/store" -path '*/segments/*.sealed' -type f | sort)
 nseg=$(wc -l <<<"$segs")
 done_segs=$(grep -c "segment .* complete" "$T/agent.log")
@@ -142,9 +145,11 @@ fi
 
 # --- pixel-exact, and what the relay saw -----------------------------------
 mkdir -p "$T/unsealed"
-for f in $segs; do
-	id=$(basename "$f" .sealed)
-	"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" -o "$T/unsealed/$((10#$id)).y4m" "$f" >/dev/null 2>&1
+# the segments the viewer showed frames of
+for id in $(awk '{ print $1 }' "$T/view1.lat" "$T/view2.lat" 2>/dev/null | sort -u); do
+	f=$(find "$T/store" -name "$(printf '%020llu' "$id").sealed" | head -1)
+	[ -n "$f" ] && "$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" \
+		-o "$T/unsealed/$id.y4m" "$f" >/dev/null 2>&1
 done
 pixel_exact() {
 	python3 "$CHECK" frames "$T/view1.y4m" "$T/view1.lat" "$T/unsealed" &&

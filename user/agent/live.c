@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <mosquitto.h>
 
@@ -28,9 +29,19 @@
 
 #define LIVE_INFLIGHT 3
 #define LIVE_ROTATE_MIN_MS 1000
+/*
+ * Latency bounds. A frame that waited this long for the relay is stale for
+ * a live view: dropped. And the kernel's send buffer of the relay socket
+ * is kept small, so that a slow relay shows up here (where the oldest is
+ * dropped) rather than as seconds of frames queued in TCP buffers that
+ * autotuning lets grow to megabytes.
+ */
+#define LIVE_MAX_AGE_MS 1000
+#define LIVE_SNDBUF (256 * 1024)
 
 struct live_item {
 	struct live_item *next;
+	uint64_t queued_ms;
 	size_t len;
 	unsigned char data[];
 };
@@ -49,6 +60,7 @@ struct live {
 	struct live_item *head, *tail;
 	size_t queued_bytes;
 	bool stop, connected, was_connected, rotate_asked;
+	bool skipping;			/* a frame of the segment was dropped */
 	unsigned int inflight;
 	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
 	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
@@ -73,6 +85,7 @@ static void drop_head(struct live *lv)
 		lv->tail = NULL;
 	lv->queued_bytes -= it->len;
 	lv->dropped++;
+	lv->skipping = true;
 	free(it);
 }
 
@@ -87,9 +100,23 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len)
 	if (!it)
 		goto count_drop;
 	it->next = NULL;
+	it->queued_ms = agent_now_ms();
 	it->len = len;
 	memcpy(it->data, frame, len);
 	pthread_mutex_lock(&lv->lock);
+	/*
+	 * After a drop the rest of the segment is of no use to a viewer (its
+	 * hash chain and order are broken): skip to the next FIRST frame and
+	 * spend the relay's bandwidth on frames that can be shown.
+	 */
+	if (lv->skipping && !agent_frame_info(frame, len, &fi) &&
+	    !(fi.flags & SEALCAM_F_FIRST)) {
+		lv->dropped++;
+		pthread_mutex_unlock(&lv->lock);
+		free(it);
+		return;
+	}
+	lv->skipping = false;
 	if (!lv->devid[0] && !agent_frame_info(frame, len, &fi)) {
 		/* the topic is named by the device id of the frames themselves */
 		sc_hex(lv->devid, fi.device_id, SEALCAM_KEY_ID_LEN);
@@ -129,6 +156,12 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		agent_error("live: relay %s:%d refused the connection: %s",
 			    lv->url.host, lv->url.port, mosquitto_connack_string(rc));
 		return;
+	}
+	{
+		int fd = mosquitto_socket(m), sz = LIVE_SNDBUF;
+
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
 	agent_log("live: connected to the relay %s:%d as %s", lv->url.host,
 		  lv->url.port, lv->c->live_user ? lv->c->live_user : lv->devid);
@@ -255,8 +288,11 @@ static void *publisher(void *arg)
 			continue;
 		}
 		lv->down_since_ms = 0;
+		while (lv->head &&
+		       agent_now_ms() - lv->head->queued_ms > LIVE_MAX_AGE_MS)
+			drop_head(lv);
 		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
-			timed_wait(lv, 1000);
+			timed_wait(lv, lv->head ? 100 : 1000);
 			continue;
 		}
 		it = lv->head;
@@ -274,6 +310,7 @@ static void *publisher(void *arg)
 			if (lv->inflight)
 				lv->inflight--;
 			lv->dropped++;
+			lv->skipping = true;
 		}
 	}
 	pthread_mutex_unlock(&lv->lock);
