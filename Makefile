@@ -30,6 +30,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # what a program that uses the store client (user/libsealcam/store/) adds
 STORE_LIBS = $(shell pkg-config --libs libcurl libcrypto 2>/dev/null || echo -lcurl -lcrypto)
+# live view (docs/LIVE.md): `sealcam view` (user/view.c) and the agent's
+# --live publish and subscribe with libmosquitto
+LIVE_LIBS = -lmosquitto -pthread
 
 # libsealcam: the sealed format, HPKE, the writers, the INI reader and the
 # store client (store/, which needs libcurl and libcrypto only in programs
@@ -40,7 +43,7 @@ CLI_SRCS := $(wildcard user/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # what tests link: the format library and the CLI's pieces, without main()
 # and without `sealcam fetch` (fetch*.o: what needs the store client)
-TEST_LIBS := $(filter-out $(BUILD)/user/sealcam.o $(BUILD)/user/fetch%.o,$(CLI_OBJS)) \
+TEST_LIBS := $(filter-out $(BUILD)/user/sealcam.o $(BUILD)/user/fetch%.o $(BUILD)/user/view.o,$(CLI_OBJS)) \
 	     $(BUILD)/libsealcam.a
 
 HOST_TEST_SRCS := $(wildcard tests/host/*.c)
@@ -76,7 +79,7 @@ uvc: module
 	scripts/build-uvc.sh
 
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
-	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(STORE_LIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(STORE_LIBS) $(LIVE_LIBS)
 
 $(BUILD)/libsealcam.a: $(LIB_OBJS)
 	rm -f $@

@@ -67,6 +67,10 @@ debian_pkgs+=(libjpeg-turbo-progs patch)
 # S3 server of the tests, a one-node Ceph cluster (scripts/s3-server.sh);
 # no ceph-mgr, which it does not need.  They set up no daemon by themselves.
 # time (/usr/bin/time -v): peak memory of `sealcam unseal` in test_unseal_stream.
+# Live view (issue 17): the relay (mosquitto, its clients for the tests),
+# libmosquitto for the agent and `sealcam view`, websockify in front of the
+# relay for browsers, chromium for the browser test.
+debian_pkgs+=(mosquitto mosquitto-clients libmosquitto-dev chromium websockify)
 # nodejs/npm: Debian 12 ships both; a machine with another nodejs build
 # that bundles npm is fine too, so npm is only installed when missing.
 

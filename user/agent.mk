@@ -10,7 +10,7 @@
 
 AGENT_SRCS := $(wildcard user/agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
-AGENT_LIBS = $(PKG_LIBS) $(STORE_LIBS) -pthread
+AGENT_LIBS = $(PKG_LIBS) $(STORE_LIBS) $(LIVE_LIBS) -pthread
 AGENT_TEST_TOOLS := $(BUILD)/tests/agent/sc-mkseg
 
 # messages and paths are cut to their buffers on purpose
@@ -45,3 +45,11 @@ agent: $(BUILD)/tests/agent/sc-rss-floor
 $(BUILD)/tests/agent/sc-rss-floor: tests/agent/sc-rss-floor.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)
+
+# test helper: the live path without a camera (tests/host/test_agent_live.sh)
+tests: $(BUILD)/tests/agent/sc-live-pub
+agent: $(BUILD)/tests/agent/sc-live-pub
+
+$(BUILD)/tests/agent/sc-live-pub: tests/agent/sc-live-pub.c $(AGENT_TEST_OBJS) $(BUILD)/libsealcam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iuser/agent $(PKG_CFLAGS) -pthread -o $@ $^ $(AGENT_LIBS)

@@ -56,6 +56,7 @@ static const char main_help[] =
 "    rotate [--camera N] end the current segment at the next frame\n"
 "    unseal              verify and decrypt sealed segments\n"
 "    fetch               list, download and unseal segments from the store\n"
+"    view                watch a camera live from the relay (verified, decrypted)\n"
 "                        the agent uploads to (file://, s3://)\n"
 "    events [--json]     print key, camera and segment events as they happen\n"
 "    audit init|show|follow|stats|verify  the camera-open audit log\n"
@@ -1170,6 +1171,7 @@ static const struct command commands[] = {
 	{ "rotate", cmd_rotate },
 	{ "unseal", cmd_unseal },
 	{ "fetch", cmd_fetch },
+	{ "view", cmd_view },
 	{ "events", cmd_events },
 	{ "audit", cmd_audit_main },
 };

@@ -21,6 +21,8 @@ int cmd_pubkey(int argc, char **argv);
 int cmd_unseal(int argc, char **argv);
 /* Segments from the agent's store, unsealed by cmd_unseal (user/fetch.c). */
 int cmd_fetch(int argc, char **argv);
+/* The live view from the MQTT relay (user/view.c, docs/LIVE.md). */
+int cmd_view(int argc, char **argv);
 
 /*
  * unseal's options for its checks, as getopt_long rows (include

@@ -11,6 +11,8 @@
  *   capture.c  V4L2 MMAP streaming from the camera into the spool
  *   queue.c    upload workers: what to send next, retries with backoff
  *   status.c   the JSON status file
+ *   live.c     --live: every frame also to the MQTT relay, on its own
+ *              thread with a bounded queue (docs/LIVE.md)
  *   main.c     startup checks, signals, the main loop
  * The store client (one confirmed PUT per object, credentials, the AWS
  * settings), the digests and the INI reader are the library's, shared
@@ -68,6 +70,12 @@ struct agent_config {
 	bool drain;			/* upload what is queued, then exit */
 	long drain_timeout_s;
 	long stop_timeout_ms;		/* clean stop: wait for LAST this long */
+	/* live view (live.c, docs/LIVE.md); live_url NULL: off */
+	char *live_url;			/* mqtts://HOST[:PORT] */
+	char *live_user;		/* default: the device id */
+	char *live_password_file;
+	char *live_ca_file;		/* default: the system's CAs */
+	long long live_queue_bytes;	/* frames waiting for the relay */
 };
 
 void config_defaults(struct agent_config *c);

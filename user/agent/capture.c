@@ -25,6 +25,7 @@
 #include <linux/videodev2.h>
 
 #include "capture.h"
+#include "live.h"
 #include "nl.h"
 
 #define MAX_BUFS 32
@@ -39,7 +40,13 @@ struct capture {
 	unsigned int n_bufs;
 	bool streaming;
 	char node[64];		/* "video0" */
+	struct live *live;	/* --live, or NULL */
 };
+
+void capture_set_live(struct capture *cp, struct live *lv)
+{
+	cp->live = lv;
+}
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -220,6 +227,9 @@ static int drain(struct capture *cp, struct spool *sp, bool *saw_last)
 				return -1;
 			}
 			r = spool_frame(sp, p, b.bytesused);
+			/* after the spool has it: the recording comes first */
+			if (!r && cp->live)
+				live_frame(cp->live, p, b.bytesused);
 			if (!r && saw_last && !agent_frame_info(p, b.bytesused, &fi) &&
 			    (fi.flags & SEALCAM_F_LAST))
 				*saw_last = true;
@@ -270,6 +280,20 @@ static int camera_index(struct sc_nl *nl, const char *node)
 		if (!strcmp(st[i].node, node))
 			return (int)st[i].camera;
 	return -1;
+}
+
+int capture_rotate(struct capture *cp)
+{
+	struct sc_nl nl;
+	int cam, r;
+
+	r = sc_nl_open(&nl);
+	if (r)
+		return r;
+	cam = camera_index(&nl, cp->node);
+	r = cam < 0 ? -ENODEV : sc_nl_rotate(&nl, cam);
+	sc_nl_close(&nl);
+	return r;
 }
 
 void capture_stop(struct capture *cp, struct spool *sp)

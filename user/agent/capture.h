@@ -19,5 +19,11 @@ int capture_poll(struct capture *cap, struct spool *sp, int timeout_ms);
  * frame (at most stop_timeout_ms), stream off, finalise what is open. */
 void capture_stop(struct capture *cap, struct spool *sp);
 void capture_close(struct capture *cap);
+/* --live: every frame spooled is also given to the live queue. */
+struct live;
+void capture_set_live(struct capture *cap, struct live *lv);
+/* Ask the module to end the camera's segment now (a new one starts with
+ * the next frame). 0 or -errno. Callable from any thread. */
+int capture_rotate(struct capture *cap);
 
 #endif

@@ -34,6 +34,7 @@ enum opt_id {
 	O_CONNECT_TIMEOUT, O_BACKOFF_MIN, O_BACKOFF_MAX, O_SPOOL_MAX,
 	O_NO_STARTUP_CHECK, O_DRAIN, O_DRAIN_TIMEOUT, O_STOP_TIMEOUT, O_HELP,
 	O_VERSION,
+	O_LIVE, O_LIVE_USER, O_LIVE_PASSWORD_FILE, O_LIVE_CA_FILE, O_LIVE_QUEUE,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +68,11 @@ static const struct option long_opts[] = {
 	{ "drain", no_argument, NULL, O_DRAIN },
 	{ "drain-timeout", required_argument, NULL, O_DRAIN_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
+	{ "live", required_argument, NULL, O_LIVE },
+	{ "live-user", required_argument, NULL, O_LIVE_USER },
+	{ "live-password-file", required_argument, NULL, O_LIVE_PASSWORD_FILE },
+	{ "live-ca-file", required_argument, NULL, O_LIVE_CA_FILE },
+	{ "live-queue", required_argument, NULL, O_LIVE_QUEUE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -148,6 +154,20 @@ void config_usage(FILE *out)
 "    --drain                upload what is queued, then exit (0 when empty)\n"
 "    --drain-timeout S      give up draining after S seconds (default 600)\n"
 "\n"
+"LIVE VIEW (docs/LIVE.md)\n"
+"    --live URL             also publish every sealed frame, as dequeued, to\n"
+"                           the MQTT relay at mqtts://HOST[:PORT] (mqtt:// only\n"
+"                           to loopback), topic sealcam/DEVICE-ID/live; a\n"
+"                           message on sealcam/DEVICE-ID/rotate (a viewer\n"
+"                           joining) starts a new segment, at most once a\n"
+"                           second. Recording never waits for the relay: the\n"
+"                           live thread has its own bounded queue and drops\n"
+"                           (counts) what the relay does not take\n"
+"    --live-user NAME       relay user name (default: the device id)\n"
+"    --live-password-file F first line: the relay password\n"
+"    --live-ca-file F       CA certificate(s) of the relay (default: the system's)\n"
+"    --live-queue BYTES     frames waiting for the relay (default 8M; K, M)\n"
+"\n"
 "OTHER\n"
 "    -h, --help             this text\n"
 "    --version              print the version and exit\n"
@@ -191,6 +211,7 @@ void config_defaults(struct agent_config *c)
 	c->startup_check = true;
 	c->drain_timeout_s = 600;
 	c->stop_timeout_ms = 3000;
+	c->live_queue_bytes = 8LL << 20;
 }
 
 void config_free(struct agent_config *c)
@@ -201,6 +222,10 @@ void config_free(struct agent_config *c)
 	free(c->status_file);
 	sc_store_config_free(&c->store);
 	free(c->device_id);
+	free(c->live_url);
+	free(c->live_user);
+	free(c->live_password_file);
+	free(c->live_ca_file);
 }
 
 static void set_str(char **dst, const char *v)
@@ -404,6 +429,15 @@ static int apply(struct agent_config *c, int id, const char *name,
 	case O_STOP_TIMEOUT:
 		if (parse_long(v, 0, 600000, &c->stop_timeout_ms))
 			goto bad;
+		break;
+	case O_LIVE: set_str(&c->live_url, v); break;
+	case O_LIVE_USER: set_str(&c->live_user, v); break;
+	case O_LIVE_PASSWORD_FILE: set_str(&c->live_password_file, v); break;
+	case O_LIVE_CA_FILE: set_str(&c->live_ca_file, v); break;
+	case O_LIVE_QUEUE:
+		if (parse_size(v, 1LL << 30, &ll) || ll < 65536)
+			goto bad;
+		c->live_queue_bytes = ll;
 		break;
 	default:
 		snprintf(err, errlen, "%s: unknown setting '%s'", where, name);

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "capture.h"
+#include "live.h"
 #include "nl.h"
 #include "sealed.h"
 #include "queue.h"
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 	struct spool *sp = NULL;
 	struct sc_store *st = NULL;
 	struct queue *q = NULL;
+	struct live *lv = NULL;
 	char err[512];
 	int code = AGENT_EXIT_OK;
 	uint64_t last_status = 0, drain_end;
@@ -101,9 +103,13 @@ int main(int argc, char **argv)
 		char hex[2 * SEALCAM_KEY_ID_LEN + 1];
 
 		if (!sc_nl_open(&nl)) {
-			if (!sc_nl_devkey_get(&nl, &dk))
+			if (!sc_nl_devkey_get(&nl, &dk)) {
 				spool_set_device_id(sp, sc_hex(hex, dk.id,
 							       SEALCAM_KEY_ID_LEN));
+				/* the live relay's user name and topic */
+				if (c.live_url)
+					c.device_id = strdup(hex);
+			}
 			sc_nl_close(&nl);
 		}
 	}
@@ -123,6 +129,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	spool_set_hooks(sp, queue_drop_oldest, queue_notify, q);
+	if (c.live_url) {
+		if (!cap) {
+			refuse("live", "--live needs --device");
+			code = AGENT_EXIT_USAGE;
+			goto out;
+		}
+		if (live_start(&lv, &c, cap, err, sizeof(err))) {
+			refuse("live", err);
+			code = AGENT_EXIT_CONFIG;
+			goto out;
+		}
+		capture_set_live(cap, lv);
+	}
 	if (cap && capture_start(cap, err, sizeof(err))) {
 		refuse("device", err);
 		code = AGENT_EXIT_CONFIG;
@@ -162,10 +181,15 @@ int main(int argc, char **argv)
 	status_write(c.status_file, "stopping", &c, sp, q, st);
 	if (cap)
 		capture_stop(cap, sp);
+	if (cap)
+		capture_set_live(cap, NULL);
+	live_stop(lv);
+	lv = NULL;
 	/* abort uploads in flight: what is not confirmed stays queued */
 	agent_stop = 1;
 	queue_stop(q);
 out:
+	live_stop(lv);
 	capture_close(cap);
 	sc_store_thread_done();	/* the startup check ran on this thread */
 	if (sp)

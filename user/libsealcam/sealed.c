@@ -1344,6 +1344,27 @@ enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf
 	return feed_source(r, &s, source);
 }
 
+enum sc_unseal_exit sc_reader_feed_frame(struct sc_reader *r,
+					 const unsigned char *buf, size_t len,
+					 const char *source)
+{
+	struct source s = { .mem = buf, .mem_len = len };
+	struct cursor c = { .source = source, .src = &s };
+	enum sc_unseal_exit ret;
+	uint64_t consumed = 0;
+
+	if (r->fatal != SC_FIND_NONE)
+		return sc_finding_exit(r->fatal);
+	if (!buf || !len)
+		return report(r, &c, SC_FIND_PARTIAL_FRAME, "empty message");
+	ret = read_frame(r, &c, &consumed);
+	if (!ret && consumed != len)
+		ret = report(r, &c, SC_FIND_BAD_LENGTH,
+			     "a message of %zu bytes holds a frame of %" PRIu64 " bytes and more",
+			     len, consumed);
+	return ret;
+}
+
 enum sc_unseal_exit sc_reader_feed_fd(struct sc_reader *r, int fd,
 				      const char *source)
 {

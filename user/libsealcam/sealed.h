@@ -298,6 +298,16 @@ enum sc_unseal_exit sc_reader_feed(struct sc_reader *r, const unsigned char *buf
 enum sc_unseal_exit sc_reader_feed_fd(struct sc_reader *r, int fd,
 				      const char *source);
 
+/*
+ * Exactly one frame (a live message, `sealcam view`): every rule that
+ * sc_reader_feed checks within and between frames, but the end of the
+ * buffer is not the end of a file: the segment stays open for the next
+ * frame. Extra bytes after the frame are BAD_LENGTH.
+ */
+enum sc_unseal_exit sc_reader_feed_frame(struct sc_reader *r,
+					 const unsigned char *buf, size_t len,
+					 const char *source);
+
 /* Final result: the fatal exit code, else 5 if a segment was cut (with
  * keep_cut), else 6 if a recipient was not expected, else 0. */
 enum sc_unseal_exit sc_reader_result(const struct sc_reader *r);

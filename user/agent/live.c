@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The live path (live.h, docs/LIVE.md): a bounded frame queue between the
+ * capture thread and the MQTT relay.
+ *
+ * Why it cannot stall capture: live_frame() takes a mutex for a list
+ * append and a memcpy; the network is touched only by the publisher thread
+ * and by libmosquitto's own network thread. libmosquitto's outgoing queue
+ * is unbounded, so the publisher hands it at most LIVE_INFLIGHT messages
+ * at a time (a QoS 0 PUBLISH counts until on_publish says it was written
+ * to the socket); the rest wait in our queue, capped at live_queue_bytes,
+ * the oldest dropped first. While the relay is unreachable every frame is
+ * dropped at once: a live view wants the newest frame, not a backlog, and
+ * the recording has them all anyway.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <mosquitto.h>
+
+#include "capture.h"
+#include "live.h"
+#include "liveurl.h"
+#include "sealed.h"
+#include "spool.h"
+
+#define LIVE_INFLIGHT 3
+#define LIVE_ROTATE_MIN_MS 1000
+/*
+ * Latency bounds. A frame that waited this long for the relay is stale for
+ * a live view: dropped. And the kernel's send buffer of the relay socket
+ * is kept small, so that a slow relay shows up here (where the oldest is
+ * dropped) rather than as seconds of frames queued in TCP buffers that
+ * autotuning lets grow to megabytes.
+ */
+#define LIVE_MAX_AGE_MS 1000
+#define LIVE_SNDBUF (256 * 1024)
+
+struct live_item {
+	struct live_item *next;
+	uint64_t queued_ms;
+	size_t len;
+	unsigned char data[];
+};
+
+struct live {
+	const struct agent_config *c;
+	struct capture *cap;
+	struct sc_live_url url;
+	char password[256];
+	struct mosquitto *mosq;
+	pthread_t thread;
+	bool thread_started, loop_started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct live_item *head, *tail;
+	size_t queued_bytes;
+	bool stop, connected, was_connected, rotate_asked;
+	bool skipping;			/* a frame of the segment was dropped */
+	unsigned int inflight;
+	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
+	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
+	uint64_t published, dropped, rotations, last_rotate_ms;
+	uint64_t down_since_ms;		/* 0 while connected */
+};
+
+/*
+ * libmosquitto's network thread (mosquitto_loop_forever) reconnects after
+ * most failures but gives up for good after some: a TLS connection cut by a
+ * relay that died ends it with EPROTO. So the publisher restarts that
+ * thread when the relay has been away this long.
+ */
+#define LIVE_RESTART_MS 5000
+
+static void drop_head(struct live *lv)
+{
+	struct live_item *it = lv->head;
+
+	lv->head = it->next;
+	if (!lv->head)
+		lv->tail = NULL;
+	lv->queued_bytes -= it->len;
+	lv->dropped++;
+	lv->skipping = true;
+	free(it);
+}
+
+void live_frame(struct live *lv, const unsigned char *frame, size_t len)
+{
+	struct live_item *it;
+	struct agent_frame_info fi;
+
+	if (!lv || len > (size_t)lv->c->live_queue_bytes)
+		goto count_drop;
+	it = malloc(sizeof(*it) + len);
+	if (!it)
+		goto count_drop;
+	it->next = NULL;
+	it->queued_ms = agent_now_ms();
+	it->len = len;
+	memcpy(it->data, frame, len);
+	pthread_mutex_lock(&lv->lock);
+	/*
+	 * After a drop the rest of the segment is of no use to a viewer (its
+	 * hash chain and order are broken): skip to the next FIRST frame and
+	 * spend the relay's bandwidth on frames that can be shown.
+	 */
+	if (lv->skipping && !agent_frame_info(frame, len, &fi) &&
+	    !(fi.flags & SEALCAM_F_FIRST)) {
+		lv->dropped++;
+		pthread_mutex_unlock(&lv->lock);
+		free(it);
+		return;
+	}
+	lv->skipping = false;
+	if (!lv->devid[0] && !agent_frame_info(frame, len, &fi)) {
+		/* the topic is named by the device id of the frames themselves */
+		sc_hex(lv->devid, fi.device_id, SEALCAM_KEY_ID_LEN);
+		sc_live_topic(lv->topic, lv->devid, "live");
+		sc_live_topic(lv->rotate_topic, lv->devid, "rotate");
+	}
+	while (lv->head && lv->queued_bytes + len > (size_t)lv->c->live_queue_bytes)
+		drop_head(lv);
+	if (lv->tail)
+		lv->tail->next = it;
+	else
+		lv->head = it;
+	lv->tail = it;
+	lv->queued_bytes += len;
+	pthread_cond_signal(&lv->cond);
+	pthread_mutex_unlock(&lv->lock);
+	return;
+count_drop:
+	if (lv) {
+		pthread_mutex_lock(&lv->lock);
+		lv->dropped++;
+		pthread_mutex_unlock(&lv->lock);
+	}
+}
+
+static void on_connect(struct mosquitto *m, void *arg, int rc)
+{
+	struct live *lv = arg;
+	bool subscribe;
+
+	pthread_mutex_lock(&lv->lock);
+	lv->connected = rc == 0;
+	subscribe = lv->connected && lv->rotate_topic[0];
+	pthread_cond_signal(&lv->cond);
+	pthread_mutex_unlock(&lv->lock);
+	if (rc) {
+		agent_error("live: relay %s:%d refused the connection: %s",
+			    lv->url.host, lv->url.port, mosquitto_connack_string(rc));
+		return;
+	}
+	{
+		int fd = mosquitto_socket(m), sz = LIVE_SNDBUF;
+
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
+	agent_log("live: connected to the relay %s:%d as %s", lv->url.host,
+		  lv->url.port, lv->c->live_user ? lv->c->live_user : lv->devid);
+	if (subscribe)
+		mosquitto_subscribe(m, NULL, lv->rotate_topic, 0);
+}
+
+static void on_disconnect(struct mosquitto *m, void *arg, int rc)
+{
+	struct live *lv = arg;
+	bool was;
+
+	pthread_mutex_lock(&lv->lock);
+	was = lv->connected;
+	lv->connected = false;
+	lv->inflight = 0;	/* libmosquitto dropped what it had queued */
+	pthread_cond_signal(&lv->cond);
+	pthread_mutex_unlock(&lv->lock);
+	if (was)
+		agent_error("live: lost the relay (%s); frames are dropped from "
+			    "the live view until it is back, recording goes on",
+			    mosquitto_strerror(rc));
+}
+
+static void on_publish(struct mosquitto *m, void *arg, int mid)
+{
+	struct live *lv = arg;
+
+	pthread_mutex_lock(&lv->lock);
+	if (lv->inflight)
+		lv->inflight--;
+	lv->published++;
+	pthread_cond_signal(&lv->cond);
+	pthread_mutex_unlock(&lv->lock);
+}
+
+static void on_message(struct mosquitto *m, void *arg,
+		       const struct mosquitto_message *msg)
+{
+	struct live *lv = arg;
+
+	pthread_mutex_lock(&lv->lock);
+	if (lv->rotate_topic[0] && !strcmp(msg->topic, lv->rotate_topic)) {
+		lv->rotate_asked = true;
+		pthread_cond_signal(&lv->cond);
+	}
+	pthread_mutex_unlock(&lv->lock);
+}
+
+static void timed_wait(struct live *lv, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&lv->cond, &lv->lock, &ts);
+}
+
+static void rotate_for_viewer(struct live *lv)
+{
+	int r = lv->cap ? capture_rotate(lv->cap) : -ENODEV;
+
+	if (r)
+		agent_error("live: a viewer asked for a new segment, the module "
+			    "refused: %s", strerror(-r));
+	else
+		agent_log("live: new segment started for a joining viewer");
+}
+
+static void *publisher(void *arg)
+{
+	struct live *lv = arg;
+	bool subscribed = false;
+
+	pthread_mutex_lock(&lv->lock);
+	while (!lv->stop) {
+		struct live_item *it;
+		int mid, r;
+
+		if (lv->connected && !subscribed && lv->rotate_topic[0]) {
+			pthread_mutex_unlock(&lv->lock);
+			mosquitto_subscribe(lv->mosq, NULL, lv->rotate_topic, 0);
+			pthread_mutex_lock(&lv->lock);
+			subscribed = true;
+		}
+		if (!lv->connected)
+			subscribed = false;
+		if (lv->rotate_asked) {
+			uint64_t now = agent_now_ms();
+
+			lv->rotate_asked = false;
+			if (now - lv->last_rotate_ms >= LIVE_ROTATE_MIN_MS ||
+			    !lv->last_rotate_ms) {
+				lv->last_rotate_ms = now;
+				lv->rotations++;
+				pthread_mutex_unlock(&lv->lock);
+				rotate_for_viewer(lv);
+				pthread_mutex_lock(&lv->lock);
+			}
+			continue;
+		}
+		if (!lv->connected) {
+			uint64_t now = agent_now_ms();
+
+			while (lv->head)
+				drop_head(lv);
+			if (!lv->down_since_ms)
+				lv->down_since_ms = now;
+			if (now - lv->down_since_ms >= LIVE_RESTART_MS) {
+				lv->down_since_ms = now;
+				pthread_mutex_unlock(&lv->lock);
+				mosquitto_loop_stop(lv->mosq, true);
+				/* a new connection attempt puts the client back in
+				 * the state from which the thread reconnects */
+				if (mosquitto_reconnect_async(lv->mosq) != MOSQ_ERR_SUCCESS)
+					agent_log("live: relay %s:%d still unreachable; retrying",
+						  lv->url.host, lv->url.port);
+				mosquitto_loop_start(lv->mosq);
+				pthread_mutex_lock(&lv->lock);
+			}
+			timed_wait(lv, 1000);
+			continue;
+		}
+		lv->down_since_ms = 0;
+		while (lv->head &&
+		       agent_now_ms() - lv->head->queued_ms > LIVE_MAX_AGE_MS)
+			drop_head(lv);
+		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
+			timed_wait(lv, lv->head ? 100 : 1000);
+			continue;
+		}
+		it = lv->head;
+		lv->head = it->next;
+		if (!lv->head)
+			lv->tail = NULL;
+		lv->queued_bytes -= it->len;
+		lv->inflight++;
+		pthread_mutex_unlock(&lv->lock);
+		r = mosquitto_publish(lv->mosq, &mid, lv->topic, (int)it->len,
+				      it->data, 0, false);
+		free(it);
+		pthread_mutex_lock(&lv->lock);
+		if (r != MOSQ_ERR_SUCCESS) {
+			if (lv->inflight)
+				lv->inflight--;
+			lv->dropped++;
+			lv->skipping = true;
+		}
+	}
+	pthread_mutex_unlock(&lv->lock);
+	return NULL;
+}
+
+int live_start(struct live **out, const struct agent_config *c,
+	       struct capture *cap, char *err, size_t errlen)
+{
+	struct live *lv;
+	int r;
+
+	*out = NULL;
+	lv = calloc(1, sizeof(*lv));
+	if (!lv)
+		return -1;
+	lv->c = c;
+	lv->cap = cap;
+	pthread_mutex_init(&lv->lock, NULL);
+	pthread_cond_init(&lv->cond, NULL);
+	if (sc_live_url_parse(&lv->url, c->live_url, err, errlen))
+		goto fail;
+	if (c->device_id) {
+		snprintf(lv->devid, sizeof(lv->devid), "%s", c->device_id);
+		sc_live_topic(lv->topic, lv->devid, "live");
+		sc_live_topic(lv->rotate_topic, lv->devid, "rotate");
+	}
+	if (!c->live_password_file) {
+		snprintf(err, errlen, "--live needs --live-password-file (the "
+			 "device's relay password)");
+		goto fail;
+	}
+	r = sc_live_read_password(c->live_password_file, lv->password,
+				  sizeof(lv->password));
+	if (r) {
+		snprintf(err, errlen, "cannot read the relay password from %s: %s",
+			 c->live_password_file, r == -EINVAL ?
+			 "empty or too long" : strerror(-r));
+		goto fail;
+	}
+	mosquitto_lib_init();
+	lv->mosq = mosquitto_new(NULL, true, lv);
+	if (!lv->mosq) {
+		snprintf(err, errlen, "cannot create an MQTT client: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	mosquitto_int_option(lv->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+			     MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(lv->mosq, on_connect);
+	mosquitto_disconnect_callback_set(lv->mosq, on_disconnect);
+	mosquitto_publish_callback_set(lv->mosq, on_publish);
+	mosquitto_message_callback_set(lv->mosq, on_message);
+	mosquitto_reconnect_delay_set(lv->mosq, 1, 5, false);
+	if (lv->url.tls) {
+		r = mosquitto_tls_set(lv->mosq, c->live_ca_file,
+				      c->live_ca_file ? NULL : "/etc/ssl/certs",
+				      NULL, NULL, NULL);
+		if (r) {
+			snprintf(err, errlen, "relay TLS: %s (CA file %s)",
+				 mosquitto_strerror(r),
+				 c->live_ca_file ? c->live_ca_file : "none");
+			goto fail;
+		}
+	}
+	/* the user is the device id unless told: the relay's ACL needs it
+	 * before the first frame tells it, so take it from the module now */
+	if (!c->live_user && !lv->devid[0]) {
+		snprintf(err, errlen, "--live needs the device id for the relay "
+			 "user name: --live-user or --device-id");
+		goto fail;
+	}
+	r = mosquitto_username_pw_set(lv->mosq,
+				      c->live_user ? c->live_user : lv->devid,
+				      lv->password);
+	if (r) {
+		snprintf(err, errlen, "relay credentials: %s", mosquitto_strerror(r));
+		goto fail;
+	}
+	/* no mosquitto_threaded_set: loop_start refuses a client marked so */
+	r = mosquitto_connect_async(lv->mosq, lv->url.host, lv->url.port, 30);
+	if (r && r != MOSQ_ERR_ERRNO) {
+		snprintf(err, errlen, "relay %s:%d: %s", lv->url.host, lv->url.port,
+			 mosquitto_strerror(r));
+		goto fail;
+	}
+	if (r)	/* not reachable yet: the network thread keeps trying */
+		agent_error("live: relay %s:%d not reachable yet (%s); retrying",
+			    lv->url.host, lv->url.port, strerror(errno));
+	if (mosquitto_loop_start(lv->mosq) != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errlen, "cannot start the MQTT network thread");
+		goto fail;
+	}
+	lv->loop_started = true;
+	if (pthread_create(&lv->thread, NULL, publisher, lv)) {
+		snprintf(err, errlen, "cannot start the live thread");
+		goto fail;
+	}
+	lv->thread_started = true;
+	agent_log("live: publishing to %s (queue %lld bytes)", c->live_url,
+		  c->live_queue_bytes);
+	*out = lv;
+	return 0;
+fail:
+	live_stop(lv);
+	return -1;
+}
+
+void live_get_stats(struct live *lv, struct live_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!lv)
+		return;
+	pthread_mutex_lock(&lv->lock);
+	st->published = lv->published;
+	st->dropped = lv->dropped;
+	st->rotations = lv->rotations;
+	st->connected = lv->connected;
+	pthread_mutex_unlock(&lv->lock);
+}
+
+void live_stop(struct live *lv)
+{
+	if (!lv)
+		return;
+	pthread_mutex_lock(&lv->lock);
+	lv->stop = true;
+	pthread_cond_broadcast(&lv->cond);
+	pthread_mutex_unlock(&lv->lock);
+	if (lv->thread_started)
+		pthread_join(lv->thread, NULL);
+	if (lv->mosq) {
+		/* a clean DISCONNECT ends the network thread; while the relay
+		 * is away it may sleep between reconnects: cancel it then */
+		bool clean = lv->connected &&
+			     mosquitto_disconnect(lv->mosq) == MOSQ_ERR_SUCCESS;
+
+		if (lv->loop_started)
+			mosquitto_loop_stop(lv->mosq, !clean);
+		mosquitto_destroy(lv->mosq);
+		agent_log("live: stopped, %llu frames published, %llu dropped",
+			  (unsigned long long)lv->published,
+			  (unsigned long long)lv->dropped);
+	}
+	while (lv->head)
+		drop_head(lv);
+	if (lv->mosq)
+		mosquitto_lib_cleanup();
+	memset(lv->password, 0, sizeof(lv->password));
+	pthread_mutex_destroy(&lv->lock);
+	pthread_cond_destroy(&lv->cond);
+	free(lv);
+}
