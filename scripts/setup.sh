@@ -221,10 +221,16 @@ trixie_pkgs=(
 	python3 python3-cryptography libjpeg-turbo-progs
 	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
 	time file openssl auditd curl perl procps psmisc util-linux iproute2
+	libsystemd-dev mosquitto mosquitto-clients libmosquitto-dev
+	linux-source-6.12 patch
 )
 # busybox-static: virtme-ng builds the guest's initramfs from the root's
 # busybox.  binutils: readelf (tests/lib/sealcam.sh).  libjpeg-turbo-progs:
 # cjpeg for the emulated USB webcam.  curl, python3: test_agent_s3.sh.
+# libsystemd-dev: sealcam-auditd's sd_notify.  mosquitto, mosquitto-clients,
+# libmosquitto-dev: the live path (agent --live, sealcam view) and the broker
+# of test_live_view.sh.  linux-source-6.12, patch: uvcvideo with sealcam's
+# patch for 6.12 (scripts/build-uvc.sh).
 
 trixie_stamp() {
 	printf '%s\n' "$trixie_suite" "${trixie_pkgs[@]}" | sha256sum | cut -d' ' -f1
