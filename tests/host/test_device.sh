@@ -15,6 +15,10 @@
 #   SEALCAM_DEVICE_SUITES  images to test (default "bookworm trixie")
 #   SEALCAM_DEVICE_TIMEOUT seconds for one image's whole run (default 3600)
 set -uo pipefail
+
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$root/tests/lib/tap.sh"
 cd "$root"
@@ -120,3 +124,5 @@ for suite in $suites; do
 done
 tap_diag "test_device: $((SECONDS - start)) s"
 tap_done
+exit
+}
