@@ -25,6 +25,9 @@ phase=$(cat "$phase_file" 2>/dev/null || echo 1)
 check() {	# check DESC CMD...: run CMD, record the result
 	local desc=$1 o
 	shift
+	# what runs now, with the guest's uptime: a run cut by the host's
+	# timeout shows where it was
+	echo "$(cut -d' ' -f1 /proc/uptime) s: $desc" >>"$out/progress"
 	if o=$("$@" 2>&1); then
 		echo "ok $desc" >>"$out/results"
 	else

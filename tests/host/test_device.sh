@@ -13,8 +13,12 @@
 # The host then unseals every uploaded segment with the owner's key.
 #
 #   SEALCAM_DEVICE_SUITES  images to test (default "bookworm trixie")
-#   SEALCAM_DEVICE_TIMEOUT seconds for one image's whole run (default 2400)
+#   SEALCAM_DEVICE_TIMEOUT seconds for one image's whole run (default 3600)
 set -uo pipefail
+
+# The whole body is one { ... } block: bash parses it completely before
+# running it, so editing this file while it runs cannot derail the run.
+{
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$root/tests/lib/tap.sh"
 cd "$root"
@@ -72,7 +76,7 @@ run_suite() {
 	# is the event awaited. snapshot=on: the guest's writes go to a
 	# temporary overlay (in TMPDIR) that lives as long as this qemu, across
 	# the guest's reboot; the cached image stays as built.
-	TMPDIR=$share timeout "${SEALCAM_DEVICE_TIMEOUT:-2400}" qemu-system-x86_64 "${qaccel[@]}" \
+	TMPDIR=$share timeout "${SEALCAM_DEVICE_TIMEOUT:-3600}" qemu-system-x86_64 "${qaccel[@]}" \
 		-m 2G -smp 2 -nodefaults -display none -no-user-config \
 		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
 		-append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0" \
@@ -94,6 +98,7 @@ run_suite() {
 		tap_pass "$suite: the guest ran both boots to the end"
 	else
 		tap_fail "$suite: the guest ran both boots to the end ($n results)"
+		tap_diag "last steps:" "$(tail -n 3 "$share/out/progress" 2>/dev/null)"
 		tap_diag "console (last lines):" "$(tail -n 40 "$share/console.log" 2>/dev/null)"
 	fi
 	# the owner opens every uploaded segment (the device key pinned on first
@@ -119,3 +124,5 @@ for suite in $suites; do
 done
 tap_diag "test_device: $((SECONDS - start)) s"
 tap_done
+exit
+}
