@@ -74,7 +74,9 @@ user: $(BUILD)/sealcam
 # issue 15: uvcvideo with sealcam's patch, built from Debian's linux-source
 # (scripts/build-uvc.sh) into build/uvc/uvcvideo.ko, after sealcam.ko
 .PHONY: uvc
+ifeq ($(BUILD),build)
 all: uvc
+endif
 uvc: module
 	scripts/build-uvc.sh
 

@@ -285,8 +285,9 @@ install_virtme_ng
 install_npm_pkgs
 "$root/scripts/kselftest.sh"
 setup_trixie_root
-# the device test's Debian 12 and 13 images (cached; downloads only here)
-for suite in bookworm trixie; do
+# the device test's images (cached; downloads only here): those
+# tests/host/test_device.sh tests, SEALCAM_DEVICE_SUITES (default Debian 13)
+for suite in ${SEALCAM_DEVICE_SUITES:-trixie}; do
 	"$root/scripts/device-image.sh" "$suite" >/dev/null
 done
 say "done in $(($(date +%s) - start))s"

@@ -12,7 +12,10 @@
 # agent's user against the audit state), then apt remove and apt purge.
 # The host then unseals every uploaded segment with the owner's key.
 #
-#   SEALCAM_DEVICE_SUITES  images to test (default "bookworm trixie")
+#   SEALCAM_DEVICE_SUITES  images to test (default "trixie": Debian 13, the
+#                          stable release; "bookworm trixie" tests both, and
+#                          adds 10-25 min under TCG: run by hand, not in make
+#                          check, to keep CI inside its 90 minutes)
 #   SEALCAM_DEVICE_TIMEOUT seconds for one image's whole run (default 3600)
 set -uo pipefail
 
@@ -23,7 +26,7 @@ root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$root/tests/lib/tap.sh"
 cd "$root"
 
-suites=${SEALCAM_DEVICE_SUITES:-bookworm trixie}
+suites=${SEALCAM_DEVICE_SUITES:-trixie}
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
 sc=$root/build/sealcam
 for t in qemu-system-x86_64 dpkg-buildpackage lintian "$sc"; do
