@@ -21,8 +21,8 @@ tap_plan 30
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
-UVC_KO=$SC_ROOT/build/uvc/uvcvideo.ko
-AGENT=$SC_ROOT/build/sealcam-agent
+UVC_KO=$SC_BUILD/uvc/uvcvideo.ko	# the build of the running kernel (vm-suite.sh --build)
+AGENT=$SC_BUILD/sealcam-agent
 VHCI=/sys/devices/platform/vhci_hcd.0
 for p in python3 cjpeg v4l2-ctl "$AGENT" "$UVC_KO" "$SC_TOOLS/sc_capture"; do
 	[ -e "$p" ] || command -v "$p" >/dev/null || tap_missing "$p (make all tests)"
