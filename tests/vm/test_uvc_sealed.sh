@@ -66,8 +66,17 @@ tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=100 || { tap_done; exit 1;
 snode=$(sc_node 0)
 "$SC" genkey >"$T/owner.key" && "$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
 tap_ok "owner key installed" "$SC" key add "$T/owner.pub" --label owner
-modprobe -a vhci-hcd videodev videobuf2-v4l2 videobuf2-vmalloc mc 2>/dev/null
-tap_ok "load the sealed uvcvideo ($UVC_KO)" insmod "$UVC_KO"
+# insmod resolves no dependencies: load what this uvcvideo.ko links against,
+# as its modinfo names them (6.12 adds "uvc", the UVC GUID table), except
+# sealcam, loaded above from the build
+deps=$(modinfo -F depends "$UVC_KO" | tr , ' ')
+deps=$(for m in $deps; do [ "$m" = sealcam ] || echo "$m"; done)
+# shellcheck disable=SC2086
+modprobe -a vhci-hcd $deps
+# without it the stock uvcvideo would bind the webcam: nothing below is
+# meaningful then
+tap_ok "load the sealed uvcvideo ($UVC_KO)" insmod "$UVC_KO" ||
+	{ tap_done; exit 1; }
 
 mkdir -p "$T/jpg"
 python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" 2>"$T/emu.err" &
