@@ -72,13 +72,14 @@ endif
 user: $(BUILD)/sealcam
 
 # issue 15: uvcvideo with sealcam's patch, built from Debian's linux-source
-# (scripts/build-uvc.sh) into build/uvc/uvcvideo.ko, after sealcam.ko
+# (scripts/build-uvc.sh) into $(BUILD)/uvc/uvcvideo.ko, after the sealcam.ko
+# of the same build (whose Module.symvers it links against)
 .PHONY: uvc
 ifeq ($(BUILD),build)
 all: uvc
 endif
 uvc: module
-	scripts/build-uvc.sh
+	BUILD=$(BUILD) KDIR=$(KDIR) scripts/build-uvc.sh
 
 $(BUILD)/sealcam: $(CLI_OBJS) $(BUILD)/libsealcam.a
 	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(STORE_LIBS) $(LIVE_LIBS)

@@ -3,9 +3,11 @@
  * uvc_sealcam.c - uvcvideo hands every frame to sealcam.
  *
  * Part of sealcam, not of Linux: scripts/build-uvc.sh copies this file into
- * the uvcvideo sources of the distribution's kernel (linux-source-6.1),
- * applies kmod/uvc/uvcvideo-sealcam.patch and builds a replacement
- * uvcvideo.ko. docs/KERNEL.md ("A real camera: uvcvideo") says why.
+ * the uvcvideo sources of the distribution's kernel (linux-source-6.1 or
+ * -6.12), applies kmod/uvc/uvcvideo-sealcam.patch (6.1) or
+ * uvcvideo-sealcam-6.12.patch and builds a replacement uvcvideo.ko. The
+ * same file compiles against both. docs/KERNEL.md ("A real camera:
+ * uvcvideo") says why.
  *
  * Every capture stream of every UVC device becomes a sealcam frame source
  * (include/sealcam_source.h) bound to one sealcam camera. uvcvideo's own
