@@ -75,9 +75,7 @@ user: $(BUILD)/sealcam
 # (scripts/build-uvc.sh) into $(BUILD)/uvc/uvcvideo.ko, after the sealcam.ko
 # of the same build (whose Module.symvers it links against)
 .PHONY: uvc
-ifeq ($(BUILD),build)
 all: uvc
-endif
 uvc: module
 	BUILD=$(BUILD) KDIR=$(KDIR) scripts/build-uvc.sh
 
