@@ -14,10 +14,10 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/sealcam.sh"
 
-AGENT=$SC_ROOT/build/sealcam-agent
+AGENT=$SC_BUILD/sealcam-agent
 RELAY=$SC_ROOT/scripts/live-relay.sh
 CHECK=$SC_ROOT/tests/tools/live_check.py
-[ -x "$AGENT" ] || tap_missing "build/sealcam-agent (make all)"
+[ -x "$AGENT" ] || tap_missing "$AGENT (make all)"
 command -v mosquitto >/dev/null || tap_missing "mosquitto (scripts/setup.sh)"
 command -v mosquitto_sub >/dev/null || tap_missing "mosquitto_sub (mosquitto-clients)"
 
