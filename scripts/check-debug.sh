@@ -89,9 +89,23 @@ module_in_tree() {
 # kmod/seal.c includes the RFC 9180 vector from tests/vectors/
 module_in_tree sealcam . Kbuild kmod tests/vectors/rfc9180_a2.h
 module_in_tree sc_detectors tests/debug/sc_detectors tests/debug/sc_detectors
+# the sealed uvcvideo (scripts/build-uvc.sh) for the webcam tests, against the
+# debug tree and the debug sealcam.ko's symbols (build-uvc.sh reads them from
+# BUILD/module/Module.symvers)
+mkdir -p "$dbg/module"
+cp "$dbg/sealcam/Module.symvers" "$dbg/module/Module.symvers"
+BUILD=$dbg KDIR=$tree scripts/build-uvc.sh
+uvc_ko=$dbg/uvc/uvcvideo.ko
+vm=$(modinfo -F vermagic "$uvc_ko")
+[ "${vm%% *}" = "$kver" ] ||
+	{ say "$uvc_ko: vermagic '$vm' is not the debug kernel's $kver" >&2; exit 1; }
+nm "$uvc_ko" | grep -q ' U __asan_' ||
+	{ say "$uvc_ko: no KASAN instrumentation (__asan_*)" >&2; exit 1; }
+say "$uvc_ko: built for $kver, instrumented"
 
 say "== VM suite under $kver ($((SECONDS - start))s so far) =="
 export SEALCAM_KO=$dbg/sealcam/sealcam.ko
+export SEALCAM_UVC_KO=$uvc_ko
 export SEALCAM_DETECTORS_KO=$dbg/sc_detectors/tests/debug/sc_detectors/sc_detectors.ko
 export SEALCAM_DEBUG_KERNEL=1
 export SEALCAM_VM_LAST_TESTS=tests/debug/test_detectors.sh

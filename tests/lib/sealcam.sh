@@ -6,6 +6,7 @@
 #   sc_node [N]                /dev/videoX of sealcam camera N (default 0)
 #   wait_for SECONDS CMD...    poll (0.1 s) until CMD succeeds; 1 at the deadline
 #   $SC                        the sealcam CLI; $SC_TOOLS the test tools
+#   $SC_UVC_KO                 the sealed uvcvideo.ko (SEALCAM_UVC_KO)
 #   $SC_BUILD                  the build they come from ($SEALCAM_BUILD, set
 #                              by tests/vm-suite.sh; default build/)
 
@@ -14,6 +15,9 @@ SC_BUILD=${SEALCAM_BUILD:-$SC_ROOT/build}
 SC=$SC_BUILD/sealcam
 SC_TOOLS=$SC_BUILD/tests/tools
 SC_KO=${SEALCAM_KO:-$SC_ROOT/sealcam.ko}
+# the sealed uvcvideo (scripts/build-uvc.sh) of the same build; make
+# check-debug points SEALCAM_UVC_KO at the one built for the debug kernel
+SC_UVC_KO=${SEALCAM_UVC_KO:-$SC_BUILD/uvc/uvcvideo.ko}
 
 # insmod does not resolve dependencies: load what sealcam.ko links against
 # (and its soft dependencies, so the SIMD ChaCha20/Poly1305 are the ones used).

@@ -28,7 +28,7 @@ tap_plan 30
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
-UVC_KO=$SC_BUILD/uvc/uvcvideo.ko	# the build of the running kernel (vm-suite.sh --build)
+UVC_KO=$SC_UVC_KO	# the build of the running kernel (vm-suite.sh --build, check-debug)
 AGENT=$SC_BUILD/sealcam-agent
 VHCI=/sys/devices/platform/vhci_hcd.0
 for p in python3 cjpeg v4l2-ctl "$AGENT" "$UVC_KO" "$SC_TOOLS/sc_capture"; do
