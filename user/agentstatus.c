@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "audit/auditlog.h"
+#include "json.h"
 #include "sealcam.h"
 
 #define STATUS_MAX 8192
@@ -62,22 +63,6 @@ static void human(char *out, size_t len, uint64_t b)
 		snprintf(out, len, "%" PRIu64 " B", b);
 }
 
-static void json_quoted(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /*
  * Is the process that wrote the file still there? A status that says
  * "running" from a dead pid is an agent that was killed.
@@ -103,9 +88,9 @@ int agent_status_show(const char *path, bool json)
 	if (!f) {
 		if (json) {
 			printf("{\"running\": false, \"status_file\": ");
-			json_quoted(path);
+			sc_json_fputs(stdout, path);
 			printf(", \"reason\": ");
-			json_quoted(strerror(errno));
+			sc_json_fputs(stdout, strerror(errno));
 			printf("}");
 		} else {
 			printf("agent: not running (no status file %s: %s)\n",
@@ -121,7 +106,7 @@ int agent_status_show(const char *path, bool json)
 	if (!len || al_parse_line(buf, len, &rec, err, sizeof(err))) {
 		if (json) {
 			printf("{\"running\": false, \"status_file\": ");
-			json_quoted(path);
+			sc_json_fputs(stdout, path);
 			printf(", \"reason\": \"unreadable status file\"}");
 		} else {
 			printf("agent: status file %s unreadable (%s)\n", path,
@@ -140,7 +125,7 @@ int agent_status_show(const char *path, bool json)
 		/* the agent's own object, with what we concluded in front */
 		printf("{\"running\": %s, \"status_file\": ",
 		       running ? "true" : "false");
-		json_quoted(path);
+		sc_json_fputs(stdout, path);
 		printf(", \"agent\": %s}", buf);
 		return 0;
 	}

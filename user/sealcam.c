@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "json.h"
 #include "keyfmt.h"
 #include "nl.h"
 #include "sealcam.h"
@@ -354,84 +355,6 @@ static bool parse_ulong(const char *cmd, const char *opt, const char *s,
 
 /* ---- output helpers ---- */
 
-/* Length of the valid UTF-8 sequence at @s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * A string in double quotes, escaped for JSON (also used for text output,
- * so that labels and command names cannot move the terminal around):
- * control characters as \uXXXX, invalid UTF-8 bytes as U+FFFD.
- */
-static void print_quoted(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	putchar('"');
-	while (*s) {
-		switch (*s) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				printf("\\u%04x", *s);
-				break;
-			}
-			n = utf8_len(s);
-			if (!n) {
-				fputs("\\ufffd", stdout);
-				break;
-			}
-			fwrite(s, 1, n, stdout);
-			s += n;
-			continue;
-		}
-		s++;
-	}
-	putchar('"');
-}
 
 static void print_key(const uint8_t key[SEALCAM_KEY_LEN])
 {
@@ -736,7 +659,7 @@ static int cmd_key_list(int argc, char **argv)
 			printf("\", \"key\": \"");
 			print_key(keys[i].pub);
 			printf("\", \"label\": ");
-			print_quoted(keys[i].label);
+			sc_json_fputs(stdout, keys[i].label);
 			putchar('}');
 		}
 		printf("]}\n");
@@ -750,7 +673,7 @@ static int cmd_key_list(int argc, char **argv)
 		print_key(keys[i].pub);
 		if (keys[i].label[0]) {
 			fputs("  ", stdout);
-			print_quoted(keys[i].label);
+			sc_json_fputs(stdout, keys[i].label);
 		}
 		putchar('\n');
 	}
@@ -928,7 +851,7 @@ static int cmd_status(int argc, char **argv)
 		print_id(dev.id);
 		printf("\", \"recipients\": %u, \"locked\": %s, \"aead_driver\": ",
 		       dev.recipients, yesno(dev.locked, true));
-		print_quoted(dev.driver);
+		sc_json_fputs(stdout, dev.driver);
 		printf(", \"cameras\": [");
 	} else {
 		printf("device key: ");
@@ -946,7 +869,7 @@ static int cmd_status(int argc, char **argv)
 		if (json) {
 			printf("%s{\"camera\": %u, \"node\": ", i ? ", " : "",
 			       s->camera);
-			print_quoted(s->node);
+			sc_json_fputs(stdout, s->node);
 			printf(", \"streaming\": %s, \"segment_id\": %" PRIu64
 			       ", \"segments\": %" PRIu64 ", \"frames\": %" PRIu64
 			       ", \"bytes\": %" PRIu64 ", \"drops\": %" PRIu64
@@ -1076,7 +999,7 @@ static int print_event(const struct sc_nl_event *ev, void *arg)
 	}
 	if (ev->has[SEALCAM_A_LABEL]) {
 		printf("%s", FIELD("label"));
-		print_quoted(ev->label);
+		sc_json_fputs(stdout, ev->label);
 	}
 	if (ev->has[SEALCAM_A_SEG_FRAMES])
 		printf("%s%u", FIELD("seg_frames"), ev->seg_frames);
@@ -1090,7 +1013,7 @@ static int print_event(const struct sc_nl_event *ev, void *arg)
 		printf("%s%u", FIELD("uid"), ev->uid);
 	if (ev->has[SEALCAM_A_COMM]) {
 		printf("%s", FIELD("comm"));
-		print_quoted(ev->comm);
+		sc_json_fputs(stdout, ev->comm);
 	}
 #undef FIELD
 	printf("%s\n", json ? "}" : "");

@@ -12,8 +12,8 @@ tmp=${SEALCAM_TMP:-$(mktemp -d)}
 cd "$root"
 
 . tests/lib/fuzz.sh
-fuzz_build fuzz_auditlog -D_GNU_SOURCE -Iuser/audit tests/fuzz/fuzz_auditlog.c \
-	user/audit/auditlog.c $(pkg-config --cflags --libs libsodium)
+fuzz_build fuzz_auditlog -D_GNU_SOURCE -Iuser/audit -Iuser/libsealcam tests/fuzz/fuzz_auditlog.c \
+	user/audit/auditlog.c user/libsealcam/json.c $(pkg-config --cflags --libs libsodium)
 
 corpus=$tmp/corpus
 mkdir -p "$corpus"

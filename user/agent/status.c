@@ -7,24 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "status.h"
-
-/* A JSON string body: escape quotes, backslashes and control bytes. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 void status_write(const char *path, const char *state,
 		  const struct agent_config *c, struct spool *sp,
@@ -56,17 +40,17 @@ void status_write(const char *path, const char *state,
 		return;
 	}
 	fprintf(f, "{\"pid\":%d,\"state\":", (int)getpid());
-	json_str(f, state);
+	sc_json_fputs(f, state);
 	fprintf(f, ",\"updated\":%lld,\"device\":", (long long)now);
-	json_str(f, c->device ? c->device : "");
+	sc_json_fputs(f, c->device ? c->device : "");
 	fprintf(f, ",\"store\":");
-	json_str(f, st ? sc_store_kind(st) : "");
+	sc_json_fputs(f, st ? sc_store_kind(st) : "");
 	fprintf(f, ",\"spool_bytes\":%lld,\"spool_max_bytes\":%lld",
 		sp ? spool_bytes(sp) : 0LL, c->spool_max_bytes);
 	fprintf(f, ",\"queue_segments\":%u,\"queue_audit\":%u,\"in_flight\":%u",
 		qc.segments, qc.audit, qc.in_flight);
 	fprintf(f, ",\"oldest_waiting\":");
-	json_str(f, qc.oldest);
+	sc_json_fputs(f, qc.oldest);
 	fprintf(f, ",\"oldest_waiting_age_s\":%lld,\"oldest_waiting_attempts\":%u",
 		qc.oldest[0] ? (long long)(now - qc.oldest_mtime) : 0LL,
 		qc.oldest_attempts);
@@ -83,10 +67,10 @@ void status_write(const char *path, const char *state,
 		(unsigned long long)s.uploaded_bytes,
 		(unsigned long long)s.upload_failures);
 	fprintf(f, ",\"last_upload\":");
-	json_str(f, s.last_upload);
+	sc_json_fputs(f, s.last_upload);
 	fprintf(f, ",\"last_upload_time\":%lld,\"last_error\":",
 		(long long)s.last_upload_time);
-	json_str(f, s.last_error);
+	sc_json_fputs(f, s.last_error);
 	fprintf(f, ",\"last_error_time\":%lld,\"drops\":%llu,"
 		"\"dropped_bytes\":%llu,\"dropped_frames\":%llu}\n",
 		(long long)s.last_error_time, (unsigned long long)s.drops,

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "auditlog.h"
+#include "json.h"
 
 #define EVOLVE_LABEL "sealcam-audit-v1 evolve"
 #define MAC_MARK ",\"mac\":\""
@@ -386,27 +387,16 @@ static void buf_key(struct al_buf *b, const char *key)
 	buf_put(b, "\":", 2);
 }
 
+static void buf_put_json(void *b, const char *p, size_t n)
+{
+	buf_put(b, p, n);
+}
+
 void al_buf_str(struct al_buf *b, const char *key, const char *val)
 {
-	const unsigned char *s = (const unsigned char *)val;
-	char esc[8];
-
 	buf_key(b, key);
-	buf_put(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\') {
-			esc[0] = '\\';
-			esc[1] = *s;
-			buf_put(b, esc, 2);
-		} else if (*s < 0x20 || *s == 0x7f || *s >= 0x80) {
-			/* bytes, not UTF-8: paths and comm can be anything */
-			snprintf(esc, sizeof(esc), "\\u%04x", *s);
-			buf_put(b, esc, 6);
-		} else {
-			buf_put(b, (const char *)s, 1);
-		}
-	}
-	buf_put(b, "\"", 1);
+	/* bytes, not UTF-8: paths and comm can be anything */
+	sc_json_str(buf_put_json, b, val, SC_JSON_BYTES);
 }
 
 void al_buf_u64(struct al_buf *b, const char *key, uint64_t val)

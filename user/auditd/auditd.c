@@ -29,6 +29,7 @@
 #include "../audit/chunk.h"
 #include "../keyfmt.h"
 #include "../nl.h"
+#include "ini.h"
 #include "agentev.h"
 #include "camopen.h"
 #include "probe.h"
@@ -274,69 +275,61 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* One "name = value" line of the config file: a long option's name. */
+static int config_line(const struct sc_ini_line *l, void *arg, char *err,
+		       size_t errlen)
+{
+	struct opts *o = arg;
+	unsigned int i;
+	int id = 0;
+
+	for (i = 0; long_opts[i].name; i++)
+		if (!strcmp(long_opts[i].name, l->key))
+			id = long_opts[i].val;
+	if (!id || id == 'c' || id == 'h' || id == O_DETACH ||
+	    id == O_READY || id == O_RELOAD || id == O_VERSION) {
+		snprintf(err, errlen, "%s: unknown setting \"%s\"", l->where,
+			 l->key);
+		return -1;
+	}
+	if (id == O_NONL && strcmp(l->value, "yes")) {
+		if (strcmp(l->value, "no")) {
+			snprintf(err, errlen, "%s: bad value \"%s\"", l->where,
+				 l->value);
+			return -1;
+		}
+		return 0;
+	}
+	/* set_opt names what it refuses itself */
+	if (set_opt(o, id, l->value, l->where)) {
+		*err = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The config file (docs/AUDIT.md): the long options, one "name = value" a
+ * line, '#' comments; read by the tools' one INI reader (sc_ini_read).
+ */
 static int load_config(struct opts *o, const char *path, bool must_exist)
 {
-	char line[1024], where[600];
-	unsigned int n = 0, i;
-	FILE *f = fopen(path, "re");
+	char err[PATH_MAX + 300] = "";
+	int r;
 
-	if (!f) {
-		if (!must_exist && errno == ENOENT)
+	r = sc_ini_read(path, SC_INI_SEALCAM, config_line, o, err, sizeof(err));
+	if (r == -ENOENT) {
+		if (!must_exist)
 			return 0;
-		auditd_say("%s: %s", path, strerror(errno));
-		return -errno;
+		auditd_say("%s: %s", path, strerror(ENOENT));
+		return -ENOENT;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *name, *val, *end;
-		int id = 0;
-
-		n++;
-		snprintf(where, sizeof(where), "%s:%u", path, n);
-		if (!strchr(line, '\n') && !feof(f)) {
-			auditd_say("%s: line too long", where);
-			goto bad;
-		}
-		p[strcspn(p, "#\n")] = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			continue;
-		name = p;
-		val = strchr(p, '=');
-		if (!val) {
-			auditd_say("%s: expected \"name = value\"", where);
-			goto bad;
-		}
-		*val++ = 0;
-		for (end = val - 2; end >= name && (*end == ' ' || *end == '\t'); end--)
-			*end = 0;
-		while (*val == ' ' || *val == '\t')
-			val++;
-		for (end = val + strlen(val) - 1; end >= val && (*end == ' ' || *end == '\t'); end--)
-			*end = 0;
-		for (i = 0; long_opts[i].name; i++)
-			if (!strcmp(long_opts[i].name, name))
-				id = long_opts[i].val;
-		if (!id || id == 'c' || id == 'h' || id == O_DETACH ||
-		    id == O_READY || id == O_RELOAD || id == O_VERSION) {
-			auditd_say("%s: unknown setting \"%s\"", where, name);
-			goto bad;
-		}
-		if (id == O_NONL && strcmp(val, "yes")) {
-			if (strcmp(val, "no")) {
-				auditd_say("%s: bad value \"%s\"", where, val);
-				goto bad;
-			}
-			continue;
-		}
-		if (set_opt(o, id, val, where))
-			goto bad;
+	if (r) {
+		if (*err)
+			auditd_say("%s", err);
+		return -EINVAL;
 	}
-	fclose(f);
 	return 0;
-bad:
-	fclose(f);
-	return -EINVAL;
 }
 
 /*
