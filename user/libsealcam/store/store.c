@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,42 +24,6 @@ const char *sc_store_kind(const struct sc_store *st)
 	static const char *const names[] = { "file", "s3", "https", "http" };
 
 	return names[st->kind];
-}
-
-static void vlog(void (*out)(const char *line), const char *fmt, va_list ap)
-{
-	char line[2048];
-
-	if (!out)
-		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	out(line);
-}
-
-void sc_store_log(const struct sc_store *st, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(st->ops.log, fmt, ap);
-	va_end(ap);
-}
-
-void sc_store_logerr(const struct sc_store *st, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(st->ops.error, fmt, ap);
-	va_end(ap);
-}
-
-void sc_free_secret(char *s)
-{
-	if (s) {
-		sodium_memzero(s, strlen(s));
-		free(s);
-	}
 }
 
 void sc_store_free(struct sc_store *st)
