@@ -415,7 +415,7 @@ else
 	tap_fail "kernel log clean"
 	tap_diag "$bad"
 fi
-cp "$T/agent.log" "$T/emu.err" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+cp "$T/agent.log" "$T/agent-mjpg.log" "$T/emu.err" "$T/out.mjpeg" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 tap_diag "$(grep -iE 'uvc|sealcam' <<<"$log" | head -n 12)"
 tap_done
 exit
