@@ -225,7 +225,7 @@ trixie_pkgs=(
 	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
 	time file openssl auditd curl perl procps psmisc util-linux iproute2
 	libsystemd-dev mosquitto mosquitto-clients libmosquitto-dev
-	linux-source-6.12 patch libjpeg62-turbo-dev
+	linux-source-6.12 patch libjpeg-dev
 )
 # busybox-static: virtme-ng builds the guest's initramfs from the root's
 # busybox.  binutils: readelf (tests/lib/sealcam.sh).  libjpeg-turbo-progs:
@@ -233,7 +233,7 @@ trixie_pkgs=(
 # libsystemd-dev: sealcam-auditd's sd_notify.  mosquitto, mosquitto-clients,
 # libmosquitto-dev: the live path (agent --live, sealcam view) and the broker
 # of test_live_view.sh.  linux-source-6.12, patch: uvcvideo with sealcam's
-# patch for 6.12 (scripts/build-uvc.sh).  libjpeg62-turbo-dev: sealcam
+# patch for 6.12 (scripts/build-uvc.sh).  libjpeg-dev: sealcam
 # unseal's PNGs of MJPEG frames (user/libsealcam/jpeg.c).
 
 trixie_stamp() {
