@@ -240,9 +240,19 @@ static void uvc_sealcam_stop(struct sealcam_source *src)
 {
 	struct uvc_sealcam *sc = container_of(src, struct uvc_sealcam, src);
 	struct uvc_streaming *stream = sc->stream;
+	unsigned long flags;
 	unsigned int i;
 
-	uvc_sealcam_unqueue(sc);
+	/*
+	 * The buffers stay on the irqqueue until the URBs are stopped: a URB
+	 * completing now may hold the current buffer and take it off the
+	 * queue itself (uvc_queue_next_buffer()); taking it off here first
+	 * would make that a second list_del (seen on 6.12: list corruption
+	 * BUG in vhci_rx). Only stop the work from putting buffers back.
+	 */
+	spin_lock_irqsave(&stream->queue.irqlock, flags);
+	sc->streaming = false;
+	spin_unlock_irqrestore(&stream->queue.irqlock, flags);
 	/* no URB completes after this, no async copy is left */
 	uvc_video_stop_streaming(stream);
 	for (i = 0; i < UVC_SEALCAM_BUFS; i++)
