@@ -25,7 +25,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Ikmod/uapi -Iuser -Iuser/libsealcam
-PKGS := libnl-genl-3.0 libsodium zlib libcrypto
+PKGS := libnl-genl-3.0 libsodium zlib libcrypto libjpeg
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # what a program that uses the store client (user/libsealcam/store/) adds

@@ -36,6 +36,11 @@ struct sc_format {
 	u8 size_num;		/* frame bytes = bytesperline * height * */
 	u8 size_den;		/*               size_num / size_den      */
 	u8 quantization;	/* what the tpg renders for this format */
+	/*
+	 * Frames of varying length (MJPG) that only a source can produce:
+	 * bytesperline 0, the frame size above is the largest frame taken.
+	 */
+	bool compressed;
 };
 
 struct sc_buffer {
@@ -57,7 +62,7 @@ struct sc_camera {
 	u32 width;
 	u32 height;
 	u32 bytesperline;	/* plain, first plane */
-	u32 plain_size;		/* plain pixel bytes */
+	u32 plain_size;		/* plain pixel bytes (compressed: at most) */
 	u32 sizeimage;		/* largest sealed frame */
 
 	/* Protects buf_list and timeperframe. */
@@ -111,6 +116,7 @@ struct sc_camera {
 	struct sealcam_source *src;
 	bool src_streaming;	/* src was started for this stream */
 	bool src_ready;		/* staging holds a pushed, unsealed frame */
+	u32 frame_len;		/* pixel bytes of the frame in staging */
 };
 
 /* camera.c */
@@ -123,6 +129,10 @@ extern const struct v4l2_file_operations sc_fops;
 
 /* vid-cap.c */
 int sc_vid_cap_init(struct sc_camera *cam);
+/* The attached source offers this format (compressed ones need one). */
+bool sc_format_available(struct sc_camera *cam, const struct sc_format *fmt);
+/* Back to the default format if the current one is no longer available. */
+void sc_format_revalidate(struct sc_camera *cam);
 void sc_vid_cap_free(struct sc_camera *cam);
 
 /* source.c */

@@ -198,7 +198,7 @@ static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
 	meta->width = cpu_to_le32(cam->width);
 	meta->height = cpu_to_le32(cam->height);
 	meta->bytesperline = cpu_to_le32(cam->bytesperline);
-	meta->payload_len = cpu_to_le32(cam->plain_size);
+	meta->payload_len = cpu_to_le32(cam->frame_len);
 	meta->fps_num = cpu_to_le32(tpf->numerator);
 	meta->fps_den = cpu_to_le32(tpf->denominator);
 	meta->pattern = cpu_to_le32(pattern);
@@ -271,7 +271,7 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 
 	n = sc_seal_frame(&cam->seg, vb2_plane_vaddr(vb, 0),
 			  vb2_plane_size(vb, 0), cam->staging,
-			  SEALCAM_META_LEN + cam->plain_size, last);
+			  SEALCAM_META_LEN + cam->frame_len, last);
 	if (n < 0) {
 		dev_warn_ratelimited(&cam->vdev.dev,
 				     "sealing frame failed: %zd\n", n);
@@ -329,6 +329,7 @@ static void sc_capture_pattern(struct sc_camera *cam)
 	mutex_lock(&cam->src_lock);
 	tpg_s_pattern(&cam->tpg, pattern);
 	tpg_fillbuffer(&cam->tpg, 0, 0, cam->staging + SEALCAM_META_LEN);
+	cam->frame_len = cam->plain_size;
 	sc_seal_staged(cam, pattern);
 	mutex_unlock(&cam->src_lock);
 }
@@ -406,6 +407,7 @@ static void sc_staging_free(struct sc_camera *cam)
 	cam->staging = NULL;
 	cam->staging_len = 0;
 	cam->src_ready = false;
+	cam->frame_len = 0;
 	mutex_unlock(&cam->src_lock);
 }
 
@@ -421,6 +423,14 @@ int sc_capture_start(struct sc_camera *cam)
 	cam->sequence = 0;
 	cam->stalled = false;
 	atomic_set(&cam->rotate, 0);
+
+	/* a compressed format comes only from a source that produces it */
+	if (!sc_format_available(cam, cam->fmt)) {
+		dev_warn_ratelimited(&cam->vdev.dev,
+				     "no frame source produces %p4cc: set another format\n",
+				     &cam->fmt->plain);
+		return -EINVAL;
+	}
 
 	/* Refuse before anything else: never a plaintext fallback. */
 	ret = sc_segment_begin(cam);
@@ -562,6 +572,8 @@ void sealcam_source_unregister(struct sealcam_source *src)
 	} else {
 		mutex_unlock(&cam->src_lock);
 	}
+	/* a format only that source offered is offered no more */
+	sc_format_revalidate(cam);
 	dev_info(&cam->vdev.dev, "frame source detached\n");
 	mutex_unlock(&cam->lock);
 }
@@ -578,13 +590,21 @@ int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 	mutex_lock(&cam->src_lock);
 	if (cam->src != src || !cam->src_streaming || !cam->staging) {
 		ret = -EAGAIN;
-	} else if (len != cam->plain_size) {
+	} else if (cam->fmt->compressed ? !len || len > cam->plain_size :
+		   len != cam->plain_size) {
 		ret = -EINVAL;
 	} else {
 		/* The frame still waiting to be sealed is replaced. */
-		if (cam->src_ready)
+		if (cam->src_ready) {
 			sc_count_drop(cam);
+			/* a longer one's tail would stay behind, unsealed */
+			if (cam->frame_len > len)
+				memzero_explicit(cam->staging +
+						 SEALCAM_META_LEN + len,
+						 cam->frame_len - len);
+		}
 		memcpy(cam->staging + SEALCAM_META_LEN, pixels, len);
+		cam->frame_len = len;
 		cam->src_ready = true;
 	}
 	mutex_unlock(&cam->src_lock);

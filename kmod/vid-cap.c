@@ -18,6 +18,7 @@
 
 #include "sealcam.h"
 #include "camera.h"
+#include "include/sealcam_source.h"
 
 #define SC_DEFAULT_WIDTH	640
 #define SC_DEFAULT_HEIGHT	480
@@ -53,6 +54,21 @@ static const struct sc_format sc_formats[] = {
 		/* the tpg renders luma-only formats full range */
 		.quantization = V4L2_QUANTIZATION_FULL_RANGE,
 	},
+	{
+		/*
+		 * The camera's own JPEGs, sealed as they come; offered only
+		 * while the attached source can produce them. Frames take
+		 * at most the size of the same picture in YUYV.
+		 */
+		.sealed = SEALCAM_PIX_FMT_MJPG,
+		.plain = SEALCAM_PLAIN_MJPG,
+		.description = "Sealed Motion-JPEG",
+		.bytes_per_pixel = 2,
+		.size_num = 1,
+		.size_den = 1,
+		.quantization = V4L2_QUANTIZATION_FULL_RANGE,
+		.compressed = true,
+	},
 };
 
 struct sc_frame_size {
@@ -79,6 +95,29 @@ static const struct sc_format *sc_find_format(u32 pixelformat)
 	return NULL;
 }
 
+/*
+ * The test pattern renders the uncompressed formats; a compressed one comes
+ * only from an attached source that says it produces it. cam->lock held
+ * (it guards cam->src).
+ */
+bool sc_format_available(struct sc_camera *cam, const struct sc_format *fmt)
+{
+	lockdep_assert_held(&cam->lock);
+	if (!fmt->compressed)
+		return true;
+	return cam->src && cam->src->ops->has_format &&
+	       cam->src->ops->has_format(cam->src, fmt->plain);
+}
+
+/* A format the node offers now, or NULL. */
+static const struct sc_format *sc_find_available(struct sc_camera *cam,
+						 u32 pixelformat)
+{
+	const struct sc_format *fmt = sc_find_format(pixelformat);
+
+	return fmt && sc_format_available(cam, fmt) ? fmt : NULL;
+}
+
 static bool sc_size_supported(u32 width, u32 height)
 {
 	unsigned int i;
@@ -92,12 +131,13 @@ static bool sc_size_supported(u32 width, u32 height)
 
 static u32 sc_plain_bpl(const struct sc_format *fmt, u32 width)
 {
-	return width * fmt->bytes_per_pixel;
+	return fmt->compressed ? 0 : width * fmt->bytes_per_pixel;
 }
 
+/* Pixel bytes of a frame; for a compressed format the most it may take. */
 static u32 sc_plain_size(const struct sc_format *fmt, u32 width, u32 height)
 {
-	return sc_plain_bpl(fmt, width) * height * fmt->size_num /
+	return width * fmt->bytes_per_pixel * height * fmt->size_num /
 	       fmt->size_den;
 }
 
@@ -107,10 +147,10 @@ static u32 sc_sizeimage(const struct sc_format *fmt, u32 width, u32 height)
 			     sc_plain_size(fmt, width, height));
 }
 
-/* Snap a requested format to a supported one, in place. */
-static const struct sc_format *sc_adjust_format(struct v4l2_pix_format *pix)
+/* Snap a requested format to a supported one (@fmt: NULL = default). */
+static const struct sc_format *sc_adjust_format(struct v4l2_pix_format *pix,
+						const struct sc_format *fmt)
 {
-	const struct sc_format *fmt = sc_find_format(pix->pixelformat);
 	const struct sc_frame_size *size;
 
 	if (!fmt)
@@ -145,6 +185,8 @@ static void sc_apply_format(struct sc_camera *cam, const struct sc_format *fmt,
 	cam->plain_size = sc_plain_size(fmt, width, height);
 	cam->sizeimage = sc_sizeimage(fmt, width, height);
 
+	if (fmt->compressed)
+		return;		/* a source's format: the tpg renders none */
 	tpg_s_fourcc(&cam->tpg, fmt->plain);
 	tpg_reset_source(&cam->tpg, width, height, V4L2_FIELD_NONE);
 	tpg_s_field(&cam->tpg, V4L2_FIELD_NONE, false);
@@ -155,6 +197,19 @@ static void sc_apply_format(struct sc_camera *cam, const struct sc_format *fmt,
 	tpg_s_ycbcr_enc(&cam->tpg, V4L2_YCBCR_ENC_601);
 	tpg_s_quantization(&cam->tpg, fmt->quantization);
 	tpg_update_mv_step(&cam->tpg);
+}
+
+/*
+ * The source that offered the current (compressed) format went away: back
+ * to the default, unless buffers are allocated for it (then streaming it
+ * fails, sc_capture_start, until userspace sets a format). cam->lock held.
+ */
+void sc_format_revalidate(struct sc_camera *cam)
+{
+	lockdep_assert_held(&cam->lock);
+	if (sc_format_available(cam, cam->fmt) || vb2_is_busy(&cam->queue))
+		return;
+	sc_apply_format(cam, &sc_formats[0], cam->width, cam->height);
 }
 
 /* ---- ioctls ---- */
@@ -174,11 +229,20 @@ static int sc_querycap(struct file *file, void *priv,
 
 static int sc_enum_fmt(struct file *file, void *priv, struct v4l2_fmtdesc *f)
 {
-	const struct sc_format *fmt;
+	struct sc_camera *cam = video_drvdata(file);
+	const struct sc_format *fmt = NULL;
+	unsigned int i, n = 0;
 
-	if (f->index >= ARRAY_SIZE(sc_formats))
+	for (i = 0; i < ARRAY_SIZE(sc_formats); i++) {
+		if (!sc_format_available(cam, &sc_formats[i]))
+			continue;
+		if (n++ == f->index) {
+			fmt = &sc_formats[i];
+			break;
+		}
+	}
+	if (!fmt)
 		return -EINVAL;
-	fmt = &sc_formats[f->index];
 	f->pixelformat = fmt->sealed;
 	f->flags = V4L2_FMT_FLAG_COMPRESSED;
 	strscpy(f->description, fmt->description, sizeof(f->description));
@@ -190,16 +254,18 @@ static int sc_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
 	struct sc_camera *cam = video_drvdata(file);
 	struct v4l2_pix_format *pix = &f->fmt.pix;
 
-	pix->pixelformat = cam->fmt->sealed;
 	pix->width = cam->width;
 	pix->height = cam->height;
-	sc_adjust_format(pix);
+	sc_adjust_format(pix, cam->fmt);
 	return 0;
 }
 
 static int sc_try_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
-	sc_adjust_format(&f->fmt.pix);
+	struct sc_camera *cam = video_drvdata(file);
+
+	sc_adjust_format(&f->fmt.pix,
+			 sc_find_available(cam, f->fmt.pix.pixelformat));
 	return 0;
 }
 
@@ -208,7 +274,8 @@ static int sc_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 	struct sc_camera *cam = video_drvdata(file);
 	const struct sc_format *fmt;
 
-	fmt = sc_adjust_format(&f->fmt.pix);
+	fmt = sc_adjust_format(&f->fmt.pix,
+			       sc_find_available(cam, f->fmt.pix.pixelformat));
 	if (vb2_is_busy(&cam->queue))
 		return -EBUSY;
 	sc_apply_format(cam, fmt, f->fmt.pix.width, f->fmt.pix.height);
@@ -218,7 +285,9 @@ static int sc_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 static int sc_enum_framesizes(struct file *file, void *priv,
 			      struct v4l2_frmsizeenum *fsize)
 {
-	if (!sc_find_format(fsize->pixel_format))
+	struct sc_camera *cam = video_drvdata(file);
+
+	if (!sc_find_available(cam, fsize->pixel_format))
 		return -EINVAL;
 	if (fsize->index >= ARRAY_SIZE(sc_frame_sizes))
 		return -EINVAL;
@@ -231,9 +300,11 @@ static int sc_enum_framesizes(struct file *file, void *priv,
 static int sc_enum_frameintervals(struct file *file, void *priv,
 				  struct v4l2_frmivalenum *fival)
 {
+	struct sc_camera *cam = video_drvdata(file);
+
 	if (fival->index)
 		return -EINVAL;
-	if (!sc_find_format(fival->pixel_format))
+	if (!sc_find_available(cam, fival->pixel_format))
 		return -EINVAL;
 	if (!sc_size_supported(fival->width, fival->height))
 		return -EINVAL;

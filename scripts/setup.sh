@@ -56,6 +56,9 @@ debian_pkgs+=(mmdebstrap)
 # emulated USB webcam, tests/tools/uvc-emu.py; patch applies
 # kmod/uvc/uvcvideo-sealcam.patch (scripts/build-uvc.sh).
 debian_pkgs+=(libjpeg-turbo-progs patch)
+# libjpeg-dev: `sealcam unseal --png` decodes sealed MJPEG frames with
+# libjpeg-turbo (user/libsealcam/jpeg.c)
+debian_pkgs+=(libjpeg-dev)
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
 # where policy-rc.d forbids it, and the tests never start it on the host).
@@ -222,7 +225,7 @@ trixie_pkgs=(
 	ceph-mon ceph-osd radosgw ceph-common uuid-runtime
 	time file openssl auditd curl perl procps psmisc util-linux iproute2
 	libsystemd-dev mosquitto mosquitto-clients libmosquitto-dev
-	linux-source-6.12 patch
+	linux-source-6.12 patch libjpeg-dev
 )
 # busybox-static: virtme-ng builds the guest's initramfs from the root's
 # busybox.  binutils: readelf (tests/lib/sealcam.sh).  libjpeg-turbo-progs:
@@ -230,7 +233,8 @@ trixie_pkgs=(
 # libsystemd-dev: sealcam-auditd's sd_notify.  mosquitto, mosquitto-clients,
 # libmosquitto-dev: the live path (agent --live, sealcam view) and the broker
 # of test_live_view.sh.  linux-source-6.12, patch: uvcvideo with sealcam's
-# patch for 6.12 (scripts/build-uvc.sh).
+# patch for 6.12 (scripts/build-uvc.sh).  libjpeg-dev: sealcam
+# unseal's PNGs of MJPEG frames (user/libsealcam/jpeg.c).
 
 trixie_stamp() {
 	printf '%s\n' "$trixie_suite" "${trixie_pkgs[@]}" | sha256sum | cut -d' ' -f1

@@ -106,9 +106,15 @@ static const char unseal_help[] =
 "                          a warning (16 hex digits, or a public key);\n"
 "                          repeatable\n"
 "    -o, --output OUT.y4m  write YUV4MPEG2 (GREY: Cmono, YUYV: C422 planar,\n"
-"                          NV12: C420jpeg planar); - for standard output\n"
+"                          NV12: C420jpeg planar); - for standard output.\n"
+"                          MJPG frames (a webcam's JPEGs) are written as\n"
+"                          an MJPEG stream instead: each frame's JPEG\n"
+"                          byte for byte as the camera sent it, back to\n"
+"                          back (name it OUT.mjpeg: mpv and ffplay play it)\n"
 "    -p, --png DIR         write DIR/<segment>-<frame>.png (GREY as\n"
-"                          greyscale, YUYV and NV12 as RGB, BT.601)\n"
+"                          greyscale, YUYV and NV12 as RGB, BT.601, MJPG as\n"
+"                          libjpeg decodes it; an MJPG frame that does not\n"
+"                          decode gets a warning and no PNG)\n"
 "    -i, --info            print, per segment: id, device, camera,\n"
 "                          recipients (ours marked), frames, sequence range,\n"
 "                          timestamps, format, warnings\n"
@@ -277,6 +283,7 @@ struct unseal {
 	char *stage_dir;		/* png: DIR/.sealcam-unseal-XXXXXX */
 	bool made_dir;			/* png: DIR did not exist */
 	uint64_t written;		/* frames written */
+	uint64_t undecodable;		/* MJPG frames without a PNG */
 	int write_errno;		/* -1: y4m format change, -2: conflict */
 
 	/* device pinning (without --expect-device) */
@@ -705,7 +712,31 @@ static int write_png(struct unseal *u, const struct sc_frame *f)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", u->stage_dir, name);
-	ret = sc_png_write(path, &f->meta, f->pixels);
+	if (f->meta.pixelformat == SEALCAM_PLAIN_MJPG) {
+		unsigned char *rgb;
+		uint32_t w, h;
+		char why[300];
+
+		ret = sc_jpeg_to_rgb(f->pixels, f->meta.payload_len, &rgb, &w,
+				     &h, why, sizeof(why));
+		if (ret == -EBADMSG) {
+			/*
+			 * Authentic (it verified), but not a picture: what
+			 * the camera sent. Said, not drawn; the run goes on.
+			 */
+			progress_clear(u);
+			fprintf(stderr, "sealcam unseal: warning: segment %" PRIu64 " frame %" PRIu64 ": %s: no PNG for it\n",
+				f->seg->segment_id, f->frame_index, why);
+			u->undecodable++;
+			return 0;
+		}
+		if (!ret) {
+			ret = sc_png_write_image(path, rgb, w, h, false);
+			free(rgb);
+		}
+	} else {
+		ret = sc_png_write(path, &f->meta, f->pixels);
+	}
 	if (ret) {
 		u->write_errno = -ret;
 		return -1;
@@ -875,7 +906,7 @@ static int finish_output(struct unseal *u, bool keep)
 static void explain_write_error(const struct unseal *u)
 {
 	if (u->write_errno == -1)
-		fprintf(stderr, "sealcam unseal: the format changes between segments; y4m holds one format, use --png\n");
+		fprintf(stderr, "sealcam unseal: the format changes between segments; -o holds one format (y4m, or an MJPEG stream), use --png\n");
 	else if (u->write_errno > 0)
 		fprintf(stderr, "sealcam unseal: cannot write %s: %s\n",
 			u->out_path, strerror(u->write_errno));
@@ -969,6 +1000,9 @@ static void summary(const struct unseal *u, const struct sc_reader *r)
 	else if (u->mode == OUT_PNG)
 		fprintf(stderr, "sealcam unseal: wrote %" PRIu64 " PNG file(s) to %s\n",
 			u->written, u->out_path);
+	if (u->undecodable)
+		fprintf(stderr, "sealcam unseal: %" PRIu64 " MJPEG frame(s) verified but do not decode: no PNG for them\n",
+			u->undecodable);
 }
 
 /*

@@ -61,7 +61,7 @@ const FH = 48, SH = 64, RCP = 88, MAC = 16, TAG = 16, META = 64, KEYLEN = 32;
 const MAX_RCP = 16;
 const MAX_CT = META + 4 * 1920 * 1080 + TAG;
 const FRAME_MAGIC = 0x31464353, SEG_MAGIC = 0x31534353;
-export const FOURCC = { GREY: 0x59455247, YUYV: 0x56595559, NV12: 0x3231564e };
+export const FOURCC = { GREY: 0x59455247, YUYV: 0x56595559, NV12: 0x3231564e, MJPG: 0x47504a4d };
 
 const te = new TextEncoder();
 const LABEL = { 1: te.encode('sealcam-v1 segment key'), 2: te.encode('sealcam-v2 segment key') };
@@ -156,6 +156,19 @@ export function expectedPayload(m) {
     case FOURCC.NV12: return (w & 1) || (h & 1) || bpl < w ? 0 : bpl * h + bpl * (h / 2);
     default: return 0;
   }
+}
+// Rule 15's length check, MJPG included (1 .. 4·w·h bytes, bytesperline 0):
+// { ok, want } where want is the size a fixed format needs, MJPG's largest,
+// or 0 for an invalid format.
+export function payloadCheck(m, len) {
+  if (m.pixelformat !== FOURCC.MJPG) {
+    const want = expectedPayload(m);
+    return { ok: want !== 0 && len === want, want };
+  }
+  const { width: w, height: h } = m;
+  if (w < 160 || w > 1920 || h < 120 || h > 1080 || m.bytesperline !== 0) return { ok: false, want: 0 };
+  const want = 4 * w * h;
+  return { ok: len >= 1 && len <= want, want };
 }
 
 class Fatal extends Error {}
@@ -409,10 +422,10 @@ export class SealedReader {
 
   checkMeta(m, pixelsLen, index) {
     const s = this.seg;
-    const want = expectedPayload(m);
+    const { ok, want } = payloadCheck(m, pixelsLen);
     if (m.reserved) this.report('BAD_META', `frame ${index}: metadata reserved field is not zero`);
     if (!want) this.report('BAD_META', `frame ${index}: invalid format`);
-    if (m.payload_len !== pixelsLen || want !== pixelsLen) this.report('BAD_META', `frame ${index}: payload_len ${m.payload_len}, ciphertext holds ${pixelsLen}, format needs ${want}`);
+    if (m.payload_len !== pixelsLen || !ok) this.report('BAD_META', `frame ${index}: payload_len ${m.payload_len}, ciphertext holds ${pixelsLen}, ${m.pixelformat === FOURCC.MJPG ? 'MJPG takes 1 to' : 'format needs'} ${want}`);
     if (!m.fps_num || !m.fps_den) this.report('BAD_META', `frame ${index}: frame interval ${m.fps_num}/${m.fps_den}`);
     if (!s.haveMeta) return;
     if (m.pixelformat !== s.first.pixelformat || m.width !== s.first.width || m.height !== s.first.height || m.bytesperline !== s.first.bytesperline)

@@ -51,6 +51,15 @@ const clamp = (x) => (x < 0 ? 0 : x > 255 ? 255 : x);
 function draw(meta, px) {
   const { width: w, height: h, bytesperline: bpl } = meta;
   const cv = $('screen');
+  if (meta.pixelformat === FOURCC.MJPG) {
+    // the webcam's own JPEG: the browser decodes it
+    createImageBitmap(new Blob([px], { type: 'image/jpeg' })).then((bm) => {
+      if (cv.width !== bm.width || cv.height !== bm.height) { cv.width = bm.width; cv.height = bm.height; }
+      cv.getContext('2d').drawImage(bm, 0, 0);
+      bm.close();
+    }, (e) => { $('info').textContent += `warning: a JPEG frame does not decode: ${e.message}\n`; });
+    return;
+  }
   if (cv.width !== w || cv.height !== h) { cv.width = w; cv.height = h; }
   const ctx = cv.getContext('2d');
   const img = ctx.createImageData(w, h);

@@ -27,13 +27,20 @@
 #include <linux/types.h>
 #include <linux/videodev2.h>
 
-/* The frame layout a source must push while the camera streams. */
+/*
+ * The frame layout a source must push while the camera streams.
+ * pixelformat: V4L2_PIX_FMT_YUYV, _NV12 (Y plane then UV), _GREY, or
+ * _MJPEG (asked only of a source whose has_format says yes).
+ * bytesperline: of the first plane, planes are not padded; 0 for MJPEG.
+ * sizeimage: the exact length of every pushed frame; for MJPEG the largest
+ * one taken (each pushed frame is one whole JPEG of 1..sizeimage bytes).
+ */
 struct sealcam_source_format {
-	u32 pixelformat;	/* V4L2_PIX_FMT_YUYV, _NV12 (Y plane then UV) or _GREY */
+	u32 pixelformat;
 	u32 width;
 	u32 height;
-	u32 bytesperline;	/* of the first plane; planes are not padded */
-	u32 sizeimage;		/* exact length of every pushed frame */
+	u32 bytesperline;
+	u32 sizeimage;
 	struct v4l2_fract timeperframe;	/* what userspace asked for */
 };
 
@@ -45,6 +52,13 @@ struct sealcam_source_ops {
 		     const struct sealcam_source_format *fmt);
 	/* Streaming stopped; no push is accepted after this returns. */
 	void (*stop)(struct sealcam_source *src);
+	/*
+	 * Optional: can the source produce @pixelformat (V4L2 fourcc)? The
+	 * sealed node offers a compressed format (MJPEG) only when the
+	 * attached source says yes here. Called with the camera's lock held;
+	 * must not sleep long nor call back into this API.
+	 */
+	bool (*has_format)(struct sealcam_source *src, u32 pixelformat);
 };
 
 struct sealcam_source {
@@ -67,8 +81,9 @@ void sealcam_source_unregister(struct sealcam_source *src);
  * Hand one whole frame to the camera. Process context; may sleep. The
  * pixels are copied, so @pixels may be reused on return. Returns 0,
  * -EAGAIN when the camera is not streaming, -EINVAL when @len is not the
- * sizeimage given to ops->start. A frame pushed before the previous one was
- * sealed replaces it and counts as a drop.
+ * sizeimage given to ops->start (MJPEG: 0, or more than sizeimage). A frame
+ * pushed before the previous one was sealed replaces it and counts as a
+ * drop.
  */
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len);

@@ -20,11 +20,22 @@
 #define SEALCAM_PIX_FMT_YUYV	v4l2_fourcc('S', 'L', 'Y', 'V')
 #define SEALCAM_PIX_FMT_NV12	v4l2_fourcc('S', 'L', 'N', '2')
 #define SEALCAM_PIX_FMT_GREY	v4l2_fourcc('S', 'L', 'G', 'Y')
+/* Sealed Motion-JPEG: each frame is one JPEG, as the camera sent it. */
+#define SEALCAM_PIX_FMT_MJPG	v4l2_fourcc('S', 'L', 'M', 'J')
 
 /* Plain fourccs recorded inside the ciphertext (same values as V4L2's). */
 #define SEALCAM_PLAIN_YUYV	v4l2_fourcc('Y', 'U', 'Y', 'V')
 #define SEALCAM_PLAIN_NV12	v4l2_fourcc('N', 'V', '1', '2')
 #define SEALCAM_PLAIN_GREY	v4l2_fourcc('G', 'R', 'E', 'Y')
+#define SEALCAM_PLAIN_MJPG	v4l2_fourcc('M', 'J', 'P', 'G')
+
+/*
+ * MJPG frames vary in length: bytesperline is 0 and payload_len is the
+ * JPEG's length, 1 .. SEALCAM_MJPG_MAX_PAYLOAD(width, height) bytes
+ * (docs/FORMAT.md 3.3). sealcam.ko takes at most 2 bytes per pixel, the
+ * size of the same frame in YUYV, as UVC webcams bound their JPEGs.
+ */
+#define SEALCAM_MJPG_MAX_PAYLOAD(w, h)	(4 * (__u64)(w) * (__u64)(h))
 
 #define SEALCAM_MIN_WIDTH	160
 #define SEALCAM_MIN_HEIGHT	120

@@ -21,6 +21,7 @@
  */
 
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/usb.h>
@@ -85,9 +86,17 @@ static void uvc_sealcam_work(struct work_struct *work)
 
 	/*
 	 * A frame uvcvideo flagged (short, overrun, device error) is not
-	 * sealed: sealcam's sequence shows it as a drop.
+	 * sealed: sealcam's sequence shows it as a drop. A compressed frame
+	 * (MJPEG) is whatever length the camera sent, up to the largest one
+	 * sealcam takes; an empty one is no frame.
 	 */
-	if (!buf->error && (sc->compressed || used == sc->sizeimage)) {
+	if (buf->error || !used) {
+		;
+	} else if (sc->compressed && used > sc->sizeimage) {
+		dev_warn_ratelimited(&sc->stream->intf->dev,
+				     "a %u-byte JPEG is larger than the %u bytes sealcam takes: dropped\n",
+				     used, sc->sizeimage);
+	} else if (sc->compressed || used == sc->sizeimage) {
 		ret = sealcam_source_push_frame(&sc->src, buf->mem, used);
 		if (ret && ret != -EAGAIN)
 			dev_warn_ratelimited(&sc->stream->intf->dev,
@@ -163,11 +172,16 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 	ret = uvc_v4l2_set_format(stream, &fmt);
 	if (ret)
 		goto err_pm;
-	/* the camera must produce exactly what the sealed node promised */
+	sc->compressed = !!(stream->cur_format->flags & UVC_FMT_FLAG_COMPRESSED);
+	/*
+	 * The camera must produce exactly what the sealed node promised; a
+	 * compressed frame's size varies: sealcam's sizeimage is the most it
+	 * takes, the camera's (dwMaxVideoFrameSize) the most it may send.
+	 */
 	if (pix->pixelformat != sfmt->pixelformat ||
 	    pix->width != sfmt->width || pix->height != sfmt->height ||
 	    pix->bytesperline != sfmt->bytesperline ||
-	    pix->sizeimage != sfmt->sizeimage) {
+	    (!sc->compressed && pix->sizeimage != sfmt->sizeimage)) {
 		dev_info_ratelimited(&stream->intf->dev,
 				     "sealcam asks for %ux%u %p4cc, the camera has no such format\n",
 				     sfmt->width, sfmt->height,
@@ -175,10 +189,10 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 		ret = -EINVAL;
 		goto err_pm;
 	}
-	sc->compressed = !!(stream->cur_format->flags & UVC_FMT_FLAG_COMPRESSED);
-	sc->sizeimage = pix->sizeimage;
-	len = stream->ctrl.dwMaxVideoFrameSize;
-	if (!len || len < sc->sizeimage)
+	sc->sizeimage = sfmt->sizeimage;
+	/* room for what the camera may send: uvcvideo flags an overrun */
+	len = max(stream->ctrl.dwMaxVideoFrameSize, pix->sizeimage);
+	if (len < sc->sizeimage)
 		len = sc->sizeimage;
 
 	for (i = 0; i < UVC_SEALCAM_BUFS; i++) {
@@ -226,9 +240,19 @@ static void uvc_sealcam_stop(struct sealcam_source *src)
 {
 	struct uvc_sealcam *sc = container_of(src, struct uvc_sealcam, src);
 	struct uvc_streaming *stream = sc->stream;
+	unsigned long flags;
 	unsigned int i;
 
-	uvc_sealcam_unqueue(sc);
+	/*
+	 * The buffers stay on the irqqueue until the URBs are stopped: a URB
+	 * completing now may hold the current buffer and take it off the
+	 * queue itself (uvc_queue_next_buffer()); taking it off here first
+	 * would make that a second list_del (seen on 6.12: list corruption
+	 * BUG in vhci_rx). Only stop the work from putting buffers back.
+	 */
+	spin_lock_irqsave(&stream->queue.irqlock, flags);
+	sc->streaming = false;
+	spin_unlock_irqrestore(&stream->queue.irqlock, flags);
 	/* no URB completes after this, no async copy is left */
 	uvc_video_stop_streaming(stream);
 	for (i = 0; i < UVC_SEALCAM_BUFS; i++)
@@ -238,9 +262,33 @@ static void uvc_sealcam_stop(struct sealcam_source *src)
 	usb_autopm_put_interface(stream->dev->intf);
 }
 
+/* Does the webcam offer @pixelformat (MJPEG: sealcam asks)? */
+static bool uvc_sealcam_has_format(struct sealcam_source *src, u32 pixelformat)
+{
+	struct uvc_sealcam *sc = container_of(src, struct uvc_sealcam, src);
+	struct uvc_streaming *stream = sc->stream;
+	unsigned int i;
+
+	/*
+	 * The one version test of this file, which is built for two kernels:
+	 * uvcvideo renamed stream->format to ->formats between 6.1 and 6.12.
+	 */
+	for (i = 0; i < stream->nformats; i++) {
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+		const struct uvc_format *format = &stream->formats[i];
+#else
+		const struct uvc_format *format = &stream->format[i];
+#endif
+		if (format->fcc == pixelformat && format->nframes)
+			return true;
+	}
+	return false;
+}
+
 static const struct sealcam_source_ops uvc_sealcam_ops = {
 	.start = uvc_sealcam_start,
 	.stop = uvc_sealcam_stop,
+	.has_format = uvc_sealcam_has_format,
 };
 
 int uvc_sealcam_register(struct uvc_streaming *stream)

@@ -15,6 +15,9 @@
  * next ones 1/15 s apart. --owner-pub may be given up to 16 times: one
  * recipient each, in that order. --format 1 writes the old format v1
  * (default: the current one, v2). Prints the device id (16 hex).
+ * --jpeg FILE (repeatable, up to 64): MJPG frames instead, frame i being
+ * the bytes of the (i mod n)-th file as they are (bytesperline 0, or
+ * --bpl N to write a wrong one).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -59,8 +62,14 @@ int main(int argc, char **argv)
 		{ "cut", required_argument, NULL, 'c' },
 		{ "time", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "jpeg", required_argument, NULL, 'j' },
+		{ "bpl", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned char *jpegs[64];
+	size_t jpeg_lens[64], max_jpeg = 0;
+	unsigned int n_jpeg = 0;
+	long bpl = -1;
 	const char *out = NULL, *pubfiles[SEALCAM_MAX_RECIPIENTS], *seed = "agent test";
 	unsigned int n_pub = 0, version = SEALCAM_FORMAT_VERSION;
 	unsigned long long segment = 1, sequence = 0, start = 1767225600ULL;
@@ -93,6 +102,24 @@ int main(int argc, char **argv)
 		case 'L': no_last = true; break;
 		case 'c': cut = strtol(optarg, NULL, 10); break;
 		case 't': start = strtoull(optarg, NULL, 10); break;
+		case 'b': bpl = strtol(optarg, NULL, 10); break;
+		case 'j': {
+			FILE *jf = fopen(optarg, "rb");
+			long len = -1;
+
+			if (n_jpeg == 64 || !jf || fseek(jf, 0, SEEK_END) ||
+			    (len = ftell(jf)) <= 0 || fseek(jf, 0, SEEK_SET) ||
+			    !(jpegs[n_jpeg] = malloc(len)) ||
+			    fread(jpegs[n_jpeg], 1, len, jf) != (size_t)len) {
+				fprintf(stderr, "sc-mkseg: cannot read %s\n", optarg);
+				return 1;
+			}
+			fclose(jf);
+			jpeg_lens[n_jpeg++] = len;
+			if ((size_t)len > max_jpeg)
+				max_jpeg = len;
+			break;
+		}
 		default:
 			return 2;
 		}
@@ -113,8 +140,10 @@ int main(int argc, char **argv)
 				    (const unsigned char (*)[32])owner_pub,
 				    n_pub, segment, 0, NULL, NULL))
 		return 1;
-	px = malloc((size_t)w * h);
-	buf = malloc(sc_writer_frame_len(&wr, (size_t)w * h));
+	if (max_jpeg < (size_t)w * h)
+		max_jpeg = (size_t)w * h;
+	px = malloc(max_jpeg);
+	buf = malloc(sc_writer_frame_len(&wr, max_jpeg));
 	f = fopen(out, "wb");
 	if (!px || !buf || !f)
 		return 1;
@@ -126,10 +155,19 @@ int main(int argc, char **argv)
 			.pixelformat = SEALCAM_PLAIN_GREY, .width = w, .height = h,
 			.bytesperline = w, .fps_num = 1, .fps_den = 15,
 		};
-		size_t n;
+		size_t n, len = (size_t)w * h;
 
-		memset(px, (int)((segment * 7 + i) & 0xff), (size_t)w * h);
-		n = sc_writer_frame(&wr, buf, &m, px, (size_t)w * h,
+		if (n_jpeg) {
+			len = jpeg_lens[i % n_jpeg];
+			memcpy(px, jpegs[i % n_jpeg], len);
+			m.pixelformat = SEALCAM_PLAIN_MJPG;
+			m.bytesperline = 0;
+		} else {
+			memset(px, (int)((segment * 7 + i) & 0xff), len);
+		}
+		if (bpl >= 0)
+			m.bytesperline = bpl;
+		n = sc_writer_frame(&wr, buf, &m, px, len,
 				    !no_last && i + 1 == frames);
 		if (!n || fwrite(buf, 1, n, f) != n)
 			return 1;

@@ -5,8 +5,8 @@
 // Prints each finding ("web: NAME: message") and a last line "exit N";
 // exits with the code `sealcam unseal` would. --frames writes every
 // verified frame's pixels as y4m planes (GREY: Y; YUYV: Y Cb Cr 4:2:2;
-// NV12: Y Cb Cr 4:2:0), frames back to back, for comparison with unseal's
-// y4m. --live feeds the frames one by one (feedFrame), as the viewer does.
+// NV12: Y Cb Cr 4:2:0; MJPG: the JPEG), frames back to back, for
+// comparison with unseal's y4m (or MJPEG stream). --live feeds the frames one by one (feedFrame), as the viewer does.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SealedReader, decodeKey, FOURCC } from '../../web/sealcam.mjs';
 
@@ -23,6 +23,7 @@ for (let i = 0; i < args.length; i++) {
 const chunks = [];
 function planar(m, px) {
   const { width: w, height: h, bytesperline: bpl } = m;
+  if (m.pixelformat === FOURCC.MJPG) return Buffer.from(px);	// the JPEG, as unseal's MJPEG stream
   if (m.pixelformat === FOURCC.GREY) {
     const y = new Uint8Array(w * h);
     for (let r = 0; r < h; r++) y.set(px.subarray(r * bpl, r * bpl + w), r * w);

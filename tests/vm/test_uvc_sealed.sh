@@ -9,6 +9,12 @@
 #  - sealcam-agent stores >= 300 frames (3 segments of 100) in file://
 #    storage; unsealed, every frame is pixel-exact one the emulator sent
 #    (matched by the frame number it carries); a flipped byte is caught
+#  - the same in MJPEG (issue 15 point 4): the sealed node offers SLMJ, the
+#    webcam's JPEGs are sealed as they come; >= 300 unseal (-o) to an MJPEG
+#    stream whose every JPEG is byte for byte one the emulator sent, and
+#    --png decodes them; no plaintext JPEG (the "uvc-emu frame" COM text)
+#    in the stored segments, nor in any buffer of the sealed node in any
+#    I/O mode; v4l2-compliance -s streaming SLMJ
 #  - unplugging (detaching the port) after the stream removes the nodes and
 #    detaches the source; modules unload; no kernel complaint
 # One { } block: bash parses it whole before running it, so editing this
@@ -24,7 +30,7 @@ kmm=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 [ "$kmm" = 6.1 ] || [ -f "$SC_ROOT/kmod/uvc/uvcvideo-sealcam-$kmm.patch" ] ||
 	tap_skip_all "no sealcam patch for uvcvideo of Linux $kmm (kmod/uvc/uvcvideo-sealcam-$kmm.patch): build-uvc.sh built no uvcvideo.ko for $(uname -r)"
 
-tap_plan 30
+tap_plan 41
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -186,6 +192,92 @@ PY
 tap_check "no plaintext in the stored segments (the white bar's YUYV bytes)" \
 	no_white_in "${segs[@]}"
 
+# --- 300 MJPEG frames through the agent ----------------------------------------
+# The webcam's JPEGs, sealed as they come (SLMJ): each frame unseals to the
+# exact bytes the emulator sent (its COM segment names the frame number; the
+# emulator logged each frame as sent and dumped the JPEGs it builds them from)
+"$AGENT" --config /dev/null --device "$snode" --size 160x120 --fps 30 --format mjpeg \
+	--spool "$T/spool-mjpg" --outbox "" --status-file "$T/status-mjpg" \
+	--url "file://$T/store-mjpg" --backoff-min 100 --backoff-max 1000 2>>"$T/agent-mjpg.log" &
+apid=$!
+start=$SECONDS
+wait_for 600 finished_at_least "$T/agent-mjpg.log" 3 ||
+	tap_diag "the agent (MJPEG) had not finished 3 segments after 600 s"
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+tap_diag "streaming 3 MJPEG segments took $((SECONDS - start)) s"
+if [ "$rc" = 0 ] && finished_at_least "$T/agent-mjpg.log" 3; then
+	tap_pass "MJPEG: the agent stored 3 or more segments and stopped cleanly"
+else
+	tap_fail "MJPEG: the agent stored 3 or more segments and stopped cleanly (exit $rc)"
+	tap_diag "$(tail -n 20 "$T/agent-mjpg.log"; "$SC" status; dmesg | tail -n 30)"
+fi
+"$AGENT" --config /dev/null --spool "$T/spool-mjpg" --outbox "" --status-file "" \
+	--url "file://$T/store-mjpg" --drain --drain-timeout 120 2>>"$T/agent-mjpg.log"
+mapfile -t msegs < <(find "$T/store-mjpg" -path '*/segments/*.sealed' -type f | sort)
+out=$("$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" -o "$T/out.mjpeg" \
+	"${msegs[@]}" 2>&1)
+rc=$?
+info=$("$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" --info "${msegs[0]}" 2>&1)
+if [ "$rc" = 0 ] && [ -s "$T/out.mjpeg" ] && grep -q "format      MJPG 160x120 stride 0" <<<"$info"; then
+	tap_pass "${#msegs[@]} stored MJPEG segments unseal to an MJPEG stream ($(grep '^  format ' <<<"$info" | sed 's/^ *//'))"
+else
+	tap_fail "stored MJPEG segments unseal to an MJPEG stream (exit $rc)"
+	tap_diag "$out"
+	tap_diag "$info"
+fi
+res=$(python3 "$EMU" --check MJPG 160x120 "$T/sent.log" "$T/jpg" "$T/out.mjpeg" 2>&1)
+rc=$?
+n=$(sed -n 's/^frames \([0-9]*\) .*/\1/p' <<<"$res" | tail -n1)
+if [ "$rc" = 0 ] && [ "${n:-0}" -ge 300 ]; then
+	tap_pass "unsealed: $n JPEGs, each byte for byte one the webcam sent ($res)"
+else
+	tap_fail "unsealed JPEGs byte-exact the webcam's (>= 300)"
+	tap_diag "$res"
+fi
+# the comparison can fail: one byte flipped inside the 200th JPEG
+python3 - "$T/out.mjpeg" "$T/flip.mjpeg" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+pos = -1
+for _ in range(200):
+    pos = data.index(b"\xff\xd8\xff\xfe", pos + 1)
+data[pos + 300] ^= 1
+open(sys.argv[2], "wb").write(data)
+PY
+tap_check "the JPEG comparison rejects one flipped byte" \
+	sh -c '! python3 "$1" --check MJPG 160x120 "$2" "$3" "$4" >/dev/null' _ \
+	"$EMU" "$T/sent.log" "$T/jpg" "$T/flip.mjpeg"
+# "uvc-emu frame " of every JPEG's COM segment: the scanners' needle below
+JNEEDLE=7576632d656d75206672616d6520
+# needle_only_in HEX FILE OTHER...: HEX is in FILE and in none of the others
+needle_only_in() {
+	python3 - "$@" <<'PY'
+import sys
+needle = bytes.fromhex(sys.argv[1])
+data = [open(f, "rb").read() for f in sys.argv[2:]]
+sys.exit(0 if needle in data[0] and not any(needle in d for d in data[1:]) else 1)
+PY
+}
+tap_check "no plaintext JPEG in the ${#msegs[@]} stored segments (the needle is in the unsealed stream only)" \
+	needle_only_in "$JNEEDLE" "$T/out.mjpeg" "${msegs[@]}"
+out=$("$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" --png "$T/png-mjpg" \
+	"${msegs[0]}" 2>&1)
+rc=$?
+npng=$(find "$T/png-mjpg" -name '*.png' | wc -l)
+if [ "$rc" = 0 ] && [ "$npng" = 100 ] &&
+	python3 "$SC_ROOT/tests/tools/png_check.py" "$T"/png-mjpg/*.png >"$T/png.out" 2>&1 &&
+	grep -q "^decoded 100 of 100 " "$T/png.out" &&
+	[ "$(grep -c '^ok .* 160x120$' "$T/png.out")" = 100 ]; then
+	tap_pass "--png: the first segment's 100 JPEGs decoded to 160x120 PNGs"
+else
+	tap_fail "--png: the first segment's 100 JPEGs decoded to PNGs (exit $rc, $npng PNGs)"
+	tap_diag "$out"
+	tap_diag "$(grep -v '^ok ' "$T/png.out" 2>/dev/null | head -n 5)"
+fi
+
 # --- no plaintext in any buffer of the sealed node, in every I/O mode -------
 # the webcam's white bar as YUYV (Y=235 Cb=128 Y=235 Cr=128), 16 bytes; the
 # control that the scanner finds it in plaintext is in test_uvc_stock.sh
@@ -200,6 +292,17 @@ for mode in mmap read userptr dmabuf; do
 		tap_pass "$mode: 60 webcam frames, no plaintext in any buffer ($(tail -1 <<<"$out"))"
 	else
 		tap_fail "$mode: 60 webcam frames, no plaintext in any buffer"
+		tap_diag "rc=$rc $out"
+	fi
+	out=$("$SC_TOOLS/sc_capture" -d "$snode" -f mjpeg -s 160x120 -n 60 -m $mode \
+		-e "$vnode" -x $JNEEDLE -o "$T/scanj-$mode.sealed" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && grep -q "frames=60 " <<<"$out" &&
+		"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" --info \
+			"$T/scanj-$mode.sealed" 2>&1 | grep -q "format      MJPG 160x120"; then
+		tap_pass "$mode: 60 webcam JPEGs (sealed MJPG), no plaintext JPEG in any buffer ($(tail -1 <<<"$out"))"
+	else
+		tap_fail "$mode: 60 webcam JPEGs (sealed MJPG), no plaintext JPEG in any buffer"
 		tap_diag "rc=$rc $out"
 	fi
 done
@@ -218,6 +321,24 @@ else
 	tap_diag "$(grep -E 'test (read|MMAP|USERPTR|DMABUF)|fail|FAIL' "$T/compliance.log" | head -30)"
 fi
 cp "$T/compliance.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+# the same with the webcam's JPEGs (SLMJ: offered while the webcam has MJPEG)
+v4l2-ctl -d "$snode" --list-formats >"$T/formats.txt" 2>&1
+v4l2-ctl -d "$snode" --set-fmt-video=width=160,height=120,pixelformat=SLMJ
+v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance-mjpg.log" 2>&1
+if grep -q "'SLMJ'" "$T/formats.txt" &&
+	v4l2-ctl -d "$snode" --get-fmt-video | grep -q "'SLMJ'" &&
+	totals "$T/compliance-mjpg.log" | grep -qE 'Failed: 0(,|$)' &&
+	grep -q 'test read/write: OK' "$T/compliance-mjpg.log" &&
+	grep -q 'test MMAP.*: OK' "$T/compliance-mjpg.log" &&
+	grep -q 'test USERPTR.*: OK' "$T/compliance-mjpg.log" &&
+	grep -q 'test DMABUF.*: OK' "$T/compliance-mjpg.log"; then
+	tap_pass "v4l2-compliance -s on the sealed node streaming the webcam's JPEGs: $(totals "$T/compliance-mjpg.log")"
+else
+	tap_fail "v4l2-compliance -s on the sealed node streaming the webcam's JPEGs: $(totals "$T/compliance-mjpg.log")"
+	tap_diag "$(cat "$T/formats.txt"; grep -E 'test (read|MMAP|USERPTR|DMABUF)|fail|FAIL' "$T/compliance-mjpg.log" | head -30)"
+fi
+cp "$T/compliance-mjpg.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+v4l2-ctl -d "$snode" --set-fmt-video=width=160,height=120,pixelformat=SLYV
 rmmod vivid 2>/dev/null
 
 # --- unplug mid-stream, replug ------------------------------------------------
@@ -294,7 +415,7 @@ else
 	tap_fail "kernel log clean"
 	tap_diag "$bad"
 fi
-cp "$T/agent.log" "$T/emu.err" "$SEALCAM_ARTIFACTS/" 2>/dev/null
+cp "$T/agent.log" "$T/agent-mjpg.log" "$T/emu.err" "$T/out.mjpeg" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 tap_diag "$(grep -iE 'uvc|sealcam' <<<"$log" | head -n 12)"
 tap_done
 exit

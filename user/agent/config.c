@@ -107,7 +107,8 @@ void config_usage(FILE *out)
 "CAPTURE\n"
 "    --device PATH          sealcam V4L2 node (refused if not a sealcam camera)\n"
 "    --size WxH             frame size (default 640x480)\n"
-"    --format F             sealed format: yuyv, nv12, grey (default yuyv)\n"
+"    --format F             sealed format: yuyv, nv12, grey, or mjpeg (a\n"
+"                           webcam's own JPEGs; default yuyv)\n"
 "    --fps N                frame rate (default 15)\n"
 "    --buffers N            MMAP buffers (default 6)\n"
 "    --stop-timeout MS      on SIGTERM, wait this long for the segment's LAST\n"
@@ -320,6 +321,9 @@ static int apply(struct agent_config *c, int id, const char *name,
 			c->pixfmt = SEALCAM_PIX_FMT_NV12;
 		else if (!strcasecmp(v, "grey") || !strcasecmp(v, "SLGY"))
 			c->pixfmt = SEALCAM_PIX_FMT_GREY;
+		else if (!strcasecmp(v, "mjpeg") || !strcasecmp(v, "mjpg") ||
+			 !strcasecmp(v, "SLMJ"))
+			c->pixfmt = SEALCAM_PIX_FMT_MJPG;
 		else
 			goto bad;
 		break;

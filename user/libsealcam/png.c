@@ -2,7 +2,8 @@
 /*
  * Minimal PNG encoder (ISO/IEC 15948): signature, IHDR, one IDAT holding the
  * zlib stream of all rows (filter type 0), IEND. GREY frames become 8-bit
- * greyscale, YUYV and NV12 8-bit RGB by the BT.601 limited-range matrix.
+ * greyscale, YUYV and NV12 8-bit RGB by the BT.601 limited-range matrix,
+ * MJPG frames 8-bit RGB as libjpeg decodes them (jpeg.c).
  */
 #include "frameout.h"
 
@@ -92,19 +93,40 @@ static int write_chunk(FILE *f, const char type[4], const unsigned char *data,
 int sc_png_write(const char *path, const struct sc_meta *m,
 		 const unsigned char *pixels)
 {
-	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	size_t w = m->width, h = m->height, y, row_len, raw_len;
-	unsigned char ihdr[13], *img = NULL, *raw = NULL, *z = NULL;
-	uLongf z_len;
+	unsigned char *img;
+	uint32_t jw, jh;
+	char err[256];
 	bool grey;
-	FILE *f = NULL;
-	int ret = -EINVAL;
+	int ret;
 
-	img = malloc(w * h * 3);
+	if (m->pixelformat == SEALCAM_PLAIN_MJPG) {
+		ret = sc_jpeg_to_rgb(pixels, m->payload_len, &img, &jw, &jh,
+				     err, sizeof(err));
+		if (ret)
+			return ret;
+		ret = sc_png_write_image(path, img, jw, jh, false);
+		free(img);
+		return ret;
+	}
+	img = malloc((size_t)m->width * m->height * 3);
 	if (!img)
 		return -ENOMEM;
-	if (sc_to_rgb_or_grey(img, m, pixels, &grey))
-		goto out;
+	ret = sc_to_rgb_or_grey(img, m, pixels, &grey) ? -EINVAL :
+	      sc_png_write_image(path, img, m->width, m->height, grey);
+	free(img);
+	return ret;
+}
+
+int sc_png_write_image(const char *path, const unsigned char *img,
+		       uint32_t width, uint32_t height, bool grey)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	size_t w = width, h = height, y, row_len, raw_len;
+	unsigned char ihdr[13], *raw = NULL, *z = NULL;
+	uLongf z_len;
+	FILE *f = NULL;
+	int ret;
+
 	row_len = w * (grey ? 1 : 3);
 	raw_len = (row_len + 1) * h;
 	raw = malloc(raw_len);
@@ -141,7 +163,6 @@ int sc_png_write(const char *path, const struct sc_meta *m,
 out:
 	if (f && fclose(f) && !ret)
 		ret = -EIO;
-	free(img);
 	free(raw);
 	free(z);
 	return ret;

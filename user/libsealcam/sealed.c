@@ -436,6 +436,21 @@ size_t sc_meta_expected_payload(const struct sc_meta *m)
 	}
 }
 
+bool sc_meta_payload_ok(const struct sc_meta *m, size_t len, size_t *want)
+{
+	if (m->pixelformat != SEALCAM_PLAIN_MJPG) {
+		*want = sc_meta_expected_payload(m);
+		return *want && len == *want;
+	}
+	*want = 0;
+	if (m->width < SEALCAM_MIN_WIDTH || m->width > SEALCAM_MAX_WIDTH ||
+	    m->height < SEALCAM_MIN_HEIGHT || m->height > SEALCAM_MAX_HEIGHT ||
+	    m->bytesperline)
+		return false;
+	*want = SEALCAM_MJPG_MAX_PAYLOAD(m->width, m->height);
+	return len >= 1 && len <= *want;
+}
+
 int sc_reader_init(struct sc_reader *r, const unsigned char priv[SEALCAM_KEY_LEN],
 		   const struct sc_reader_ops *ops, void *arg)
 {
@@ -887,7 +902,8 @@ static enum sc_unseal_exit check_meta(struct sc_reader *r, const struct cursor *
 			       uint64_t index)
 {
 	const struct sc_segment_info *s = &r->seg;
-	size_t want = sc_meta_expected_payload(m);
+	size_t want;
+	bool len_ok = sc_meta_payload_ok(m, pixels_len, &want);
 
 	if (m->reserved)
 		return report(r, c, SC_FIND_BAD_META,
@@ -898,8 +914,10 @@ static enum sc_unseal_exit check_meta(struct sc_reader *r, const struct cursor *
 			      "frame %" PRIu64 ": invalid format 0x%08x %ux%u stride %u",
 			      index, m->pixelformat, m->width, m->height,
 			      m->bytesperline);
-	if (m->payload_len != pixels_len || want != pixels_len)
+	if (m->payload_len != pixels_len || !len_ok)
 		return report(r, c, SC_FIND_BAD_META,
+			      m->pixelformat == SEALCAM_PLAIN_MJPG ?
+			      "frame %" PRIu64 ": payload_len %u, ciphertext holds %u, MJPG takes 1 to %zu" :
 			      "frame %" PRIu64 ": payload_len %u, ciphertext holds %u, format needs %zu",
 			      index, m->payload_len, pixels_len, want);
 	if (!m->fps_num || !m->fps_den)

@@ -119,6 +119,13 @@ void sc_meta_encode(unsigned char *p, const struct sc_meta *m);
 
 /* Pixel bytes a frame of this format must carry; 0 if invalid. */
 size_t sc_meta_expected_payload(const struct sc_meta *m);
+/*
+ * Rule 15's format and length check: every format of docs/FORMAT.md 3.3,
+ * MJPG (1..4·w·h bytes, bytesperline 0) included. For a fixed-size format
+ * *@want is the length it needs; for MJPG the most it may take. False for
+ * an invalid format (*@want 0) or a wrong length.
+ */
+bool sc_meta_payload_ok(const struct sc_meta *m, size_t len, size_t *want);
 
 /* key id = first 8 bytes of SHA-256(public key) */
 void sc_key_id(unsigned char id[SEALCAM_KEY_ID_LEN],

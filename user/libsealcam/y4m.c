@@ -3,7 +3,8 @@
  * YUV4MPEG2 output: "YUV4MPEG2 W<w> H<h> F<rate> Ip A1:1 C<space>\n", then
  * per frame "FRAME\n" and the planes (Y, then Cb, then Cr) without padding.
  * The frame rate is the inverse of the sealed frame interval
- * fps_num/fps_den seconds.
+ * fps_num/fps_den seconds. MJPG frames, which y4m cannot hold, go out as an
+ * MJPEG stream instead: each frame's JPEG, unchanged, back to back.
  */
 #include "frameout.h"
 
@@ -102,6 +103,20 @@ int sc_y4m_frame(struct sc_y4m *y, const struct sc_meta *m,
 {
 	size_t n;
 
+	if (m->pixelformat == SEALCAM_PLAIN_MJPG || (y->started &&
+	    y->pixelformat == SEALCAM_PLAIN_MJPG)) {
+		/* MJPEG stream: the JPEGs back to back, byte for byte */
+		if (y->started && (m->pixelformat != y->pixelformat ||
+				   m->width != y->width ||
+				   m->height != y->height))
+			return -1;
+		y->pixelformat = m->pixelformat;
+		y->width = m->width;
+		y->height = m->height;
+		y->started = true;
+		n = m->payload_len;
+		return fwrite(pixels, 1, n, y->f) == n ? 0 : -1;
+	}
 	if (!y->started) {
 		char hdr[128];
 
