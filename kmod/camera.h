@@ -117,6 +117,9 @@ struct sc_camera {
 	bool src_streaming;	/* src was started for this stream */
 	bool src_ready;		/* staging holds a pushed, unsealed frame */
 	u32 frame_len;		/* pixel bytes of the frame in staging */
+	u64 src_ts_ns;		/* its capture time (0: none given) */
+	bool src_seq_valid;	/* src_last_seq holds the last pushed number */
+	u32 src_last_seq;
 };
 
 /* camera.c */

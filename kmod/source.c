@@ -191,7 +191,9 @@ static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
 {
 	struct sealcam_frame_meta *meta = (void *)cam->staging;
 
-	meta->timestamp_ns = cpu_to_le64(ktime_get_real_ns());
+	/* wall clock of the same instant as @mono_ns */
+	meta->timestamp_ns = cpu_to_le64(ktime_get_real_ns() -
+					 (ktime_get_ns() - mono_ns));
 	meta->monotonic_ns = cpu_to_le64(mono_ns);
 	meta->sequence = cpu_to_le64(sequence);
 	meta->pixelformat = cpu_to_le32(cam->fmt->plain);
@@ -263,7 +265,11 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	/* From here on the frame has its numbers, sealed or not. */
 	seq = cam->sequence++;
 	meta_seq = cam->meta_sequence++;
+	/* the source's capture time when it gave one (never in the future) */
 	now = ktime_get_ns();
+	if (cam->src_ts_ns && cam->src_ts_ns <= now)
+		now = cam->src_ts_ns;
+	cam->src_ts_ns = 0;
 	sc_interval_ns(cam, &tpf);
 	sc_fill_meta(cam, now, &tpf, pattern, meta_seq);
 	first = cam->seg.frame_index == 0;
@@ -456,10 +462,20 @@ int sc_capture_start(struct sc_camera *cam)
 	}
 
 	if (cam->src) {
-		sc_source_fill_format(cam, &sfmt);
-		ret = cam->src->ops->start(cam->src, &sfmt);
-		if (ret)
+		if (!try_module_get(cam->src->owner)) {
+			ret = -ENODEV;
 			goto err_staging;
+		}
+		sc_source_fill_format(cam, &sfmt);
+		mutex_lock(&cam->src_lock);
+		cam->src_seq_valid = false;
+		cam->src_ts_ns = 0;
+		mutex_unlock(&cam->src_lock);
+		ret = cam->src->ops->start(cam->src, &sfmt);
+		if (ret) {
+			module_put(cam->src->owner);
+			goto err_staging;
+		}
 		mutex_lock(&cam->src_lock);
 		cam->src_streaming = true;
 		mutex_unlock(&cam->src_lock);
@@ -483,6 +499,7 @@ err_source:
 		cam->src_streaming = false;
 		mutex_unlock(&cam->src_lock);
 		cam->src->ops->stop(cam->src);
+		module_put(cam->src->owner);
 	}
 err_staging:
 	sc_staging_free(cam);
@@ -504,8 +521,10 @@ void sc_capture_stop(struct sc_camera *cam)
 		mutex_lock(&cam->src_lock);
 		cam->src_streaming = false;
 		mutex_unlock(&cam->src_lock);
-		if (cam->src)
+		if (cam->src) {
 			cam->src->ops->stop(cam->src);
+			module_put(cam->src->owner);
+		}
 	}
 	/* The open segment ends without LAST: unseal reports it truncated. */
 	sc_segment_finish(cam);
@@ -567,6 +586,7 @@ void sealcam_source_unregister(struct sealcam_source *src)
 		cam->src_streaming = false;
 		mutex_unlock(&cam->src_lock);
 		src->ops->stop(src);
+		module_put(src->owner);
 		/* Userspace must learn that no more frames will come. */
 		vb2_queue_error(&cam->queue);
 	} else {
@@ -579,37 +599,71 @@ void sealcam_source_unregister(struct sealcam_source *src)
 }
 EXPORT_SYMBOL_GPL(sealcam_source_unregister);
 
-int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
-			      size_t len)
+int sealcam_source_push(struct sealcam_source *src,
+			const struct sealcam_source_frame *frame)
 {
 	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
+	size_t len = frame ? frame->len : 0;
+	u32 lost;
 	int ret = 0;
 
-	if (!cam || !pixels)
+	if (!cam || !frame || !frame->data)
 		return -EINVAL;
 	mutex_lock(&cam->src_lock);
 	if (cam->src != src || !cam->src_streaming || !cam->staging) {
 		ret = -EAGAIN;
-	} else if (cam->fmt->compressed ? !len || len > cam->plain_size :
-		   len != cam->plain_size) {
-		ret = -EINVAL;
-	} else {
-		/* The frame still waiting to be sealed is replaced. */
-		if (cam->src_ready) {
-			sc_count_drop(cam);
-			/* a longer one's tail would stay behind, unsealed */
-			if (cam->frame_len > len)
-				memzero_explicit(cam->staging +
-						 SEALCAM_META_LEN + len,
-						 cam->frame_len - len);
-		}
-		memcpy(cam->staging + SEALCAM_META_LEN, pixels, len);
-		cam->frame_len = len;
-		cam->src_ready = true;
+		goto out;
 	}
+	/*
+	 * Frames the source lost before this one: each still takes a sequence
+	 * number and counts as a drop (docs/FORMAT.md rule 16), whatever the
+	 * outcome of this push.
+	 */
+	if (frame->has_sequence) {
+		if (cam->src_seq_valid) {
+			lost = frame->sequence - cam->src_last_seq - 1;
+			/* a counter that went back (restart) loses nothing */
+			if (lost < U32_MAX / 2) {
+				cam->sequence += lost;
+				cam->meta_sequence += lost;
+				atomic64_add(lost, &cam->drops);
+			}
+		}
+		cam->src_last_seq = frame->sequence;
+		cam->src_seq_valid = true;
+	}
+	if (cam->fmt->compressed ? !len || len > cam->plain_size :
+	    len != cam->plain_size) {
+		/* a frame the source produced and sealcam cannot take */
+		sc_count_drop(cam);
+		ret = -EINVAL;
+		goto out;
+	}
+	/* The frame still waiting to be sealed is replaced. */
+	if (cam->src_ready) {
+		sc_count_drop(cam);
+		/* a longer one's tail would stay behind, unsealed */
+		if (cam->frame_len > len)
+			memzero_explicit(cam->staging + SEALCAM_META_LEN + len,
+					 cam->frame_len - len);
+	}
+	memcpy(cam->staging + SEALCAM_META_LEN, frame->data, len);
+	cam->frame_len = len;
+	cam->src_ts_ns = frame->timestamp_ns;
+	cam->src_ready = true;
+out:
 	mutex_unlock(&cam->src_lock);
 	if (!ret)
 		wake_up(&cam->wq);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(sealcam_source_push);
+
+int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
+			      size_t len)
+{
+	struct sealcam_source_frame frame = { .data = pixels, .len = len };
+
+	return sealcam_source_push(src, &frame);
 }
 EXPORT_SYMBOL_GPL(sealcam_source_push_frame);

@@ -31,6 +31,7 @@
 #include "keyfmt.h"
 #include "libsealcam/frameout.h"
 #include "libsealcam/hpke.h"
+#include "libsealcam/json.h"
 #include "libsealcam/knowndev.h"
 #include "libsealcam/sealed.h"
 
@@ -453,11 +454,9 @@ static void print_info_json(struct unseal *u, const struct sc_segment_info *s)
 	const char *p;
 
 	keyfmt_encode(s->device_pub, b64);
-	fprintf(u->info, "{\"segment_id\":%" PRIu64 ",\"file\":\"", s->segment_id);
-	for (p = s->source; *p; p++)
-		fprintf(u->info, (*p == '"' || *p == '\\') ? "\\%c" :
-			(unsigned char)*p < 32 ? "?" : "%c", *p);
-	fprintf(u->info, "\",\"offset\":%" PRIu64 ",\"device_id\":\"%s\",\"device_pub\":\"%s\",\"camera\":%u,\"format_version\":%u,\"recipients\":[",
+	fprintf(u->info, "{\"segment_id\":%" PRIu64 ",\"file\":", s->segment_id);
+	sc_json_fputs(u->info, s->source);
+	fprintf(u->info, ",\"offset\":%" PRIu64 ",\"device_id\":\"%s\",\"device_pub\":\"%s\",\"camera\":%u,\"format_version\":%u,\"recipients\":[",
 		s->file_offset, sc_hex(hex, s->device_id, 8), b64, s->camera,
 		s->version);
 	for (i = 0; i < s->n_recipients; i++)
@@ -481,7 +480,11 @@ static void print_info_json(struct unseal *u, const struct sc_segment_info *s)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		fprintf(u->info, "%s\"%.*s\"", i ? "," : "", (int)n, p);
+		char *w = strndup(p, n);
+
+		fprintf(u->info, "%s", i ? "," : "");
+		sc_json_fputs(u->info, w ? w : "");
+		free(w);
 		p += n + (nl ? 1 : 0);
 	}
 	fprintf(u->info, "]}\n");

@@ -63,6 +63,12 @@ struct sealcam_source_ops {
 
 struct sealcam_source {
 	const char *name;
+	/*
+	 * The module the ops live in (THIS_MODULE): sealcam holds a reference
+	 * on it from ops->start to ops->stop, so it cannot be unloaded while a
+	 * sealed stream runs on it (unregister still ends a stream at once).
+	 */
+	struct module *owner;
 	const struct sealcam_source_ops *ops;
 	void *priv;			/* for the source driver */
 	void *sealcam_priv;		/* owned by sealcam */
@@ -87,5 +93,31 @@ void sealcam_source_unregister(struct sealcam_source *src);
  */
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len);
+
+/*
+ * One frame with what the source knows of it: a bridge driver's capture
+ * time and frame counter, so the sealed frame carries the camera's time and
+ * a frame the source lost before pushing (a USB error, a frame it flagged
+ * bad) is counted as a drop, not silently absent.
+ */
+struct sealcam_source_frame {
+	const void *data;
+	size_t len;
+	/*
+	 * CLOCK_MONOTONIC ns of the capture (e.g. the vb2 timestamp a bridge
+	 * set); 0 when the source has none: the time of the push is used.
+	 */
+	u64 timestamp_ns;
+	/*
+	 * The source's frame counter; with has_sequence, a jump of k + 1 since
+	 * the last pushed frame means k frames lost before sealcam saw them.
+	 */
+	u32 sequence;
+	bool has_sequence;
+};
+
+/* As sealcam_source_push_frame(), with the frame's time and number. */
+int sealcam_source_push(struct sealcam_source *src,
+			const struct sealcam_source_frame *frame);
 
 #endif /* _SEALCAM_SOURCE_H */

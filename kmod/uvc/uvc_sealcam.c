@@ -97,7 +97,17 @@ static void uvc_sealcam_work(struct work_struct *work)
 				     "a %u-byte JPEG is larger than the %u bytes sealcam takes: dropped\n",
 				     used, sc->sizeimage);
 	} else if (sc->compressed || used == sc->sizeimage) {
-		ret = sealcam_source_push_frame(&sc->src, buf->mem, used);
+		struct sealcam_source_frame frame = {
+			.data = buf->mem,
+			.len = used,
+			/* uvcvideo's: the frame's start (CLOCK_MONOTONIC) */
+			.timestamp_ns = buf->buf.vb2_buf.timestamp,
+			/* uvcvideo counts every frame it saw start, bad ones too */
+			.sequence = buf->buf.sequence,
+			.has_sequence = true,
+		};
+
+		ret = sealcam_source_push(&sc->src, &frame);
 		if (ret && ret != -EAGAIN)
 			dev_warn_ratelimited(&sc->stream->intf->dev,
 					     "sealcam refused a frame: %d\n", ret);
@@ -315,6 +325,7 @@ int uvc_sealcam_register(struct uvc_streaming *stream)
 	snprintf(sc->name, sizeof(sc->name), "uvcvideo %s",
 		 dev_name(&stream->intf->dev));
 	sc->src.name = sc->name;
+	sc->src.owner = THIS_MODULE;
 	sc->src.ops = &uvc_sealcam_ops;
 	sc->src.priv = stream;
 	/* set first: the raw node refuses buffers from its first ioctl on */

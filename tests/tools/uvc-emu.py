@@ -16,12 +16,16 @@ the first 8 rows (and bars shifted by the frame number below), in MJPEG as a
 COM segment right after SOI ("uvc-emu frame N") in front of one of a few
 cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
 
-  uvc-emu.py [--port N] [--log FILE] [--dump DIR] [--attach PATH]
+  uvc-emu.py [--port N] [--log FILE] [--dump DIR] [--attach PATH] [--bad-every K]
   uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE   (verify a v4l2-ctl capture)
   uvc-emu.py --check-y4m WxH LOG Y4M   (verify YUYV unsealed by sealcam unseal)
 
 --log FILE  one line per frame whose last byte was sent: "FMT WxH N"
 --dump DIR  the base JPEGs written as DIR/WxH-K.jpg (for --check)
+--bad-every K  after SIGUSR1 (until SIGUSR2), every K-th frame (number
+            N with N % K == K - 1) is sent with the UVC error bit set in its
+            payload headers, as a webcam reports a frame it lost: uvcvideo
+            drops it; it is not logged as sent
 --check     splits CAPTURE (v4l2-ctl --stream-to) into frames, and checks
             every one is byte for byte a frame the emulator logged as sent;
             prints "frames N first F last L" and exits 1 on any mismatch.
@@ -31,6 +35,7 @@ cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
 
 import hashlib
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -203,6 +208,8 @@ class Camera:
         self.frame_no = 0
         self.fid = 0
         self.cur = None  # bytes of the frame being sent
+        self.bad = False  # the frame being sent carries the error bit
+        self.bad_every = 0  # K of --bad-every, while switched on
         self.off = 0
         self.answered = set()  # seqnums of URBs given a RET_SUBMIT
         self.cancelled = set()  # unlinked before their CMD_SUBMIT came
@@ -282,6 +289,8 @@ class Camera:
         n = self.frame_no
         self.frame_no += 1
         self.fid ^= 1
+        k = self.bad_every
+        self.bad = k > 0 and n % k == k - 1
         if p["fmt"] == 1:
             self.cur = yuyv_frame(w, h, n)
             self.cur_name = "YUYV %dx%d %d" % (w, h, n)
@@ -298,12 +307,14 @@ class Camera:
         chunk = self.cur[self.off:self.off + room]
         self.off += len(chunk)
         info = 0x80 | self.fid
+        if self.bad:
+            info |= 0x40  # UVC_STREAM_ERR
         last = self.off >= len(self.cur)
         if last:
             info |= 0x02
         data = bytes((2, info)) + chunk
         if last:
-            if self.log:
+            if self.log and not self.bad:
                 self.log.write(self.cur_name + "\n")
                 self.log.flush()
             self.cur = None
@@ -485,12 +496,17 @@ def main(argv):
             sys.exit("usage: uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE")
         return check(*argv[1:])
     port, logp, dump, attach = 0, None, None, "/sys/devices/platform/vhci_hcd.0/attach"
+    bad_every = 0
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--port", "--log", "--dump", "--attach") and i + 1 < len(argv):
+        if a in ("--port", "--log", "--dump", "--attach", "--bad-every") and i + 1 < len(argv):
             v = argv[i + 1]
-            if a == "--port":
+            if a == "--bad-every":
+                bad_every = int(v)
+                if bad_every < 2:
+                    sys.exit("uvc-emu: --bad-every wants K >= 2")
+            elif a == "--port":
                 port = int(v)
             elif a == "--log":
                 logp = v
@@ -515,7 +531,16 @@ def main(argv):
         sys.exit("uvc-emu: attach through %s: %s" % (attach, e))
     theirs.close()
     print("uvc-emu: attached on port %d" % port, file=sys.stderr, flush=True)
-    Camera(mine, log, jpegs).run()
+    cam = Camera(mine, log, jpegs)
+    if bad_every:
+        def bad_on(_sig, _frm):
+            cam.bad_every = bad_every
+
+        def bad_off(_sig, _frm):
+            cam.bad_every = 0
+        signal.signal(signal.SIGUSR1, bad_on)
+        signal.signal(signal.SIGUSR2, bad_off)
+    cam.run()
     print("uvc-emu: the host closed the connection (detached)", file=sys.stderr, flush=True)
     return 0
 

@@ -30,7 +30,7 @@ kmm=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 [ "$kmm" = 6.1 ] || [ -f "$SC_ROOT/kmod/uvc/uvcvideo-sealcam-$kmm.patch" ] ||
 	tap_skip_all "no sealcam patch for uvcvideo of Linux $kmm (kmod/uvc/uvcvideo-sealcam-$kmm.patch): build-uvc.sh built no uvcvideo.ko for $(uname -r)"
 
-tap_plan 41
+tap_plan 43
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -85,7 +85,7 @@ tap_ok "load the sealed uvcvideo ($UVC_KO)" insmod "$UVC_KO" ||
 	{ tap_done; exit 1; }
 
 mkdir -p "$T/jpg"
-python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" 2>"$T/emu.err" &
+python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" --bad-every 10 2>"$T/emu.err" &
 emu_pid=$!
 if wait_for 180 uvc_node >/dev/null && node=$(uvc_node); then
 	tap_pass "uvcvideo bound the emulated webcam ($node), sealcam node $snode"
@@ -134,9 +134,15 @@ finished_at_least() { [ "$(grep -c "segment .* complete" "$1" 2>/dev/null)" -ge 
 apid=$!
 start=$SECONDS
 wait_for 60 test -s "$T/status"
+# from here on every 10th frame the webcam sends is a lost one (UVC error
+# bit): uvcvideo drops it, and sealcam must show it as a sequence gap
+kill -USR1 "$emu_pid"
 tap_ok "while the sealed node streams, uvcvideo's node still refuses mmap" raw_refused mmap
+tap_check "while a sealed stream runs on it, uvcvideo cannot be unloaded (sealcam holds its module)" \
+	sh -c '! rmmod uvcvideo 2>/dev/null && grep -q "^uvcvideo " /proc/modules'
 wait_for 600 finished_at_least "$T/agent.log" 3 ||
 	tap_diag "the agent had not finished 3 segments after 600 s"
+kill -USR2 "$emu_pid"
 kill -TERM "$apid"
 wait "$apid"
 rc=$?
@@ -168,6 +174,49 @@ if [ "$rc" = 0 ] && [ "${n:-0}" -ge 300 ]; then
 	tap_pass "unsealed: $n frames, each pixel-exact one the webcam sent ($res)"
 else
 	tap_fail "unsealed frames pixel-exact the webcam's (>= 300)"
+	tap_diag "$res"
+fi
+# Every frame the webcam sent between two sealed frames and that is not in
+# the recording is a gap in the sealed sequence (uvcvideo's frame counter,
+# passed on by the source): per segment and across segment boundaries, the
+# webcam's frame numbers and the sealed sequence numbers advance alike.
+seq_check() {
+	local i=0 seg
+	: >"$T/seq.txt"
+	for seg in "${segs[@]}"; do
+		"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" \
+			-o "$T/seg$i.y4m" "$seg" >/dev/null 2>&1 || return 1
+		echo "$("$SC" unseal --key "$T/owner.key" --info --json "$seg" 2>/dev/null)" \
+			"$(python3 "$EMU" --check-y4m 160x120 "$T/sent.log" "$T/seg$i.y4m")" \
+			>>"$T/seq.txt" || return 1
+		i=$((i + 1))
+	done
+	python3 - "$T/seq.txt" <<'PY'
+import json, re, sys
+rows = []
+for line in open(sys.argv[1]):
+    js, rest = line.split("} frames ", 1)
+    info = json.loads(js + "}")
+    m = re.match(r"(\d+) first (\d+) last (\d+)", rest)
+    rows.append((info["first_sequence"], info["last_sequence"], int(m.group(2)),
+                 int(m.group(3)), info["device_drops"]))
+missing = bad = 0
+prev = None
+for fs, ls, fn, ln, drops in rows:
+    if ls - fs != ln - fn:
+        print("segment: sequence %d..%d, webcam frames %d..%d" % (fs, ls, fn, ln)); bad = 1
+    if prev and fs - prev[1] != fn - prev[3]:
+        print("boundary: sequence %d -> %d, webcam frames %d -> %d" % (prev[1], fs, prev[3], fn)); bad = 1
+    missing += drops
+    prev = (fs, ls, fn, ln)
+print("segments %d, frames lost before sealing %d" % (len(rows), missing))
+sys.exit(1 if bad or missing == 0 else 0)
+PY
+}
+if res=$(seq_check 2>&1); then
+	tap_pass "every lost webcam frame is a gap in the sealed sequence ($(tail -n1 <<<"$res"))"
+else
+	tap_fail "every lost webcam frame is a gap in the sealed sequence"
 	tap_diag "$res"
 fi
 # the comparison can fail: one byte flipped in the 200th frame's Y plane
