@@ -380,15 +380,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } usb_guard SEC(".maps");
 
-/* usbmon files already recorded as refused a read: one record per file,
- * not one per read() of a loop */
+/*
+ * (file, route, request) already recorded: a read(), ioctl() or mmap()
+ * repeated on the same open file (a loop of reads, a stream of URBs) is
+ * recorded once, refused every time. An LRU map: under a flood of
+ * distinct files the oldest entries go, and a later repeat is recorded
+ * again (more records, never fewer).
+ */
+struct usb_seen_key {
+	__u64 file;
+	__u32 what;
+	__u32 cmd;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__uint(max_entries, 4096);
+	__type(key, struct usb_seen_key);
 	__type(value, __u8);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} usb_read_seen SEC(".maps");
+} usb_seen SEC(".maps");
+
+/* true when this (file, what, cmd) was recorded before; remembers it */
+static __always_inline bool usb_seen_before(struct file *file, __u32 what, __u32 cmd)
+{
+	struct usb_seen_key key = { .file = (__u64)file, .what = what, .cmd = cmd };
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&usb_seen, &key))
+		return true;
+	bpf_map_update_elem(&usb_seen, &key, &one, BPF_ANY);
+	return false;
+}
 
 static __always_inline __u32 usb_mode(void)
 {
@@ -676,13 +699,17 @@ int BPF_PROG(camopen_file_ioctl, struct file *file, unsigned int cmd,
 			udev = BPF_CORE_READ(ps, dev);
 		if (!usb_is_video(udev))
 			return 0;
+		if (usb_seen_before(file, CAMOPEN_USB_USBFS_IOCTL, cmd))
+			return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
 		return usb_record(file, CAMOPEN_USB_USBFS_IOCTL, cmd, usb_id(udev),
 				  mode == CAMOPEN_USB_DENY, true);
 	}
-	if (is_usbmon_chr(file))
-		return usb_record(file, CAMOPEN_USB_USBMON_IOCTL, cmd, 0,
-				  mode == CAMOPEN_USB_DENY, true);
-	return 0;
+	if (!is_usbmon_chr(file))
+		return 0;
+	if (usb_seen_before(file, CAMOPEN_USB_USBMON_IOCTL, cmd))
+		return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
+	return usb_record(file, CAMOPEN_USB_USBMON_IOCTL, cmd, 0,
+			  mode == CAMOPEN_USB_DENY, true);
 }
 
 SEC("lsm/mmap_file")
@@ -700,6 +727,8 @@ int BPF_PROG(camopen_mmap_file, struct file *file, unsigned long reqprot,
 	mode = usb_mode();
 	if (mode == CAMOPEN_USB_OFF)
 		return 0;
+	if (usb_seen_before(file, CAMOPEN_USB_USBMON_MMAP, 0))
+		return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
 	return usb_record(file, CAMOPEN_USB_USBMON_MMAP, (__u32)prot, 0,
 			  mode == CAMOPEN_USB_DENY, true);
 }
@@ -709,8 +738,6 @@ SEC("lsm/file_permission")
 int BPF_PROG(camopen_file_permission, struct file *file, int mask, int ret)
 {
 	struct inode *inode = file->f_inode;
-	__u64 key = (__u64)file;
-	__u8 one = 1;
 	__u32 mode;
 	int deny;
 
@@ -726,8 +753,7 @@ int BPF_PROG(camopen_file_permission, struct file *file, int mask, int ret)
 	if (mode == CAMOPEN_USB_OFF)
 		return 0;
 	deny = mode == CAMOPEN_USB_DENY;
-	if (bpf_map_lookup_elem(&usb_read_seen, &key))
+	if (usb_seen_before(file, CAMOPEN_USB_USBMON_READ, 0))
 		return deny ? -EPERM : 0;
-	bpf_map_update_elem(&usb_read_seen, &key, &one, BPF_ANY);
 	return usb_record(file, CAMOPEN_USB_USBMON_READ, (__u32)mask, 0, deny, false);
 }

@@ -187,7 +187,7 @@ ok = True
 MON_IOCG_STATS = 0x80089203
 for node in sys.argv[1:]:
     fd = os.open(node, os.O_RDONLY)
-    for what, f in (("read", lambda: os.read(fd, 4096)),
+    for what, f in (("read", lambda: [os.read(fd, 4096) for _ in range(5)]),
                     ("mmap", lambda: mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ)),
                     ("ioctl", lambda: fcntl.ioctl(fd, MON_IOCG_STATS, b"\0" * 8))):
         try:
@@ -226,8 +226,11 @@ usbmon_logged() {
 	done
 	wait_log '"what":"usbmon-open"' '"verdict":"denied"' "/usbmon/${bus}u\"" ||
 		{ echo "no usbmon-open record"; return 1; }
+	# five refused reads of each of the 3 open files: one record per file
+	n=$(grep -c '"what":"usbmon-read"' "$DIR/audit.log")
+	[ "$n" = 3 ] || { echo "$n usbmon-read records, not 3"; return 1; }
 }
-tap_ok "usbmon: the refusals are in the audit log" usbmon_logged
+tap_ok "usbmon: the refusals are in the audit log (a repeated read once per file)" usbmon_logged
 
 # --- usbfs ----------------------------------------------------------------------
 out=$("$GRAB" try "$usbfs" 1 0x81 2>&1)
@@ -242,7 +245,7 @@ usbfs_logged() {
 	local n
 	for n in IOCTL DISCONNECT_CLAIM CLAIMINTERFACE SETINTERFACE BULK SUBMITURB SETCONFIGURATION RESET; do
 		wait_log '"what":"usbfs-ioctl"' '"verdict":"denied"' "\"ioctl_name\":\"$n\"" \
-			"\"usb\":\"$bus-$devnum\"" '"comm":"usbfs_grab"' || { echo "no record of $n"; return 1; }
+			"\"usbdev\":\"$(printf %03d/%03d "$bus" "$devnum")\"" '"comm":"usbfs_grab"' || { echo "no record of $n"; return 1; }
 	done
 }
 tap_ok "usbfs: each refused request is in the audit log, with the device" usbfs_logged
@@ -266,7 +269,7 @@ sysfs_logged() {
 	wait_log '"what":"sysfs-driver"' '"verdict":"denied"' '/drivers/usb/unbind' || return 1
 	for p in "$usbname/authorized" "$usbname/remove" "$usbname/bConfigurationValue" \
 		"$usbname:1.1/authorized" "$port/disable"; do
-		wait_log '"what":"sysfs-device"' '"verdict":"denied"' "\"usb\":\"$bus-$devnum\"" "$p\"" ||
+		wait_log '"what":"sysfs-device"' '"verdict":"denied"' "\"usbdev\":\"$(printf %03d/%03d "$bus" "$devnum")\"" "$p\"" ||
 			{ echo "no record of $p"; return 1; }
 	done
 }

@@ -539,9 +539,10 @@ static void usb_fields(struct al_buf *b, const struct camopen_event *e)
 	al_buf_str(b, "what", usb_what_name(e->mode));
 	al_buf_str(b, "verdict", e->verdict == CAMOPEN_DENIED ? "denied" : "allowed");
 	if (e->cookie) {
-		snprintf(tmp, sizeof(tmp), "%u-%u", (unsigned int)(e->cookie >> 16),
+		/* as in /dev/bus/usb/BBB/DDD and lsusb */
+		snprintf(tmp, sizeof(tmp), "%03u/%03u", (unsigned int)(e->cookie >> 16),
 			 (unsigned int)(e->cookie & 0xffff));
-		al_buf_str(b, "usb", tmp);	/* busnum-devnum */
+		al_buf_str(b, "usbdev", tmp);
 	}
 	if (e->mode == CAMOPEN_USB_USBFS_IOCTL || e->mode == CAMOPEN_USB_USBMON_IOCTL) {
 		snprintf(tmp, sizeof(tmp), "0x%08x", e->flags);
@@ -1103,6 +1104,7 @@ static int run(struct opts *o)
 	put_time(&d.body, clock_ns(CLOCK_REALTIME));
 	al_buf_u64(&d.body, "opens", d.opens);
 	al_buf_u64(&d.body, "closes", d.closes);
+	al_buf_u64(&d.body, "usb", d.usb_events);
 	al_buf_u64(&d.body, "lost_total", d.w.st.lost_seen);
 	al_buf_u64(&d.body, "agent_drops", d.ev.ingested);
 	append(&d);
