@@ -413,6 +413,18 @@ static __always_inline bool usb_seen_before(struct file *file, __u32 what, __u32
 	return false;
 }
 
+/*
+ * The hook's return value. 6.12's verifier checks that an LSM program
+ * returns 0 or a negative errno, and does not follow a negation, which
+ * is what "deny ? -EPERM : 0" compiles to for a 0/1 value: the barrier
+ * makes the compiler branch instead.
+ */
+static __always_inline int refusal(int deny)
+{
+	barrier_var(deny);
+	return deny ? -EPERM : 0;
+}
+
 static __always_inline __u32 usb_mode(void)
 {
 	__u32 zero = 0, *m = bpf_map_lookup_elem(&usb_guard, &zero);
@@ -527,7 +539,7 @@ static __always_inline int usb_record(struct file *file, __u32 what, __u32 cmd,
 	if (!e) {
 		next_kseq();
 		count_lost();
-		return deny ? -EPERM : 0;
+		return refusal(deny);
 	}
 	mm = task->mm;
 	if (mm)
@@ -568,7 +580,7 @@ static __always_inline int usb_record(struct file *file, __u32 what, __u32 cmd,
 			e->exe_len = bpf_d_path(&exe->f_path, e->exe, sizeof(e->exe));
 	}
 	submit(e);
-	return deny ? -EPERM : 0;
+	return refusal(deny);
 }
 
 /* The sysfs directory holding @kn is a device's: the USB device it is,
@@ -700,14 +712,14 @@ int BPF_PROG(camopen_file_ioctl, struct file *file, unsigned int cmd,
 		if (!usb_is_video(udev))
 			return 0;
 		if (usb_seen_before(file, CAMOPEN_USB_USBFS_IOCTL, cmd))
-			return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
+			return refusal(mode == CAMOPEN_USB_DENY);
 		return usb_record(file, CAMOPEN_USB_USBFS_IOCTL, cmd, usb_id(udev),
 				  mode == CAMOPEN_USB_DENY, true);
 	}
 	if (!is_usbmon_chr(file))
 		return 0;
 	if (usb_seen_before(file, CAMOPEN_USB_USBMON_IOCTL, cmd))
-		return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
+		return refusal(mode == CAMOPEN_USB_DENY);
 	return usb_record(file, CAMOPEN_USB_USBMON_IOCTL, cmd, 0,
 			  mode == CAMOPEN_USB_DENY, true);
 }
@@ -728,7 +740,7 @@ int BPF_PROG(camopen_mmap_file, struct file *file, unsigned long reqprot,
 	if (mode == CAMOPEN_USB_OFF)
 		return 0;
 	if (usb_seen_before(file, CAMOPEN_USB_USBMON_MMAP, 0))
-		return mode == CAMOPEN_USB_DENY ? -EPERM : 0;
+		return refusal(mode == CAMOPEN_USB_DENY);
 	return usb_record(file, CAMOPEN_USB_USBMON_MMAP, (__u32)prot, 0,
 			  mode == CAMOPEN_USB_DENY, true);
 }
@@ -754,6 +766,6 @@ int BPF_PROG(camopen_file_permission, struct file *file, int mask, int ret)
 		return 0;
 	deny = mode == CAMOPEN_USB_DENY;
 	if (usb_seen_before(file, CAMOPEN_USB_USBMON_READ, 0))
-		return deny ? -EPERM : 0;
+		return refusal(deny);
 	return usb_record(file, CAMOPEN_USB_USBMON_READ, (__u32)mask, 0, deny, false);
 }
