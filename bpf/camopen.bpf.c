@@ -105,6 +105,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } open_files SEC(".maps");
 
+/* The USB guard's generation of each file it recorded (see usb_seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} usb_files SEC(".maps");
+
 /*
  * Fields are read by direct (BTF-checked, CO-RE relocated) loads, not
  * bpf_probe_read_kernel() helper calls: this runs on every open.
@@ -283,6 +292,10 @@ int BPF_PROG(camopen_file_free, struct file *file)
 	struct open_file *of;
 	__u64 key = (__u64)file;
 
+	/* the USB guard's generation (a lookup first: it is lock-free, and
+	 * this runs for every file freed) */
+	if (bpf_map_lookup_elem(&usb_files, &key))
+		bpf_map_delete_elem(&usb_files, &key);
 	of = bpf_map_lookup_elem(&open_files, &key);
 	if (!of)
 		return 0;
@@ -383,12 +396,15 @@ struct {
 /*
  * (file, route, request) already recorded: a read(), ioctl() or mmap()
  * repeated on the same open file (a loop of reads, a stream of URBs) is
- * recorded once, refused every time. An LRU map: under a flood of
- * distinct files the oldest entries go, and a later repeat is recorded
- * again (more records, never fewer).
+ * recorded once, refused every time. A struct file's address is reused
+ * once it is freed, so each file the guard has seen gets a generation
+ * (usb_files, deleted in file_free_security) that is part of the key.
+ * LRU maps: under a flood of distinct files the oldest entries go, and a
+ * later repeat is recorded again (more records, never fewer).
  */
 struct usb_seen_key {
 	__u64 file;
+	__u64 gen;
 	__u32 what;
 	__u32 cmd;
 };
@@ -405,8 +421,15 @@ struct {
 static __always_inline bool usb_seen_before(struct file *file, __u32 what, __u32 cmd)
 {
 	struct usb_seen_key key = { .file = (__u64)file, .what = what, .cmd = cmd };
+	__u64 *gen = bpf_map_lookup_elem(&usb_files, &key.file);
 	__u8 one = 1;
 
+	if (gen) {
+		key.gen = *gen;
+	} else {
+		key.gen = bpf_ktime_get_ns();
+		bpf_map_update_elem(&usb_files, &key.file, &key.gen, BPF_ANY);
+	}
 	if (bpf_map_lookup_elem(&usb_seen, &key))
 		return true;
 	bpf_map_update_elem(&usb_seen, &key, &one, BPF_ANY);

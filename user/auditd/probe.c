@@ -25,7 +25,7 @@
 
 static const char *const map_names[] = {
 	"events", "lost", "counter", "settings", "allow_exe", "allow_uid",
-	"open_files", "usb_guard", "usb_seen",
+	"open_files", "usb_guard", "usb_seen", "usb_files",
 };
 static const char *const link_names[] = {
 	"link_file_open", "link_file_free", "link_file_ioctl", "link_mmap_file",
