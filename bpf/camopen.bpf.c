@@ -374,8 +374,16 @@ int BPF_PROG(camopen_file_free, struct file *file)
 #define FMODE_WRITE_BIT		0x2
 #define NAME_LEN		24
 
-/* usbcore's private types (drivers/usb/core/): relocated against usbcore's
- * BTF, which exists when usbcore is loaded as the probe is */
+/*
+ * usbcore's private types (drivers/usb/core/), relocated against usbcore's
+ * BTF when usbcore is loaded as the probe is. When it is not (a probe
+ * loaded early in boot, before udev loads usbcore), the fields are read at
+ * the offsets 6.1 and 6.12 have (usb_dev_state: dev after a list_head;
+ * usb_port: child first). Either way the pointer read must be a
+ * usb_device (is_usb_device) before it is used.
+ */
+#define USB_DEV_STATE_DEV_OFF	16
+#define USB_PORT_CHILD_OFF	0
 struct usb_dev_state___sc {
 	struct usb_device *dev;
 } __attribute__((preserve_access_index));
@@ -471,6 +479,32 @@ static __always_inline bool kstr_is(const char *kstr, const char *want,
 }
 
 #define KSTR_IS(kstr, lit) kstr_is(kstr, lit, sizeof(lit) - 1)
+
+/* @udev is a USB device: its struct device's type is usb_device_type */
+static __always_inline bool is_usb_device(struct usb_device *udev)
+{
+	const struct device_type *type;
+
+	if (!udev)
+		return false;
+	type = BPF_CORE_READ(udev, dev.type);
+	return type && KSTR_IS(BPF_CORE_READ(type, name), "usb_device");
+}
+
+/* The USB device of a usbfs file (its private_data is a usb_dev_state). */
+static __always_inline struct usb_device *usbfs_device(struct file *file)
+{
+	void *ps = file->private_data;
+	struct usb_device *udev = NULL;
+
+	if (!ps)
+		return NULL;
+	if (bpf_core_type_exists(struct usb_dev_state___sc))
+		udev = BPF_CORE_READ((struct usb_dev_state___sc *)ps, dev);
+	else
+		bpf_probe_read_kernel(&udev, sizeof(udev), ps + USB_DEV_STATE_DEV_OFF);
+	return is_usb_device(udev) ? udev : NULL;
+}
 
 /* busnum << 16 | devnum */
 static __always_inline __u32 usb_id(struct usb_device *udev)
@@ -632,12 +666,21 @@ static __always_inline struct usb_device *sysfs_usb_device(struct kernfs_node *k
 		return parent ? (void *)parent -
 			bpf_core_field_offset(struct usb_device, dev) : NULL;
 	}
-	if (bpf_core_type_exists(struct usb_port___sc) && KSTR_IS(tname, "usb_port")) {
-		struct usb_port___sc *p = (void *)dev -
-			bpf_core_field_offset(struct usb_port___sc, dev);
+	if (KSTR_IS(tname, "usb_port")) {
+		struct usb_device *child = NULL;
+		void *p;
 
 		*port = true;
-		return BPF_CORE_READ(p, child);
+		if (bpf_core_type_exists(struct usb_port___sc)) {
+			p = (void *)dev - bpf_core_field_offset(struct usb_port___sc, dev);
+			child = BPF_CORE_READ((struct usb_port___sc *)p, child);
+		} else {
+			/* struct usb_port { struct usb_device *child;
+			 * struct device dev; ...}: dev follows the pointer */
+			p = (void *)dev - sizeof(void *);
+			bpf_probe_read_kernel(&child, sizeof(child), p + USB_PORT_CHILD_OFF);
+		}
+		return is_usb_device(child) ? child : NULL;
 	}
 	return NULL;
 }
@@ -716,8 +759,7 @@ int BPF_PROG(camopen_file_ioctl, struct file *file, unsigned int cmd,
 	     unsigned long arg, int ret)
 {
 	struct inode *inode = file->f_inode;
-	struct usb_dev_state___sc *ps;
-	struct usb_device *udev = NULL;
+	struct usb_device *udev;
 	__u32 mode;
 
 	if (ret || !inode || (inode->i_mode & S_IFMT) != S_IFCHR)
@@ -726,12 +768,9 @@ int BPF_PROG(camopen_file_ioctl, struct file *file, unsigned int cmd,
 	if (mode == CAMOPEN_USB_OFF)
 		return 0;
 	if (inode->i_rdev >> MINORBITS == USB_DEVICE_MAJOR) {
-		if (!bpf_core_type_exists(struct usb_dev_state___sc) ||
-		    usbfs_ioctl_reads(cmd))
+		if (usbfs_ioctl_reads(cmd))
 			return 0;
-		ps = file->private_data;
-		if (ps)
-			udev = BPF_CORE_READ(ps, dev);
+		udev = usbfs_device(file);
 		if (!usb_is_video(udev))
 			return 0;
 		if (usb_seen_before(file, CAMOPEN_USB_USBFS_IOCTL, cmd))

@@ -17,8 +17,10 @@
 #    record ("type":"usb", "verdict":"denied") in a log that verifies;
 #  - with sealcam-auditd stopped, the pinned probe still refuses, and the
 #    record reaches the log when the daemon is back;
-# and the control that the routes are real and the guard is what stops
-# them: with --usb-guard log the same routes are allowed and recorded
+# the probe is attached before usbcore and usbmon are loaded (as early in
+# boot); and the control that the routes are real and the guard is what
+# stops them: with --usb-guard log (the probe reloaded, now with usbcore's
+# BTF) the same routes are allowed and recorded
 # ("allowed"), usbmon shows the webcam's plaintext pixels, usbfs takes the
 # streaming interface and reads plaintext from it, and the unbind removes
 # uvcvideo's node.
@@ -32,7 +34,7 @@ kmm=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 [ "$kmm" = 6.1 ] || [ -f "$SC_ROOT/kmod/uvc/uvcvideo-sealcam-$kmm.patch" ] ||
 	tap_skip_all "no sealcam patch for uvcvideo of Linux $kmm: build-uvc.sh built no uvcvideo.ko for $(uname -r)"
 
-tap_plan 29
+tap_plan 30
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -68,10 +70,12 @@ cleanup() {
 }
 sc_on_exit cleanup
 
-start_daemon() { # MODE: the probe pinned in $PIN, reused when there
+start_daemon() { # MODE [FLAGS]: the probe pinned in $PIN, reused when there
+	local mode=$1
+	shift
 	rm -f "$T/ready"
 	"$AUDITD" --dir "$DIR" --pin-dir "$PIN" --ready-file "$T/ready" \
-		--agent-events none --usb-guard "$1" >>"$T/auditd.log" 2>&1 &
+		--agent-events none --usb-guard "$mode" "$@" >>"$T/auditd.log" 2>&1 &
 	daemon_pid=$!
 	wait_for 120 test -e "$T/ready" && return 0
 	kill "$daemon_pid" 2>/dev/null
@@ -134,12 +138,13 @@ tap_ok "load sealcam.ko" sc_load devices=1 seg_frames=100 || { tap_done; exit 1;
 snode=$(sc_node 0)
 "$SC" genkey >"$T/owner.key" && "$SC" pubkey <"$T/owner.key" >"$T/owner.pub"
 "$SC" key add "$T/owner.pub" --label owner >/dev/null
-deps=$(modinfo -F depends "$UVC_KO" | tr , ' ')
-deps=$(for m in $deps; do [ "$m" = sealcam ] || echo "$m"; done)
-# shellcheck disable=SC2086
-modprobe -a vhci-hcd usbmon $deps
-tap_ok "load the sealed uvcvideo ($UVC_KO)" insmod "$UVC_KO" || { tap_done; exit 1; }
 
+# The probe first, as early in boot, before usbcore and usbmon are loaded:
+# its usbfs and hub-port checks then read usbcore's structures at the
+# offsets 6.1 and 6.12 have (the control below reloads it with usbcore's
+# BTF), and usbmon's files are known by their module, whenever it loads.
+tap_ok "usbcore and usbmon are not loaded yet" \
+	sh -c '! grep -qE "^(usbcore|usbmon) " /proc/modules'
 "$SC" audit init --dir "$DIR" >"$T/verify.key" 2>"$T/init.err"
 if start_daemon deny; then
 	tap_pass "sealcam-auditd attached the probe, USB guard deny"
@@ -149,6 +154,12 @@ else
 	tap_done
 	exit 1
 fi
+
+deps=$(modinfo -F depends "$UVC_KO" | tr , ' ')
+deps=$(for m in $deps; do [ "$m" = sealcam ] || echo "$m"; done)
+# shellcheck disable=SC2086
+modprobe -a vhci-hcd usbmon $deps
+tap_ok "load the sealed uvcvideo ($UVC_KO)" insmod "$UVC_KO" || { tap_done; exit 1; }
 
 mkdir -p "$T/jpg"
 python3 "$EMU" --log "$T/sent.log" --dump "$T/jpg" 2>"$T/emu.err" &
@@ -308,8 +319,8 @@ tap_ok "restarted, the daemon logs the refusal made while it was stopped" wait_f
 
 # --- control: --usb-guard log, the routes are real ----------------------------
 stop_daemon
-start_daemon log
-tap_result "sealcam-auditd restarted with --usb-guard log" $?
+start_daemon log --reload	# a fresh probe, relocated against usbcore's BTF
+tap_result "sealcam-auditd restarted with --usb-guard log, the probe reloaded" $?
 out=$(timeout 300 python3 - "$usbmon" "$NEEDLE" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)

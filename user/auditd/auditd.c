@@ -989,9 +989,7 @@ static int run(struct opts *o)
 		auditd_say("cannot set the USB guard: %s", strerror(-ret));
 		goto out;
 	}
-	if (!d.probe.reused && o->usb_guard && access("/sys/module/usbcore", F_OK))
-		auditd_say("warning: usbcore was not loaded when the probe was: its usbfs "
-		    "and hub-port checks stay off until the probe is loaded again (--reload)");
+
 	if (d.probe.reused)
 		load_seen(&d, log_path);
 	agentev_init(&d.ev, strcmp(o->agent_events, "none") ? o->agent_events : NULL,
