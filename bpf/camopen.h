@@ -17,6 +17,28 @@
 enum camopen_kind {
 	CAMOPEN_EV_OPEN = 1,
 	CAMOPEN_EV_CLOSE = 2,
+	CAMOPEN_EV_USB = 3,	/* the USB guard: a way around the V4L2 node */
+};
+
+/*
+ * The USB guard (usb_guard map): what it does with the ways to a USB
+ * webcam's frames that go around its V4L2 node (docs/AUDIT.md).
+ */
+enum camopen_usb_mode {
+	CAMOPEN_USB_OFF = 0,	/* nothing checked, nothing logged */
+	CAMOPEN_USB_LOG = 1,	/* allowed, and recorded */
+	CAMOPEN_USB_DENY = 2,	/* refused (-EPERM), and recorded */
+};
+
+/* CAMOPEN_EV_USB records: which route (in the record's "mode" field). */
+enum camopen_usb_what {
+	CAMOPEN_USB_USBMON_OPEN = 1,	/* a debugfs usb/usbmon file opened */
+	CAMOPEN_USB_USBMON_READ = 2,	/* read() of a usbmon file */
+	CAMOPEN_USB_USBMON_IOCTL = 3,	/* ioctl() on /dev/usbmonN */
+	CAMOPEN_USB_USBMON_MMAP = 4,	/* mmap() of /dev/usbmonN */
+	CAMOPEN_USB_USBFS_IOCTL = 5,	/* usbfs ioctl() on a video-class device */
+	CAMOPEN_USB_SYSFS_DRIVER = 6,	/* write-open of a usb driver's bind/unbind/new_id... */
+	CAMOPEN_USB_SYSFS_DEVICE = 7,	/* write-open of a video-class device's authorized/remove/... */
 };
 
 enum camopen_verdict {
@@ -41,6 +63,11 @@ struct camopen_exe_key {
 /*
  * One ring-buffer record. A close carries the same file cookie as its open
  * and the open's boot time, so user space needs no state for the duration.
+ * A CAMOPEN_EV_USB record uses: mode = enum camopen_usb_what, flags = the
+ * ioctl command (usbfs, usbmon) or the open flags, cookie = the USB device
+ * (busnum << 16 | devnum, 0 when not known), rdev = the device node's
+ * (0 for sysfs and debugfs files), verdict, path (not for reads: the
+ * read hook may not resolve paths) and the opener's identity.
  */
 struct camopen_event {
 	__u64 kseq;		/* probe-wide sequence number, gaps = lost */

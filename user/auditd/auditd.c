@@ -18,6 +18,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,10 @@ static const char help[] =
 "    Run `sealcam audit init` first. The probe and its ring buffer stay\n"
 "    pinned in bpffs, so a restart loses nothing the buffer held; events the\n"
 "    buffer could not hold are counted and logged as \"gap\" records.\n"
+"    The same probe guards the ways to a USB webcam's frames around its V4L2\n"
+"    node (usbmon, usbfs, unbinding its driver in sysfs): refused and\n"
+"    recorded as \"usb\" records (--usb-guard), also while the daemon is\n"
+"    stopped, as long as the probe stays pinned.\n"
 "    Stops cleanly (drains, seals) on SIGTERM or SIGINT.\n"
 "\n"
 "OPTIONS\n"
@@ -75,6 +81,10 @@ static const char help[] =
 "    -a, --allow-exe PATH    allow this executable (by device and inode: a\n"
 "                            copy is another program); repeatable\n"
 "    -u, --allow-uid UID     allow this user; repeatable\n"
+"        --usb-guard MODE    the ways to a USB webcam's frames around its\n"
+"                            V4L2 node (usbmon, usbfs, unbinding its driver\n"
+"                            in sysfs; docs/AUDIT.md): deny (refuse and log,\n"
+"                            the default), log (allow and log) or off\n"
 "        --drain-ms N        ring buffer drain period (default 100)\n"
 "        --ring-mb N         ring buffer size in MiB when the probe is loaded,\n"
 "                            a power of two (default 32); a pinned one keeps\n"
@@ -110,6 +120,7 @@ struct opts {
 	char *pin_dir;
 	char *ready_file;
 	bool enforce, reload, no_netlink, detach;
+	uint32_t usb_guard;	/* enum camopen_usb_mode */
 	long drain_ms, epoch_records, epoch_secs;
 	long ring_mb, prio_boost, nl_rcvbuf;
 	char *outbox;
@@ -130,7 +141,7 @@ struct daemon {
 	int64_t real_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	uint64_t *seen;		/* kseqs already in the log (restart) */
 	size_t n_seen, seen_max;
-	uint64_t opens, closes, skipped, nl_events;
+	uint64_t opens, closes, skipped, nl_events, usb_events;
 	int err;
 	int epfd;
 	struct sc_nl nl;
@@ -161,7 +172,8 @@ static int parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { O_DRAIN = 256, O_EPREC, O_EPSEC, O_PIN, O_RELOAD, O_NONL, O_READY,
-	O_VERSION, O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV, O_RING, O_PRIO, O_NLBUF };
+	O_VERSION, O_DETACH, O_OUTBOX, O_RCPT, O_AGENTEV, O_RING, O_PRIO, O_NLBUF,
+	O_USBGUARD };
 
 /* One setting from the command line or the config file. */
 static int set_opt(struct opts *o, int id, const char *val, const char *where)
@@ -192,6 +204,16 @@ static int set_opt(struct opts *o, int id, const char *val, const char *where)
 		if (o->n_uids >= MAX_ALLOW || parse_long(val, 0, UINT32_MAX - 1, &v))
 			goto bad;
 		o->uids[o->n_uids++] = v;
+		return 0;
+	case O_USBGUARD:
+		if (!strcmp(val, "deny"))
+			o->usb_guard = CAMOPEN_USB_DENY;
+		else if (!strcmp(val, "log"))
+			o->usb_guard = CAMOPEN_USB_LOG;
+		else if (!strcmp(val, "off"))
+			o->usb_guard = CAMOPEN_USB_OFF;
+		else
+			goto bad;
 		return 0;
 	case O_DRAIN:
 		if (parse_long(val, 1, 60000, &o->drain_ms))
@@ -256,6 +278,7 @@ static const struct option long_opts[] = {
 	{ "enforce", no_argument, NULL, 'e' },
 	{ "allow-exe", required_argument, NULL, 'a' },
 	{ "allow-uid", required_argument, NULL, 'u' },
+	{ "usb-guard", required_argument, NULL, O_USBGUARD },
 	{ "drain-ms", required_argument, NULL, O_DRAIN },
 	{ "ring-mb", required_argument, NULL, O_RING },
 	{ "priority-boost", required_argument, NULL, O_PRIO },
@@ -446,6 +469,101 @@ static void str_field(struct al_buf *b, const char *key, const char *s,
 	al_buf_str(b, key, tmp);
 }
 
+static const char *usb_mode_name(uint32_t mode)
+{
+	return mode == CAMOPEN_USB_DENY ? "deny" :
+	       mode == CAMOPEN_USB_LOG ? "log" : "off";
+}
+
+static const char *usb_what_name(uint32_t what)
+{
+	switch (what) {
+	case CAMOPEN_USB_USBMON_OPEN:	return "usbmon-open";
+	case CAMOPEN_USB_USBMON_READ:	return "usbmon-read";
+	case CAMOPEN_USB_USBMON_IOCTL:	return "usbmon-ioctl";
+	case CAMOPEN_USB_USBMON_MMAP:	return "usbmon-mmap";
+	case CAMOPEN_USB_USBFS_IOCTL:	return "usbfs-ioctl";
+	case CAMOPEN_USB_SYSFS_DRIVER:	return "sysfs-driver";
+	case CAMOPEN_USB_SYSFS_DEVICE:	return "sysfs-device";
+	}
+	return "unknown";
+}
+
+/* usbfs ioctl names (linux/usbdevice_fs.h), for the log's reader */
+static const char *usbfs_ioctl_name(uint32_t cmd)
+{
+	static const struct { uint32_t cmd; const char *name; } names[] = {
+		{ USBDEVFS_CONTROL, "CONTROL" }, { USBDEVFS_BULK, "BULK" },
+		{ USBDEVFS_RESETEP, "RESETEP" },
+		{ USBDEVFS_SETINTERFACE, "SETINTERFACE" },
+		{ USBDEVFS_SETCONFIGURATION, "SETCONFIGURATION" },
+		{ USBDEVFS_SUBMITURB, "SUBMITURB" },
+		{ USBDEVFS_DISCARDURB, "DISCARDURB" },
+		{ USBDEVFS_REAPURB, "REAPURB" },
+		{ USBDEVFS_REAPURBNDELAY, "REAPURBNDELAY" },
+		{ USBDEVFS_DISCSIGNAL, "DISCSIGNAL" },
+		{ USBDEVFS_CLAIMINTERFACE, "CLAIMINTERFACE" },
+		{ USBDEVFS_RELEASEINTERFACE, "RELEASEINTERFACE" },
+		{ USBDEVFS_IOCTL, "IOCTL" }, { USBDEVFS_RESET, "RESET" },
+		{ USBDEVFS_CLEAR_HALT, "CLEAR_HALT" },
+		{ USBDEVFS_DISCONNECT, "DISCONNECT" },
+		{ USBDEVFS_CONNECT, "CONNECT" },
+		{ USBDEVFS_CLAIM_PORT, "CLAIM_PORT" },
+		{ USBDEVFS_RELEASE_PORT, "RELEASE_PORT" },
+		{ USBDEVFS_DISCONNECT_CLAIM, "DISCONNECT_CLAIM" },
+		{ USBDEVFS_ALLOC_STREAMS, "ALLOC_STREAMS" },
+		{ USBDEVFS_FREE_STREAMS, "FREE_STREAMS" },
+		{ USBDEVFS_DROP_PRIVILEGES, "DROP_PRIVILEGES" },
+		{ USBDEVFS_FORBID_SUSPEND, "FORBID_SUSPEND" },
+		{ USBDEVFS_ALLOW_SUSPEND, "ALLOW_SUSPEND" },
+		{ USBDEVFS_WAIT_FOR_RESUME, "WAIT_FOR_RESUME" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].cmd == cmd)
+			return names[i].name;
+	return NULL;
+}
+
+/* A CAMOPEN_EV_USB record: a way around a webcam's V4L2 node, taken or
+ * refused (bpf/camopen.h says which fields carry what). */
+static void usb_fields(struct al_buf *b, const struct camopen_event *e)
+{
+	char tmp[32];
+	const char *name;
+
+	al_buf_str(b, "what", usb_what_name(e->mode));
+	al_buf_str(b, "verdict", e->verdict == CAMOPEN_DENIED ? "denied" : "allowed");
+	if (e->cookie) {
+		/* as in /dev/bus/usb/BBB/DDD and lsusb */
+		snprintf(tmp, sizeof(tmp), "%03u/%03u", (unsigned int)(e->cookie >> 16),
+			 (unsigned int)(e->cookie & 0xffff));
+		al_buf_str(b, "usbdev", tmp);
+	}
+	if (e->mode == CAMOPEN_USB_USBFS_IOCTL || e->mode == CAMOPEN_USB_USBMON_IOCTL) {
+		snprintf(tmp, sizeof(tmp), "0x%08x", e->flags);
+		al_buf_str(b, "ioctl", tmp);
+		name = e->mode == CAMOPEN_USB_USBFS_IOCTL ? usbfs_ioctl_name(e->flags) : NULL;
+		if (name)
+			al_buf_str(b, "ioctl_name", name);
+	} else if (e->mode != CAMOPEN_USB_USBMON_READ && e->mode != CAMOPEN_USB_USBMON_MMAP) {
+		al_buf_u64(b, "flags", e->flags);
+	}
+	al_buf_u64(b, "ppid", e->ppid);
+	al_buf_u64(b, "euid", e->euid);
+	al_buf_u64(b, "gid", e->gid);
+	al_buf_i64(b, "loginuid", (int32_t)e->loginuid);
+	al_buf_i64(b, "sessionid", (int32_t)e->sessionid);
+	if (e->path_len > 0)
+		str_field(b, "path", e->path, CAMOPEN_PATH_LEN);
+	if (e->exe_len > 0)
+		str_field(b, "exe", e->exe, CAMOPEN_PATH_LEN);
+	snprintf(tmp, sizeof(tmp), "%u:%u", e->exe_dev >> 20, e->exe_dev & 0xfffff);
+	al_buf_str(b, "exe_dev", tmp);
+	al_buf_u64(b, "exe_ino", e->exe_ino);
+}
+
 static int on_probe_event(struct daemon *d, const void *data, size_t size)
 {
 	const struct camopen_event *e = data;
@@ -459,6 +577,24 @@ static int on_probe_event(struct daemon *d, const void *data, size_t size)
 		return 0;
 	}
 	al_buf_reset(b);
+	if (e->kind == CAMOPEN_EV_USB) {
+		d->usb_events++;
+		al_buf_str(b, "type", "usb");
+		put_time(b, (int64_t)e->boot_ns + d->real_offset_ns);
+		al_buf_u64(b, "boot_ns", e->boot_ns);
+		al_buf_u64(b, "kseq", e->kseq);
+		if (e->rdev) {
+			snprintf(dev, sizeof(dev), "%u:%u", e->rdev >> 20, e->rdev & 0xfffff);
+			al_buf_str(b, "dev", dev);
+		}
+		al_buf_u64(b, "pid", e->pid);
+		al_buf_u64(b, "tid", e->tid);
+		al_buf_u64(b, "uid", e->uid);
+		str_field(b, "comm", e->comm, CAMOPEN_COMM_LEN);
+		al_buf_u64(b, "cgroup", e->cgroup_id);
+		usb_fields(b, e);
+		return append(d);
+	}
 	al_buf_str(b, "type", e->kind == CAMOPEN_EV_OPEN ? "open" : "close");
 	put_time(b, (int64_t)e->boot_ns + d->real_offset_ns);
 	al_buf_u64(b, "boot_ns", e->boot_ns);
@@ -841,6 +977,12 @@ static int run(struct opts *o)
 		auditd_say("cannot set the allow-list: %s", strerror(-ret));
 		goto out;
 	}
+	ret = probe_set_usb_guard(&d.probe, o->usb_guard);
+	if (ret) {
+		auditd_say("cannot set the USB guard: %s", strerror(-ret));
+		goto out;
+	}
+
 	if (d.probe.reused)
 		load_seen(&d, log_path);
 	agentev_init(&d.ev, strcmp(o->agent_events, "none") ? o->agent_events : NULL,
@@ -876,6 +1018,7 @@ static int run(struct opts *o)
 	al_buf_u64(&d.body, "pid", getpid());
 	al_buf_str(&d.body, "probe", d.probe.reused ? "reused" : "loaded");
 	al_buf_str(&d.body, "mode", o->enforce ? "enforce" : "audit");
+	al_buf_str(&d.body, "usb_guard", usb_mode_name(o->usb_guard));
 	al_buf_u64(&d.body, "ring_bytes", d.probe.ring_size);
 	al_buf_u64(&d.body, "allow_exe", o->n_exe);
 	al_buf_u64(&d.body, "allow_uid", o->n_uids);
@@ -956,6 +1099,7 @@ static int run(struct opts *o)
 	put_time(&d.body, clock_ns(CLOCK_REALTIME));
 	al_buf_u64(&d.body, "opens", d.opens);
 	al_buf_u64(&d.body, "closes", d.closes);
+	al_buf_u64(&d.body, "usb", d.usb_events);
 	al_buf_u64(&d.body, "lost_total", d.w.st.lost_seen);
 	al_buf_u64(&d.body, "agent_drops", d.ev.ingested);
 	append(&d);
@@ -989,6 +1133,7 @@ out:
 int main(int argc, char **argv)
 {
 	struct opts o = { .drain_ms = 100, .epoch_records = 1000,
+			  .usb_guard = CAMOPEN_USB_DENY,
 			  .epoch_secs = 60, .ring_mb = 32, .prio_boost = 10,
 			  .nl_rcvbuf = 4 << 20 };
 	const char *config = NULL;

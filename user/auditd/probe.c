@@ -25,9 +25,13 @@
 
 static const char *const map_names[] = {
 	"events", "lost", "counter", "settings", "allow_exe", "allow_uid",
-	"open_files",
+	"open_files", "usb_guard", "usb_seen", "usb_files",
 };
-static const char *const link_names[] = { "link_file_open", "link_file_free" };
+static const char *const link_names[] = {
+	"link_file_open", "link_file_free", "link_file_ioctl", "link_mmap_file",
+	"link_file_permission",
+};
+#define NR_LINKS (sizeof(link_names) / sizeof(link_names[0]))
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {
@@ -124,8 +128,9 @@ static int open_maps(struct probe *p, const char *dir, char *err, size_t len)
 	p->settings_fd = get_pinned(dir, "settings");
 	p->allow_exe_fd = get_pinned(dir, "allow_exe");
 	p->allow_uid_fd = get_pinned(dir, "allow_uid");
+	p->usb_guard_fd = get_pinned(dir, "usb_guard");
 	if (p->events_fd < 0 || p->lost_fd < 0 || p->settings_fd < 0 ||
-	    p->allow_exe_fd < 0 || p->allow_uid_fd < 0) {
+	    p->allow_exe_fd < 0 || p->allow_uid_fd < 0 || p->usb_guard_fd < 0) {
 		seterr(err, len, "%s: pinned maps missing or unreadable: %s", dir,
 		       strerror(errno));
 		return -ENOENT;
@@ -138,22 +143,24 @@ int probe_open(struct probe *p, const char *pin_dir, bool reload,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct camopen_bpf *skel = NULL;
-	struct bpf_link *links[2] = { NULL, NULL };
+	struct bpf_link *links[NR_LINKS] = { NULL };
 	char path[512];
 	unsigned int i;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->events_fd = p->lost_fd = p->settings_fd = -1;
-	p->allow_exe_fd = p->allow_uid_fd = -1;
+	p->allow_exe_fd = p->allow_uid_fd = p->usb_guard_fd = -1;
 	libbpf_set_print(libbpf_quiet);
 	ret = check_bpffs(pin_dir, err, err_len);
 	if (ret)
 		return ret;
 	p->nr_majors = probe_camera_majors(p->majors, CAMOPEN_MAX_MAJORS);
 
-	if (!reload && pinned(pin_dir, link_names[0]) &&
-	    pinned(pin_dir, link_names[1])) {
+	/* a probe pinned by an older daemon lacks some links: load anew */
+	for (i = 0; i < NR_LINKS && pinned(pin_dir, link_names[i]); i++)
+		;
+	if (!reload && i == NR_LINKS) {
 		p->reused = true;
 		return open_maps(p, pin_dir, err, err_len);
 	}
@@ -182,14 +189,19 @@ int probe_open(struct probe *p, const char *pin_dir, bool reload,
 	}
 	links[0] = bpf_program__attach_lsm(skel->progs.camopen_file_open);
 	links[1] = bpf_program__attach_lsm(skel->progs.camopen_file_free);
-	if (!links[0] || !links[1]) {
+	links[2] = bpf_program__attach_lsm(skel->progs.camopen_file_ioctl);
+	links[3] = bpf_program__attach_lsm(skel->progs.camopen_mmap_file);
+	links[4] = bpf_program__attach_lsm(skel->progs.camopen_file_permission);
+	for (i = 0; i < NR_LINKS; i++) {
+		if (links[i])
+			continue;
 		ret = -errno;
 		seterr(err, err_len, "cannot attach the probe to the LSM hooks: %s",
 		       strerror(errno));
 		goto out;
 	}
 	/* The new links replace any old ones: never a moment with no probe. */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NR_LINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, link_names[i]);
 		unlink(path);
 		ret = bpf_link__pin(links[i], path);
@@ -200,7 +212,7 @@ int probe_open(struct probe *p, const char *pin_dir, bool reload,
 	}
 	ret = open_maps(p, pin_dir, err, err_len);
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NR_LINKS; i++)
 		if (links[i])
 			bpf_link__destroy(links[i]);	/* the pin keeps it */
 	camopen_bpf__destroy(skel);
@@ -213,7 +225,7 @@ int probe_detach(const char *pin_dir, char *err, size_t err_len)
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NR_LINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, link_names[i]);
 		if (unlink(path) && errno != ENOENT)
 			ret = -errno;
@@ -233,7 +245,7 @@ int probe_detach(const char *pin_dir, char *err, size_t err_len)
 void probe_close(struct probe *p)
 {
 	int *fds[] = { &p->events_fd, &p->lost_fd, &p->settings_fd,
-		       &p->allow_exe_fd, &p->allow_uid_fd };
+		       &p->allow_exe_fd, &p->allow_uid_fd, &p->usb_guard_fd };
 	unsigned int i;
 
 	if (p->consumer_pos)
@@ -362,6 +374,15 @@ int probe_configure(struct probe *p, bool enforce, const struct probe_exe *exe,
 			return -errno;
 	mode = enforce;
 	if (bpf_map_update_elem(p->settings_fd, &zero, &mode, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int probe_set_usb_guard(struct probe *p, uint32_t mode)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(p->usb_guard_fd, &zero, &mode, BPF_ANY))
 		return -errno;
 	return 0;
 }

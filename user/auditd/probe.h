@@ -16,6 +16,7 @@
 
 struct probe {
 	int events_fd, lost_fd, settings_fd, allow_exe_fd, allow_uid_fd;
+	int usb_guard_fd;
 	bool reused;			/* found pinned, not loaded by us */
 	uint32_t majors[4];
 	unsigned int nr_majors;
@@ -67,5 +68,8 @@ struct probe_exe {
 int probe_configure(struct probe *p, bool enforce, const struct probe_exe *exe,
 		    unsigned int n_exe, const uint32_t *uids, unsigned int n_uids);
 uint64_t probe_lost(struct probe *p);
+/* The USB guard's mode (enum camopen_usb_mode). */
+int probe_set_usb_guard(struct probe *p, uint32_t mode);
+
 
 #endif /* SEALCAM_AUDITD_PROBE_H */
