@@ -12,8 +12,23 @@
  * the oldest dropped first. While the relay is unreachable every frame is
  * dropped at once: a live view wants the newest frame, not a backlog, and
  * the recording has them all anyway.
+ *
+ * Connecting: a thread of ours (network()) connects with libmosquitto's
+ * blocking mosquitto_connect, which tries every address of the relay's name
+ * in turn until one accepts, as `sealcam view` and mosquitto_pub do, and
+ * then runs mosquitto_loop_forever (I/O and libmosquitto's own
+ * reconnects). Not mosquitto_connect_async: its non-blocking connect keeps
+ * the first address whose connect() is merely "in progress" (for
+ * "localhost" that is ::1, where a relay bound to 127.0.0.1 refuses), and
+ * libmosquitto 2.0.21 (Debian 13) starts the TLS handshake on that socket
+ * at once, so the refusal came back as "A TLS error occurred"; 2.0.11
+ * (Debian 12) deferred the handshake to the network thread, whose blocking
+ * reconnect then found 127.0.0.1. The blocking connect runs in that thread
+ * only (never in the capture thread, never under our lock) and live_stop
+ * cancels it if it is still waiting for a relay.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +67,8 @@ struct live {
 	struct sc_live_url url;
 	char password[256];
 	struct mosquitto *mosq;
-	pthread_t thread;
-	bool thread_started, loop_started;
+	pthread_t thread, net_thread;
+	bool thread_started, net_started;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -65,16 +80,30 @@ struct live {
 	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
 	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
 	uint64_t published, dropped, rotations, last_rotate_ms;
-	uint64_t down_since_ms;		/* 0 while connected */
 };
 
 /*
- * libmosquitto's network thread (mosquitto_loop_forever) reconnects after
- * most failures but gives up for good after some: a TLS connection cut by a
- * relay that died ends it with EPROTO. So the publisher restarts that
- * thread when the relay has been away this long.
+ * mosquitto_loop_forever reconnects by itself after most failures but
+ * returns after some (a TLS connection cut by a relay that died ends it
+ * with EPROTO; a failed handshake with MOSQ_ERR_TLS): network() then waits
+ * this long and connects again.
  */
-#define LIVE_RESTART_MS 5000
+#define LIVE_RETRY_MS 2000
+
+/* Our lock is never held where network() may be cancelled (live_stop):
+ * the callbacks run in that thread, inside libmosquitto, and take it. */
+static int no_cancel(void)
+{
+	int old;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static void restore_cancel(int old)
+{
+	pthread_setcancelstate(old, NULL);
+}
 
 static void drop_head(struct live *lv)
 {
@@ -146,6 +175,7 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 {
 	struct live *lv = arg;
 	bool subscribe;
+	int cs = no_cancel();
 
 	pthread_mutex_lock(&lv->lock);
 	lv->connected = rc == 0;
@@ -155,6 +185,7 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	if (rc) {
 		agent_error("live: relay %s:%d refused the connection: %s",
 			    lv->url.host, lv->url.port, mosquitto_connack_string(rc));
+		restore_cancel(cs);
 		return;
 	}
 	{
@@ -167,15 +198,17 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		  lv->url.port, lv->c->live_user ? lv->c->live_user : lv->devid);
 	if (subscribe)
 		mosquitto_subscribe(m, NULL, lv->rotate_topic, 0);
+	restore_cancel(cs);
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
 	struct live *lv = arg;
 	bool was;
+	int cs = no_cancel();
 
 	pthread_mutex_lock(&lv->lock);
-	was = lv->connected;
+	was = lv->connected && !lv->stop;	/* not our own DISCONNECT */
 	lv->connected = false;
 	lv->inflight = 0;	/* libmosquitto dropped what it had queued */
 	pthread_cond_signal(&lv->cond);
@@ -184,11 +217,13 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 		agent_error("live: lost the relay (%s); frames are dropped from "
 			    "the live view until it is back, recording goes on",
 			    mosquitto_strerror(rc));
+	restore_cancel(cs);
 }
 
 static void on_publish(struct mosquitto *m, void *arg, int mid)
 {
 	struct live *lv = arg;
+	int cs = no_cancel();
 
 	pthread_mutex_lock(&lv->lock);
 	if (lv->inflight)
@@ -196,12 +231,14 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 	lv->published++;
 	pthread_cond_signal(&lv->cond);
 	pthread_mutex_unlock(&lv->lock);
+	restore_cancel(cs);
 }
 
 static void on_message(struct mosquitto *m, void *arg,
 		       const struct mosquitto_message *msg)
 {
 	struct live *lv = arg;
+	int cs = no_cancel();
 
 	pthread_mutex_lock(&lv->lock);
 	if (lv->rotate_topic[0] && !strcmp(msg->topic, lv->rotate_topic)) {
@@ -209,6 +246,17 @@ static void on_message(struct mosquitto *m, void *arg,
 		pthread_cond_signal(&lv->cond);
 	}
 	pthread_mutex_unlock(&lv->lock);
+	restore_cancel(cs);
+}
+
+/* libmosquitto's own errors (OpenSSL's reason for a failed handshake) */
+static void on_log(struct mosquitto *m, void *arg, int level, const char *str)
+{
+	int cs = no_cancel();
+
+	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+		agent_error("live: libmosquitto: %s", str);
+	restore_cancel(cs);
 }
 
 static void timed_wait(struct live *lv, long ms)
@@ -266,28 +314,11 @@ static void *publisher(void *arg)
 			continue;
 		}
 		if (!lv->connected) {
-			uint64_t now = agent_now_ms();
-
 			while (lv->head)
 				drop_head(lv);
-			if (!lv->down_since_ms)
-				lv->down_since_ms = now;
-			if (now - lv->down_since_ms >= LIVE_RESTART_MS) {
-				lv->down_since_ms = now;
-				pthread_mutex_unlock(&lv->lock);
-				mosquitto_loop_stop(lv->mosq, true);
-				/* a new connection attempt puts the client back in
-				 * the state from which the thread reconnects */
-				if (mosquitto_reconnect_async(lv->mosq) != MOSQ_ERR_SUCCESS)
-					agent_log("live: relay %s:%d still unreachable; retrying",
-						  lv->url.host, lv->url.port);
-				mosquitto_loop_start(lv->mosq);
-				pthread_mutex_lock(&lv->lock);
-			}
 			timed_wait(lv, 1000);
 			continue;
 		}
-		lv->down_since_ms = 0;
 		while (lv->head &&
 		       agent_now_ms() - lv->head->queued_ms > LIVE_MAX_AGE_MS)
 			drop_head(lv);
@@ -314,6 +345,59 @@ static void *publisher(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&lv->lock);
+	return NULL;
+}
+
+/*
+ * The connection to the relay: connect (blocking, every address of the
+ * name), then libmosquitto's loop, which sends, receives and reconnects by
+ * itself; when it gives up, connect again after LIVE_RETRY_MS. Cancelled by
+ * live_stop anywhere inside libmosquitto; never while holding lv->lock
+ * (the callbacks disable cancellation).
+ */
+static void *network(void *arg)
+{
+	struct live *lv = arg;
+	char last[160] = "";
+	int r;
+
+	r = mosquitto_connect(lv->mosq, lv->url.host, lv->url.port, 30);
+	for (;;) {
+		char why[160];
+		int cs;
+
+		if (r == MOSQ_ERR_SUCCESS) {
+			r = mosquitto_loop_forever(lv->mosq, 1000, 1);
+			last[0] = 0;	/* it was connected: report anew */
+		}
+		cs = no_cancel();
+		pthread_mutex_lock(&lv->lock);
+		if (lv->stop) {
+			pthread_mutex_unlock(&lv->lock);
+			break;
+		}
+		pthread_mutex_unlock(&lv->lock);
+		/* once per distinct reason, not every retry */
+		snprintf(why, sizeof(why), "%s%s%s", r ? mosquitto_strerror(r) :
+			 "the connection ended",
+			 r == MOSQ_ERR_ERRNO ? ": " : "",
+			 r == MOSQ_ERR_ERRNO ? strerror(errno) : "");
+		if (strcmp(why, last))
+			agent_error("live: relay %s:%d: %s; retrying every %d s",
+				    lv->url.host, lv->url.port, why,
+				    LIVE_RETRY_MS / 1000);
+		snprintf(last, sizeof(last), "%s", why);
+		pthread_mutex_lock(&lv->lock);
+		if (!lv->stop)
+			timed_wait(lv, LIVE_RETRY_MS);
+		if (lv->stop) {
+			pthread_mutex_unlock(&lv->lock);
+			break;
+		}
+		pthread_mutex_unlock(&lv->lock);
+		restore_cancel(cs);
+		r = mosquitto_reconnect(lv->mosq);
+	}
 	return NULL;
 }
 
@@ -364,6 +448,7 @@ int live_start(struct live **out, const struct agent_config *c,
 	mosquitto_disconnect_callback_set(lv->mosq, on_disconnect);
 	mosquitto_publish_callback_set(lv->mosq, on_publish);
 	mosquitto_message_callback_set(lv->mosq, on_message);
+	mosquitto_log_callback_set(lv->mosq, on_log);
 	mosquitto_reconnect_delay_set(lv->mosq, 1, 5, false);
 	if (lv->url.tls) {
 		r = mosquitto_tls_set(lv->mosq, c->live_ca_file,
@@ -390,21 +475,13 @@ int live_start(struct live **out, const struct agent_config *c,
 		snprintf(err, errlen, "relay credentials: %s", mosquitto_strerror(r));
 		goto fail;
 	}
-	/* no mosquitto_threaded_set: loop_start refuses a client marked so */
-	r = mosquitto_connect_async(lv->mosq, lv->url.host, lv->url.port, 30);
-	if (r && r != MOSQ_ERR_ERRNO) {
-		snprintf(err, errlen, "relay %s:%d: %s", lv->url.host, lv->url.port,
-			 mosquitto_strerror(r));
-		goto fail;
-	}
-	if (r)	/* not reachable yet: the network thread keeps trying */
-		agent_error("live: relay %s:%d not reachable yet (%s); retrying",
-			    lv->url.host, lv->url.port, strerror(errno));
-	if (mosquitto_loop_start(lv->mosq) != MOSQ_ERR_SUCCESS) {
+	/* our own network thread: publish only queues, that thread writes */
+	mosquitto_threaded_set(lv->mosq, true);
+	if (pthread_create(&lv->net_thread, NULL, network, lv)) {
 		snprintf(err, errlen, "cannot start the MQTT network thread");
 		goto fail;
 	}
-	lv->loop_started = true;
+	lv->net_started = true;
 	if (pthread_create(&lv->thread, NULL, publisher, lv)) {
 		snprintf(err, errlen, "cannot start the live thread");
 		goto fail;
@@ -443,13 +520,22 @@ void live_stop(struct live *lv)
 	if (lv->thread_started)
 		pthread_join(lv->thread, NULL);
 	if (lv->mosq) {
-		/* a clean DISCONNECT ends the network thread; while the relay
-		 * is away it may sleep between reconnects: cancel it then */
+		/* a clean DISCONNECT ends mosquitto_loop_forever and with it
+		 * the network thread; a thread still connecting or waiting
+		 * for a relay that is away is cancelled */
 		bool clean = lv->connected &&
 			     mosquitto_disconnect(lv->mosq) == MOSQ_ERR_SUCCESS;
 
-		if (lv->loop_started)
-			mosquitto_loop_stop(lv->mosq, !clean);
+		if (lv->net_started) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 2;
+			if (!clean || pthread_timedjoin_np(lv->net_thread, NULL, &ts)) {
+				pthread_cancel(lv->net_thread);
+				pthread_join(lv->net_thread, NULL);
+			}
+		}
 		mosquitto_destroy(lv->mosq);
 		agent_log("live: stopped, %llu frames published, %llu dropped",
 			  (unsigned long long)lv->published,
