@@ -80,7 +80,9 @@ static const char view_usage[] =
 "                           (default 0: wait for ever)\n"
 "    --no-rotate            do not ask the device for a new segment\n"
 "    --latency-log FILE     one line per frame written: segment, index,\n"
-"                           capture time (ns), latency (ms)\n"
+"                           capture time (ns), latency (ms), latency to\n"
+"                           the frame's arrival here (ms), then in ns of\n"
+"                           CLOCK_MONOTONIC: capture, arrival, written\n"
 "    -o FILE                write the y4m there instead of stdout\n"
 "\n"
 "EXIT STATUS\n"
@@ -109,6 +111,7 @@ struct view {
 	uint64_t last_segment;	/* newest segment started, across resyncs */
 	double *lat;
 	size_t n_lat, cap_lat;
+	uint64_t recv_real_ns, recv_mono_ns;	/* the message being fed */
 };
 
 static volatile sig_atomic_t view_stop;
@@ -161,9 +164,13 @@ static int on_frame(void *arg, const struct sc_frame *f)
 	if (v->n_lat < v->cap_lat)
 		v->lat[v->n_lat++] = ms;
 	if (v->latency_log)
-		fprintf(v->latency_log, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %.1f\n",
+		fprintf(v->latency_log, "%" PRIu64 " %" PRIu64 " %" PRIu64
+			" %.1f %.1f %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 			f->seg->segment_id, f->frame_index,
-			f->meta.timestamp_ns, ms);
+			f->meta.timestamp_ns, ms,
+			((double)v->recv_real_ns - (double)f->meta.timestamp_ns) / 1e6,
+			f->meta.monotonic_ns, v->recv_mono_ns,
+			now_ns(CLOCK_MONOTONIC));
 	v->frames++;
 	if (v->max_frames && v->frames >= v->max_frames)
 		v->done = true;
@@ -229,6 +236,8 @@ static void on_message(struct mosquitto *m, void *arg,
 
 	if (v->done || strcmp(msg->topic, v->topic))
 		return;
+	v->recv_real_ns = now_ns(CLOCK_REALTIME);
+	v->recv_mono_ns = now_ns(CLOCK_MONOTONIC);
 	v->messages++;
 	flags = frame_flags(msg->payload, (size_t)msg->payloadlen, &index,
 			    &segment);

@@ -28,6 +28,7 @@
  * cancels it if it is still waiting for a relay.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,8 @@
 struct live_item {
 	struct live_item *next;
 	uint64_t queued_ms;
+	uint64_t captured_ns, queued_ns;	/* CLOCK_MONOTONIC, for the trace */
+	uint64_t segment, index;
 	size_t len;
 	unsigned char data[];
 };
@@ -80,7 +83,35 @@ struct live {
 	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
 	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
 	uint64_t published, dropped, rotations, last_rotate_ms;
+	FILE *trace;			/* SEALCAM_LIVE_TRACE, under lock */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The trace (bench-live.sh, docs/LIVE.md "Latency"): one line per frame
+ * that leaves the queue, with lv->lock held:
+ *   P SEGMENT INDEX CAPTURED QUEUED HANDED MID   handed to libmosquitto
+ *   D SEGMENT INDEX CAPTURED QUEUED WHY          dropped (age, full, skip,
+ *                                                down, error)
+ *   W MID WRITTEN                                libmosquitto wrote it
+ * times in ns of CLOCK_MONOTONIC (the kernel's capture time is the V4L2
+ * buffer timestamp, the same clock).
+ */
+static void trace_drop(struct live *lv, const struct live_item *it,
+		       const char *why)
+{
+	if (lv->trace)
+		fprintf(lv->trace, "D %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+			PRIu64 " %s\n", it->segment, it->index, it->captured_ns,
+			it->queued_ns, why);
+}
 
 /*
  * mosquitto_loop_forever reconnects by itself after most failures but
@@ -105,10 +136,11 @@ static void restore_cancel(int old)
 	pthread_setcancelstate(old, NULL);
 }
 
-static void drop_head(struct live *lv)
+static void drop_head(struct live *lv, const char *why)
 {
 	struct live_item *it = lv->head;
 
+	trace_drop(lv, it, why);
 	lv->head = it->next;
 	if (!lv->head)
 		lv->tail = NULL;
@@ -118,7 +150,8 @@ static void drop_head(struct live *lv)
 	free(it);
 }
 
-void live_frame(struct live *lv, const unsigned char *frame, size_t len)
+void live_frame(struct live *lv, const unsigned char *frame, size_t len,
+		uint64_t captured_ns)
 {
 	struct live_item *it;
 	struct agent_frame_info fi;
@@ -130,6 +163,13 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len)
 		goto count_drop;
 	it->next = NULL;
 	it->queued_ms = agent_now_ms();
+	it->queued_ns = mono_ns();
+	it->captured_ns = captured_ns;
+	it->segment = it->index = 0;
+	if (!agent_frame_info(frame, len, &fi)) {
+		it->segment = fi.segment_id;
+		it->index = fi.frame_index;
+	}
 	it->len = len;
 	memcpy(it->data, frame, len);
 	pthread_mutex_lock(&lv->lock);
@@ -141,6 +181,7 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len)
 	if (lv->skipping && !agent_frame_info(frame, len, &fi) &&
 	    !(fi.flags & SEALCAM_F_FIRST)) {
 		lv->dropped++;
+		trace_drop(lv, it, "skip");
 		pthread_mutex_unlock(&lv->lock);
 		free(it);
 		return;
@@ -153,7 +194,7 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len)
 		sc_live_topic(lv->rotate_topic, lv->devid, "rotate");
 	}
 	while (lv->head && lv->queued_bytes + len > (size_t)lv->c->live_queue_bytes)
-		drop_head(lv);
+		drop_head(lv, "full");
 	if (lv->tail)
 		lv->tail->next = it;
 	else
@@ -229,6 +270,8 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 	if (lv->inflight)
 		lv->inflight--;
 	lv->published++;
+	if (lv->trace)
+		fprintf(lv->trace, "W %d %" PRIu64 "\n", mid, mono_ns());
 	pthread_cond_signal(&lv->cond);
 	pthread_mutex_unlock(&lv->lock);
 	restore_cancel(cs);
@@ -289,6 +332,7 @@ static void *publisher(void *arg)
 	pthread_mutex_lock(&lv->lock);
 	while (!lv->stop) {
 		struct live_item *it;
+		uint64_t handed;
 		int mid, r;
 
 		if (lv->connected && !subscribed && lv->rotate_topic[0]) {
@@ -315,13 +359,13 @@ static void *publisher(void *arg)
 		}
 		if (!lv->connected) {
 			while (lv->head)
-				drop_head(lv);
+				drop_head(lv, "down");
 			timed_wait(lv, 1000);
 			continue;
 		}
 		while (lv->head &&
 		       agent_now_ms() - lv->head->queued_ms > LIVE_MAX_AGE_MS)
-			drop_head(lv);
+			drop_head(lv, "age");
 		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
 			timed_wait(lv, lv->head ? 100 : 1000);
 			continue;
@@ -333,16 +377,22 @@ static void *publisher(void *arg)
 		lv->queued_bytes -= it->len;
 		lv->inflight++;
 		pthread_mutex_unlock(&lv->lock);
+		handed = mono_ns();
 		r = mosquitto_publish(lv->mosq, &mid, lv->topic, (int)it->len,
 				      it->data, 0, false);
-		free(it);
 		pthread_mutex_lock(&lv->lock);
 		if (r != MOSQ_ERR_SUCCESS) {
 			if (lv->inflight)
 				lv->inflight--;
 			lv->dropped++;
 			lv->skipping = true;
+			trace_drop(lv, it, "error");
+		} else if (lv->trace) {
+			fprintf(lv->trace, "P %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+				PRIu64 " %" PRIu64 " %d\n", it->segment, it->index,
+				it->captured_ns, it->queued_ns, handed, mid);
 		}
+		free(it);
 	}
 	pthread_mutex_unlock(&lv->lock);
 	return NULL;
@@ -417,6 +467,15 @@ int live_start(struct live **out, const struct agent_config *c,
 	pthread_cond_init(&lv->cond, NULL);
 	if (sc_live_url_parse(&lv->url, c->live_url, err, errlen))
 		goto fail;
+	{
+		const char *tp = getenv("SEALCAM_LIVE_TRACE");
+
+		if (tp && *tp && !(lv->trace = fopen(tp, "we"))) {
+			snprintf(err, errlen, "SEALCAM_LIVE_TRACE %s: %s", tp,
+				 strerror(errno));
+			goto fail;
+		}
+	}
 	if (c->device_id) {
 		snprintf(lv->devid, sizeof(lv->devid), "%s", c->device_id);
 		sc_live_topic(lv->topic, lv->devid, "live");
@@ -542,7 +601,9 @@ void live_stop(struct live *lv)
 			  (unsigned long long)lv->dropped);
 	}
 	while (lv->head)
-		drop_head(lv);
+		drop_head(lv, "stop");
+	if (lv->trace)
+		fclose(lv->trace);
 	if (lv->mosq)
 		mosquitto_lib_cleanup();
 	memset(lv->password, 0, sizeof(lv->password));
