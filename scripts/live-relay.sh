@@ -144,9 +144,10 @@ log_type notice
 log_type information
 connection_messages true
 log_timestamp_format %Y-%m-%dT%H:%M:%S
-# a slow viewer gets the newest frames, not a backlog: at most 16 messages
-# queued per client, the rest are dropped by the relay
-max_queued_messages 16
+# a slow viewer gets the newest frames, not a backlog: at most 2 messages
+# (frames: 600 kB each at 640x480) queued per client, the rest are dropped
+# by the relay and the viewer resyncs (docs/LIVE.md "Latency")
+max_queued_messages 2
 max_inflight_messages 16
 
 listener $port $bind

@@ -43,21 +43,30 @@
 #include "sealed.h"
 #include "spool.h"
 
-#define LIVE_INFLIGHT 3
 #define LIVE_ROTATE_MIN_MS 1000
 /*
- * Latency bounds. A frame that waited this long for the relay is stale for
- * a live view: dropped. And the kernel's send buffer of the relay socket
- * is kept small, so that a slow relay shows up here (where the oldest is
- * dropped) rather than as seconds of frames queued in TCP buffers that
- * autotuning lets grow to megabytes.
+ * Latency bounds (docs/LIVE.md "Latency"). When the path to the viewer is
+ * slower than the camera (scripts/bench-live.sh: at 640x480 15 fps under
+ * TCG the CPU is spent before a third of the frames reach the relay), the
+ * frames must be dropped here, not queued anywhere on the way:
+ *  - one message at a time in libmosquitto: the next frame is chosen only
+ *    when the previous one is written out, so a frame that has become
+ *    stale meanwhile is dropped instead of sent;
+ *  - a frame older than LIVE_MAX_AGE_MS since its capture (the V4L2
+ *    timestamp: the time it waited in the kernel's queue counts) is stale
+ *    for a live view: dropped;
+ *  - the kernel's send buffer of the relay socket is kept small, so that a
+ *    slow relay shows up here rather than as seconds of frames queued in
+ *    TCP buffers that autotuning lets grow to megabytes.
+ * (Before: 3 messages in libmosquitto and 1 s in the queue, and the relay
+ * kept 16 messages per viewer; at 640x480 under TCG a frame waited 4.3 s.)
  */
-#define LIVE_MAX_AGE_MS 1000
+#define LIVE_INFLIGHT 1
+#define LIVE_MAX_AGE_MS 500
 #define LIVE_SNDBUF (256 * 1024)
 
 struct live_item {
 	struct live_item *next;
-	uint64_t queued_ms;
 	uint64_t captured_ns, queued_ns;	/* CLOCK_MONOTONIC, for the trace */
 	uint64_t segment, index;
 	size_t len;
@@ -136,6 +145,14 @@ static void restore_cancel(int old)
 	pthread_setcancelstate(old, NULL);
 }
 
+/* Too old to be worth sending to a live view (captured, else queued). */
+static bool stale(const struct live_item *it)
+{
+	uint64_t t0 = it->captured_ns ? it->captured_ns : it->queued_ns;
+
+	return mono_ns() - t0 > (uint64_t)LIVE_MAX_AGE_MS * 1000000ull;
+}
+
 static void drop_head(struct live *lv, const char *why)
 {
 	struct live_item *it = lv->head;
@@ -162,7 +179,6 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len,
 	if (!it)
 		goto count_drop;
 	it->next = NULL;
-	it->queued_ms = agent_now_ms();
 	it->queued_ns = mono_ns();
 	it->captured_ns = captured_ns;
 	it->segment = it->index = 0;
@@ -363,8 +379,7 @@ static void *publisher(void *arg)
 			timed_wait(lv, 1000);
 			continue;
 		}
-		while (lv->head &&
-		       agent_now_ms() - lv->head->queued_ms > LIVE_MAX_AGE_MS)
+		while (lv->head && stale(lv->head))
 			drop_head(lv, "age");
 		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
 			timed_wait(lv, lv->head ? 100 : 1000);
