@@ -6,9 +6,11 @@
 # sealed) to decrypted frame in `sealcam view`, in one VM boot (qemu -cpu
 # max, TCG here), through the real path: sealcam.ko -> sealcam-agent --live
 # -> mosquitto with TLS (scripts/live-relay.sh, in the guest) -> sealcam view
-# (verify, decrypt, y4m to /dev/null). YUYV, 640x480 by default, at each
-# frame rate given (default 15 and 2: the issue's rate, and one this VM's
-# CPUs keep up with at that size).
+# (verify, decrypt, y4m to /dev/null), and the same in the viewer page
+# (web/, in Debian's Chromium, headless, in the same VM, over the relay's
+# WebSockets: tests/tools/web_live_bench.mjs). YUYV, 640x480 by default, at
+# each frame rate given (default 15 and 2: the issue's rate, and one this
+# VM's CPUs keep up with at that size).
 #
 #   scripts/bench-live.sh [FRAMES] [SIZE] [FPS]...  (default 150 640x480 15 2)
 #
@@ -36,9 +38,11 @@ rates=("$@")
 out=$root/build/bench-live.last
 rm -rf "$out"
 mkdir -p "$out"
-for f in build/sealcam build/sealcam-agent sealcam.ko; do
-	[ -e "$f" ] || { echo "bench-live.sh: $f missing (make all)" >&2; exit 1; }
+for f in build/sealcam build/sealcam-agent sealcam.ko /usr/bin/chromium \
+	node_modules/playwright-core; do
+	[ -e "$f" ] || { echo "bench-live.sh: $f missing (make all, scripts/setup.sh)" >&2; exit 1; }
 done
+scripts/build-web.sh "$out/www" >/dev/null
 
 cat >"$out/guest.sh" <<EOF
 set -u
@@ -56,11 +60,25 @@ build/sealcam device-key >\$T/device.pub
 devid=\$(build/sealcam device-key --id | tail -1)
 echo dev-pw >\$T/dev.pw; echo owner-pw >\$T/owner.pw
 port=\$(scripts/live-relay.sh free-port)
-scripts/live-relay.sh config \$T/relay --port \$port --run-as root \
-	--device \$devid:\$T/dev.pw --viewer owner:\$T/owner.pw:\$devid >/dev/null
+plain=\$(scripts/live-relay.sh free-port)
+ws=\$(scripts/live-relay.sh free-port)
+http=\$(scripts/live-relay.sh free-port)
+scripts/live-relay.sh config \$T/relay --port \$port --plain-port \$plain --ws-port \$ws \
+	--run-as root --device \$devid:\$T/dev.pw --viewer owner:\$T/owner.pw:\$devid >/dev/null
 scripts/live-relay.sh run \$T/relay 2>$out/relay.log &
 rpid=\$!
+python3 -m http.server --bind 127.0.0.1 --directory $out/www \$http >\$T/http.log 2>&1 &
+hpid=\$!
 wait_for 60 grep -q running $out/relay.log
+page() { # FPS FRAMES
+	cat >\$T/page.json <<JSON
+{ "page": "http://127.0.0.1:\$http/viewer.html", "key": "\$T/owner.key",
+  "devicePub": "\$T/device.pub", "ws": "ws://127.0.0.1:\$ws", "user": "owner",
+  "password": "owner-pw", "warmup": \$((\$1 < 5 ? 5 : 15)), "frames": \$2,
+  "latfile": "$out/page-\$1.lat" }
+JSON
+	timeout 1500 node tests/tools/web_live_bench.mjs \$T/page.json >$out/page-\$1.log 2>&1
+}
 view() { # FRAMES [OPTION]...
 	local n=\$1
 	shift
@@ -82,9 +100,11 @@ for fps in ${rates[*]}; do
 	n=$frames
 	[ \$n -le \$((fps * 40)) ] || n=\$((fps * 40))
 	view \$n --latency-log $out/view-\$fps.lat 2>$out/view-\$fps.log
+	np=\$((n < 60 ? n : 60))
+	page \$fps \$np
 	kill -TERM \$apid; wait \$apid
 done
-kill \$rpid; wait \$rpid 2>/dev/null
+kill \$rpid \$hpid; wait \$rpid \$hpid 2>/dev/null
 # what a frame of this size costs this VM's CPUs
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 echo "$size 20" >/sys/kernel/debug/sealcam/bench && cat /sys/kernel/debug/sealcam/bench >$out/seal
@@ -161,7 +181,16 @@ for fps in rates:
             st["relay"].append((arr - W[mid]) / 1e6)
             st["view"].append((done - arr) / 1e6)
     stages[fps] = st
-print(f"{'browser page':<34} {'-':>8} {'-':>4} {'-':>7} {'not run':>10} {'-':>8}  (tests/host/test_web_browser.sh measures the page on the host)")
+for fps in rates:
+    lat = os.path.join(out, f"page-{fps}.lat")
+    tot = [float(l) for l in open(lat) if l.strip()] if os.path.exists(lat) else []
+    plog = rd(f"page-{fps}.log")
+    r = dict(re.findall(r"^RESULT (\S+) (.*)$", plog, re.M))
+    note = f"page: {r.get('lost', '?')} lost, {r.get('skipped', '?')} skipped"
+    if "error" in r:
+        note = "page error: " + r["error"][:60]
+    print(f"{'browser page (Chromium, WebSockets)':<34} {size:>8} {fps:>4} {len(tot):>7} "
+          f"{pct(tot, 50):>10.1f} {pct(tot, 99):>8.1f}  {note}")
 print()
 print("Where the time goes (ms per frame, median / p99; frames joined: agent trace x view log)")
 print(f"{'fps':>4} {'n':>5} " + " ".join(f"{k:>16}" for k in ("kernel", "agent", "send", "relay", "view")))
