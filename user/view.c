@@ -112,6 +112,7 @@ struct view {
 	double *lat;
 	size_t n_lat, cap_lat;
 	uint64_t recv_real_ns, recv_mono_ns;	/* the message being fed */
+	bool resyncing;		/* joining, or after a loss: waiting for FIRST */
 };
 
 static volatile sig_atomic_t view_stop;
@@ -172,6 +173,7 @@ static int on_frame(void *arg, const struct sc_frame *f)
 			f->meta.monotonic_ns, v->recv_mono_ns,
 			now_ns(CLOCK_MONOTONIC));
 	v->frames++;
+	v->resyncing = false;
 	if (v->max_frames && v->frames >= v->max_frames)
 		v->done = true;
 	return 0;
@@ -291,6 +293,7 @@ static void on_message(struct mosquitto *m, void *arg,
 		v->refused++;
 	}
 	v->resyncs++;
+	v->resyncing = true;
 	if (reader_start(v)) {
 		v->failed = true;
 		v->done = true;
@@ -509,6 +512,7 @@ int cmd_view(int argc, char **argv)
 	}
 	if (reader_start(&v))
 		return SC_EXIT_FAIL;
+	v.resyncing = true;
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -561,6 +565,15 @@ int cmd_view(int argc, char **argv)
 			continue;
 		}
 		ret = mosquitto_loop(v.mosq, 200, 1);
+		/*
+		 * Waiting for a FIRST frame: ask again now and then. The device
+		 * skips the rest of a segment it has dropped a frame of, so no
+		 * frame may come to ask again on; and a request can be lost
+		 * (QoS 0) or come while the device is reconnecting.
+		 */
+		if (ret == MOSQ_ERR_SUCCESS && v.resyncing &&
+		    now_ns(CLOCK_MONOTONIC) / 1000000 - v.last_rotate_ms >= 2000)
+			ask_rotate(&v);
 		if (ret == MOSQ_ERR_SUCCESS)
 			backoff_ms = 0;
 		else if (!v.done)

@@ -92,7 +92,7 @@ function onReport(r) {
 }
 
 // ---- live ------------------------------------------------------------------
-let reader = null, lastSegment = -1n, devId = null, lastRotate = 0;
+let reader = null, lastSegment = -1n, devId = null, lastRotate = 0, rotateTimer = null;
 function newReader() {
   reader = new SealedReader(priv, {
     expectDevice: devicePub(),
@@ -102,6 +102,7 @@ function newReader() {
       const now = Date.now();
       draw(f.meta, f.pixels);
       stats.frames++; stats.live++;
+      resyncing = false;
       stats.lastSegment = String(f.seg.segmentId); stats.lastIndex = String(f.frameIndex);
       const lat = now - Number(f.meta.timestamp_ns / 1000000n);
       stats.latencies.push(lat);
@@ -110,6 +111,10 @@ function newReader() {
     },
   });
 }
+// Waiting for a FIRST frame (joining, or after a loss): ask again every 2 s.
+// The device skips the rest of a segment it dropped a frame of, so there
+// may be no frame to ask again on (as sealcam view does).
+let resyncing = true;
 function askRotate() {
   const now = Date.now();
   if (client && now - lastRotate > 1000) {
@@ -141,6 +146,7 @@ function onLiveMessage(topic, payload) {
     setVerdict(`live: frames lost on the way in segment ${segment}; resyncing`, false);
   }
   newReader();
+  resyncing = true;
   askRotate();
 }
 $('live').onclick = () => {
@@ -148,6 +154,9 @@ $('live').onclick = () => {
   const dev = devicePub();
   if (!dev) { setVerdict('give the camera\'s device public key (pinned)', true); return; }
   if (client) client.end(true);
+  resyncing = true;
+  clearInterval(rotateTimer);
+  rotateTimer = setInterval(() => { if (resyncing && Date.now() - lastRotate >= 2000) askRotate(); }, 500);
   // device id = first 8 bytes of SHA-256(device key), from the reader
   newReader();
   devId = hex(keyId(dev));
@@ -170,7 +179,12 @@ $('live').onclick = () => {
   client.on('message', onLiveMessage);
   client.on('error', (e) => setVerdict(`relay: ${e.message}`, true));
 };
-$('stop').onclick = () => { if (client) client.end(true); client = null; setVerdict('stopped', false); };
+$('stop').onclick = () => {
+  clearInterval(rotateTimer);
+  if (client) client.end(true);
+  client = null;
+  setVerdict('stopped', false);
+};
 
 
 

@@ -349,6 +349,7 @@ static void *publisher(void *arg)
 	while (!lv->stop) {
 		struct live_item *it;
 		uint64_t handed;
+		long wait_ms;
 		int mid, r;
 
 		if (lv->connected && !subscribed && lv->rotate_topic[0]) {
@@ -359,30 +360,38 @@ static void *publisher(void *arg)
 		}
 		if (!lv->connected)
 			subscribed = false;
+		/*
+		 * A viewer's request within LIVE_ROTATE_MIN_MS of the last
+		 * rotation is kept and served when that time is up, not
+		 * forgotten: while the rest of a segment is skipped the viewer
+		 * receives nothing and has nothing to ask again on.
+		 */
+		wait_ms = 1000;
 		if (lv->rotate_asked) {
 			uint64_t now = agent_now_ms();
 
-			lv->rotate_asked = false;
-			if (now - lv->last_rotate_ms >= LIVE_ROTATE_MIN_MS ||
-			    !lv->last_rotate_ms) {
+			if (!lv->last_rotate_ms ||
+			    now - lv->last_rotate_ms >= LIVE_ROTATE_MIN_MS) {
+				lv->rotate_asked = false;
 				lv->last_rotate_ms = now;
 				lv->rotations++;
 				pthread_mutex_unlock(&lv->lock);
 				rotate_for_viewer(lv);
 				pthread_mutex_lock(&lv->lock);
+				continue;
 			}
-			continue;
+			wait_ms = (long)(lv->last_rotate_ms + LIVE_ROTATE_MIN_MS - now);
 		}
 		if (!lv->connected) {
 			while (lv->head)
 				drop_head(lv, "down");
-			timed_wait(lv, 1000);
+			timed_wait(lv, wait_ms);
 			continue;
 		}
 		while (lv->head && stale(lv->head))
 			drop_head(lv, "age");
 		if (!lv->head || lv->inflight >= LIVE_INFLIGHT) {
-			timed_wait(lv, lv->head ? 100 : 1000);
+			timed_wait(lv, lv->head && wait_ms > 100 ? 100 : wait_ms);
 			continue;
 		}
 		it = lv->head;
