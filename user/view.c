@@ -113,6 +113,8 @@ struct view {
 	size_t n_lat, cap_lat;
 	uint64_t recv_real_ns, recv_mono_ns;	/* the message being fed */
 	bool resyncing;		/* joining, or after a loss: waiting for FIRST */
+	uint64_t last_msg_ms;	/* CLOCK_MONOTONIC: the last live message */
+	uint64_t interval_ms;	/* the camera's frame interval */
 };
 
 static volatile sig_atomic_t view_stop;
@@ -174,6 +176,8 @@ static int on_frame(void *arg, const struct sc_frame *f)
 			now_ns(CLOCK_MONOTONIC));
 	v->frames++;
 	v->resyncing = false;
+	if (f->meta.fps_den)
+		v->interval_ms = (uint64_t)f->meta.fps_num * 1000 / f->meta.fps_den;
 	if (v->max_frames && v->frames >= v->max_frames)
 		v->done = true;
 	return 0;
@@ -240,6 +244,7 @@ static void on_message(struct mosquitto *m, void *arg,
 		return;
 	v->recv_real_ns = now_ns(CLOCK_REALTIME);
 	v->recv_mono_ns = now_ns(CLOCK_MONOTONIC);
+	v->last_msg_ms = v->recv_mono_ns / 1000000;
 	v->messages++;
 	flags = frame_flags(msg->payload, (size_t)msg->payloadlen, &index,
 			    &segment);
@@ -566,14 +571,20 @@ int cmd_view(int argc, char **argv)
 		}
 		ret = mosquitto_loop(v.mosq, 200, 1);
 		/*
-		 * Waiting for a FIRST frame: ask again now and then. The device
-		 * skips the rest of a segment it has dropped a frame of, so no
-		 * frame may come to ask again on; and a request can be lost
-		 * (QoS 0) or come while the device is reconnecting.
+		 * Waiting for a FIRST frame, or no frame for three frame
+		 * intervals (at least 1.5 s): ask for a new segment again,
+		 * every 2 s at most. A device that dropped a frame skips the
+		 * rest of its segment, so nothing may come to notice the loss
+		 * by, and a request can be lost (QoS 0).
 		 */
-		if (ret == MOSQ_ERR_SUCCESS && v.resyncing &&
-		    now_ns(CLOCK_MONOTONIC) / 1000000 - v.last_rotate_ms >= 2000)
-			ask_rotate(&v);
+		if (ret == MOSQ_ERR_SUCCESS) {
+			uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
+			uint64_t quiet = 3 * v.interval_ms > 1500 ? 3 * v.interval_ms : 1500;
+
+			if ((v.resyncing || (v.last_msg_ms && now - v.last_msg_ms >= quiet)) &&
+			    now - v.last_rotate_ms >= 2000)
+				ask_rotate(&v);
+		}
 		if (ret == MOSQ_ERR_SUCCESS)
 			backoff_ms = 0;
 		else if (!v.done)

@@ -103,6 +103,7 @@ function newReader() {
       draw(f.meta, f.pixels);
       stats.frames++; stats.live++;
       resyncing = false;
+      if (f.meta.fps_den) intervalMs = (f.meta.fps_num * 1000) / f.meta.fps_den;
       stats.lastSegment = String(f.seg.segmentId); stats.lastIndex = String(f.frameIndex);
       const lat = now - Number(f.meta.timestamp_ns / 1000000n);
       stats.latencies.push(lat);
@@ -111,10 +112,16 @@ function newReader() {
     },
   });
 }
-// Waiting for a FIRST frame (joining, or after a loss): ask again every 2 s.
-// The device skips the rest of a segment it dropped a frame of, so there
-// may be no frame to ask again on (as sealcam view does).
-let resyncing = true;
+// Waiting for a FIRST frame (joining, or after a loss), or no frame for
+// three frame intervals (at least 1.5 s): ask for a new segment again, every
+// 2 s at most. A device that dropped a frame skips the rest of its segment,
+// so nothing may come to notice the loss by (as sealcam view does).
+let resyncing = true, lastMsg = 0, intervalMs = 0;
+function rotateTick() {
+  const now = Date.now();
+  const quiet = Math.max(1500, 3 * intervalMs);
+  if ((resyncing || (lastMsg && now - lastMsg >= quiet)) && now - lastRotate >= 2000) askRotate();
+}
 function askRotate() {
   const now = Date.now();
   if (client && now - lastRotate > 1000) {
@@ -125,6 +132,7 @@ function askRotate() {
 function onLiveMessage(topic, payload) {
   const buf = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
   if (buf.length < 48) return;
+  lastMsg = Date.now();
   const v = new DataView(buf.buffer, buf.byteOffset, 48);
   const flags = v.getUint16(6, true), segment = v.getBigUint64(24, true);
   if (!reader.inSegment && !(flags & F_FIRST)) { stats.skipped++; askRotate(); return; }
@@ -156,7 +164,8 @@ $('live').onclick = () => {
   if (client) client.end(true);
   resyncing = true;
   clearInterval(rotateTimer);
-  rotateTimer = setInterval(() => { if (resyncing && Date.now() - lastRotate >= 2000) askRotate(); }, 500);
+  lastMsg = 0;
+  rotateTimer = setInterval(rotateTick, 500);
   // device id = first 8 bytes of SHA-256(device key), from the reader
   newReader();
   devId = hex(keyId(dev));

@@ -62,6 +62,8 @@
  * kept 16 messages per viewer; at 640x480 under TCG a frame waited 4.3 s.)
  */
 #define LIVE_INFLIGHT 1
+/* a viewer asked for a segment this recently: it is watching */
+#define LIVE_VIEWER_ACTIVE_MS 60000
 #define LIVE_MAX_AGE_MS 500
 #define LIVE_SNDBUF (256 * 1024)
 
@@ -86,12 +88,13 @@ struct live {
 	pthread_cond_t cond;
 	struct live_item *head, *tail;
 	size_t queued_bytes;
-	bool stop, connected, was_connected, rotate_asked;
+	bool stop, connected, was_connected, rotate_asked, rotate_self;
 	bool skipping;			/* a frame of the segment was dropped */
 	unsigned int inflight;
 	char devid[2 * SEALCAM_KEY_ID_LEN + 1];
 	char topic[SC_LIVE_TOPIC_MAX], rotate_topic[SC_LIVE_TOPIC_MAX];
 	uint64_t published, dropped, rotations, last_rotate_ms;
+	uint64_t viewer_ms;		/* a viewer's last rotate request */
 	FILE *trace;			/* SEALCAM_LIVE_TRACE, under lock */
 };
 
@@ -153,6 +156,25 @@ static bool stale(const struct live_item *it)
 	return mono_ns() - t0 > (uint64_t)LIVE_MAX_AGE_MS * 1000000ull;
 }
 
+/*
+ * A frame of the open segment did not go out: the viewers cannot show the
+ * rest of it (its hash chain is broken), so it is skipped up to the next
+ * FIRST frame. While a viewer watches, that next FIRST is asked for now
+ * (served within LIVE_ROTATE_MIN_MS of the last rotation): the viewer
+ * receives nothing while the rest is skipped, and would otherwise wait for
+ * the segment's natural end (150 frames: 10 s at 15 fps).
+ */
+static void chain_broken(struct live *lv)
+{
+	lv->skipping = true;
+	if (lv->connected && lv->viewer_ms &&
+	    agent_now_ms() - lv->viewer_ms < LIVE_VIEWER_ACTIVE_MS &&
+	    !lv->rotate_asked) {
+		lv->rotate_asked = true;
+		lv->rotate_self = true;
+	}
+}
+
 static void drop_head(struct live *lv, const char *why)
 {
 	struct live_item *it = lv->head;
@@ -163,7 +185,7 @@ static void drop_head(struct live *lv, const char *why)
 		lv->tail = NULL;
 	lv->queued_bytes -= it->len;
 	lv->dropped++;
-	lv->skipping = true;
+	chain_broken(lv);
 	free(it);
 }
 
@@ -302,6 +324,8 @@ static void on_message(struct mosquitto *m, void *arg,
 	pthread_mutex_lock(&lv->lock);
 	if (lv->rotate_topic[0] && !strcmp(msg->topic, lv->rotate_topic)) {
 		lv->rotate_asked = true;
+		lv->rotate_self = false;
+		lv->viewer_ms = agent_now_ms();
 		pthread_cond_signal(&lv->cond);
 	}
 	pthread_mutex_unlock(&lv->lock);
@@ -329,14 +353,16 @@ static void timed_wait(struct live *lv, long ms)
 	pthread_cond_timedwait(&lv->cond, &lv->lock, &ts);
 }
 
-static void rotate_for_viewer(struct live *lv)
+/* @self: after a drop (chain_broken), not a viewer's request: not logged,
+ * it can happen every second while the path to the viewer is too slow */
+static void rotate_for_viewer(struct live *lv, bool self)
 {
 	int r = lv->cap ? capture_rotate(lv->cap) : -ENODEV;
 
-	if (r)
+	if (r && !self)
 		agent_error("live: a viewer asked for a new segment, the module "
 			    "refused: %s", strerror(-r));
-	else
+	else if (!self)
 		agent_log("live: new segment started for a joining viewer");
 }
 
@@ -372,11 +398,14 @@ static void *publisher(void *arg)
 
 			if (!lv->last_rotate_ms ||
 			    now - lv->last_rotate_ms >= LIVE_ROTATE_MIN_MS) {
+				bool self = lv->rotate_self;
+
 				lv->rotate_asked = false;
+				lv->rotate_self = false;
 				lv->last_rotate_ms = now;
 				lv->rotations++;
 				pthread_mutex_unlock(&lv->lock);
-				rotate_for_viewer(lv);
+				rotate_for_viewer(lv, self);
 				pthread_mutex_lock(&lv->lock);
 				continue;
 			}
@@ -409,7 +438,7 @@ static void *publisher(void *arg)
 			if (lv->inflight)
 				lv->inflight--;
 			lv->dropped++;
-			lv->skipping = true;
+			chain_broken(lv);
 			trace_drop(lv, it, "error");
 		} else if (lv->trace) {
 			fprintf(lv->trace, "P %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
