@@ -77,7 +77,11 @@ page() { # FPS FRAMES
   "password": "owner-pw", "warmup": \$((\$1 < 5 ? 5 : 15)), "frames": \$2,
   "latfile": "$out/page-\$1.lat" }
 JSON
-	timeout 1500 node tests/tools/web_live_bench.mjs \$T/page.json >$out/page-\$1.log 2>&1
+	# the guest's / is the host's, read-only: a home and /dev/shm of its own
+	mkdir -p \$T/home
+	mountpoint -q /dev/shm || mount -t tmpfs -o size=512m tmpfs /dev/shm
+	HOME=\$T/home XDG_CONFIG_HOME=\$T/home/.config XDG_CACHE_HOME=\$T/home/.cache \
+		timeout 1500 node tests/tools/web_live_bench.mjs \$T/page.json >$out/page-\$1.log 2>&1
 }
 view() { # FRAMES [OPTION]...
 	local n=\$1

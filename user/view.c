@@ -12,7 +12,7 @@
  * mid-segment asks the device for a new segment (an empty message on
  * sealcam/DEVID/rotate; the agent rotates at most once a second) and
  * skips frames until a FIRST arrives. The same happens after a frame lost
- * on the way (QoS 0: the relay or the agent's live queue dropped it): the
+ * on the way (the relay or the agent's live queue dropped it): the
  * segment's hash chain is broken, so the viewer resyncs at the next one.
  *
  * Only pinned devices are shown: --expect-device, or a device pinned for
@@ -327,7 +327,10 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	mosquitto_subscribe(m, NULL, v->topic, 0);
+	/* QoS 1: the relay sends the next frame once this one is here
+	 * (max_inflight_messages 1, scripts/live-relay.sh), so a view slower
+	 * than the camera makes the relay drop frames, not queue them */
+	mosquitto_subscribe(m, NULL, v->topic, 1);
 	ask_rotate(v);
 	v->last_rotate_ms = 0;	/* after a reconnect, ask again */
 }

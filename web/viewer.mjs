@@ -183,7 +183,9 @@ $('live').onclick = () => {
   });
   client.on('connect', () => {
     setVerdict('waiting for the next segment', false);
-    client.subscribe(`sealcam/${devId}/live`, { qos: 0 }, () => { lastRotate = 0; askRotate(); });
+    // QoS 1: the relay sends the next frame once this one is here (as
+    // sealcam view does; docs/LIVE.md "Latency")
+    client.subscribe(`sealcam/${devId}/live`, { qos: 1 }, () => { lastRotate = 0; askRotate(); });
   });
   client.on('message', onLiveMessage);
   client.on('error', (e) => setVerdict(`relay: ${e.message}`, true));

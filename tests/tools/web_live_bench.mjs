@@ -19,7 +19,8 @@ const profile = mkdtempSync(join(tmpdir(), 'sealcam-chromium-'));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium', headless: true, timeout: 600000,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage', '--disable-crash-reporter'],
 });
 const page = ctx.pages()[0] || await ctx.newPage();
 page.setDefaultTimeout(600000);

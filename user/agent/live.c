@@ -5,10 +5,10 @@
  *
  * Why it cannot stall capture: live_frame() takes a mutex for a list
  * append and a memcpy; the network is touched only by the publisher thread
- * and by libmosquitto's own network thread. libmosquitto's outgoing queue
+ * and by the network thread (network()). libmosquitto's outgoing queue
  * is unbounded, so the publisher hands it at most LIVE_INFLIGHT messages
- * at a time (a QoS 0 PUBLISH counts until on_publish says it was written
- * to the socket); the rest wait in our queue, capped at live_queue_bytes,
+ * at a time (a QoS 1 PUBLISH counts until on_publish says the relay
+ * acknowledged it); the rest wait in our queue, capped at live_queue_bytes,
  * the oldest dropped first. While the relay is unreachable every frame is
  * dropped at once: a live view wants the newest frame, not a backlog, and
  * the recording has them all anyway.
@@ -49,9 +49,11 @@
  * slower than the camera (scripts/bench-live.sh: at 640x480 15 fps under
  * TCG the CPU is spent before a third of the frames reach the relay), the
  * frames must be dropped here, not queued anywhere on the way:
- *  - one message at a time in libmosquitto: the next frame is chosen only
- *    when the previous one is written out, so a frame that has become
- *    stale meanwhile is dropped instead of sent;
+ *  - one message at a time in libmosquitto, at QoS 1: the next frame is
+ *    chosen only when the relay has acknowledged the previous one (not
+ *    merely when it is in a socket buffer: the relay's receive buffer
+ *    alone holds seconds of frames), so a frame that has become stale
+ *    meanwhile is dropped instead of sent;
  *  - a frame older than LIVE_MAX_AGE_MS since its capture (the V4L2
  *    timestamp: the time it waited in the kernel's queue counts) is stale
  *    for a live view: dropped;
@@ -112,7 +114,7 @@ static uint64_t mono_ns(void)
  *   P SEGMENT INDEX CAPTURED QUEUED HANDED MID   handed to libmosquitto
  *   D SEGMENT INDEX CAPTURED QUEUED WHY          dropped (age, full, skip,
  *                                                down, error)
- *   W MID WRITTEN                                libmosquitto wrote it
+ *   W MID ACKED                                  the relay acknowledged it
  * times in ns of CLOCK_MONOTONIC (the kernel's capture time is the V4L2
  * buffer timestamp, the same clock).
  */
@@ -431,8 +433,11 @@ static void *publisher(void *arg)
 		lv->inflight++;
 		pthread_mutex_unlock(&lv->lock);
 		handed = mono_ns();
+		/* QoS 1: on_publish comes with the relay's PUBACK, once it has
+		 * read and handled the frame, not when the frame is in our
+		 * socket's buffer (the relay's receive buffer holds megabytes) */
 		r = mosquitto_publish(lv->mosq, &mid, lv->topic, (int)it->len,
-				      it->data, 0, false);
+				      it->data, 1, false);
 		pthread_mutex_lock(&lv->lock);
 		if (r != MOSQ_ERR_SUCCESS) {
 			if (lv->inflight)
