@@ -236,7 +236,7 @@ static void on_message(struct mosquitto *m, void *arg,
 		       const struct mosquitto_message *msg)
 {
 	struct view *v = arg;
-	uint64_t index = 0, segment = 0, want;
+	uint64_t index = 0, segment = 0, want = 0;
 	uint16_t flags;
 	enum sc_unseal_exit ret;
 
@@ -268,6 +268,22 @@ static void on_message(struct mosquitto *m, void *arg,
 		v->refused++;
 		return;
 	}
+	/*
+	 * A later segment's frame without its FIRST: the tail of this segment
+	 * and the start of that one were lost on the way (the relay dropped
+	 * them for a slow viewer). Nothing of it can be shown (its key is in
+	 * the lost FIRST), but it is not a forgery: counted as lost, resync.
+	 * An earlier segment's frame goes to the reader, which refuses it.
+	 */
+	if (!(flags & SEALCAM_F_FIRST) && v->r.in_segment &&
+	    segment > v->r.seg.segment_id) {
+		v->lost++;
+		fprintf(stderr, "sealcam view: frames lost on the way: frame %" PRIu64
+			" of segment %" PRIu64 " came in segment %" PRIu64
+			"; resyncing at the next segment\n", index, segment,
+			v->r.seg.segment_id);
+		goto resync;
+	}
 	want = v->r.next_index;
 	ret = sc_reader_feed_frame(&v->r, msg->payload, (size_t)msg->payloadlen,
 				   "live");
@@ -297,6 +313,7 @@ static void on_message(struct mosquitto *m, void *arg,
 	} else {
 		v->refused++;
 	}
+resync:
 	v->resyncs++;
 	v->resyncing = true;
 	if (reader_start(v)) {

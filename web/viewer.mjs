@@ -141,6 +141,17 @@ function onLiveMessage(topic, payload) {
     setVerdict(`REFUSED: replay: segment ${segment} starts again after segment ${lastSegment}`, true);
     return;
   }
+  // A later segment's frame without its FIRST: frames lost on the way (the
+  // relay dropped them for a slow viewer), not a forgery; resync (as
+  // sealcam view does). An earlier segment's goes to the reader: refused.
+  if (!(flags & F_FIRST) && reader.inSegment && reader.seg && segment > reader.seg.segmentId) {
+    stats.lost++;
+    setVerdict(`live: frames lost on the way before segment ${segment}; resyncing`, false);
+    newReader();
+    resyncing = true;
+    askRotate();
+    return;
+  }
   const want = reader.nextIndex;
   const code = reader.feedFrame(buf);
   if ((flags & F_FIRST) && reader.seg && reader.seg.unwrapped) lastSegment = segment;
