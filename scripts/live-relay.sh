@@ -144,10 +144,13 @@ log_type notice
 log_type information
 connection_messages true
 log_timestamp_format %Y-%m-%dT%H:%M:%S
-# a slow viewer gets the newest frames, not a backlog: at most 16 messages
-# queued per client, the rest are dropped by the relay
-max_queued_messages 16
-max_inflight_messages 16
+# a slow viewer gets the newest frames, not a backlog: devices publish and
+# viewers subscribe with QoS 1, the relay has one frame in flight to a
+# viewer (sent, not yet acknowledged) and at most 2 more queued (600 kB each
+# at 640x480); the rest are dropped and the viewer resyncs (docs/LIVE.md
+# "Latency")
+max_queued_messages 2
+max_inflight_messages 1
 
 listener $port $bind
 protocol mqtt

@@ -12,7 +12,7 @@
  * mid-segment asks the device for a new segment (an empty message on
  * sealcam/DEVID/rotate; the agent rotates at most once a second) and
  * skips frames until a FIRST arrives. The same happens after a frame lost
- * on the way (QoS 0: the relay or the agent's live queue dropped it): the
+ * on the way (the relay or the agent's live queue dropped it): the
  * segment's hash chain is broken, so the viewer resyncs at the next one.
  *
  * Only pinned devices are shown: --expect-device, or a device pinned for
@@ -80,7 +80,9 @@ static const char view_usage[] =
 "                           (default 0: wait for ever)\n"
 "    --no-rotate            do not ask the device for a new segment\n"
 "    --latency-log FILE     one line per frame written: segment, index,\n"
-"                           capture time (ns), latency (ms)\n"
+"                           capture time (ns), latency (ms), latency to\n"
+"                           the frame's arrival here (ms), then in ns of\n"
+"                           CLOCK_MONOTONIC: capture, arrival, written\n"
 "    -o FILE                write the y4m there instead of stdout\n"
 "\n"
 "EXIT STATUS\n"
@@ -109,6 +111,10 @@ struct view {
 	uint64_t last_segment;	/* newest segment started, across resyncs */
 	double *lat;
 	size_t n_lat, cap_lat;
+	uint64_t recv_real_ns, recv_mono_ns;	/* the message being fed */
+	bool resyncing;		/* joining, or after a loss: waiting for FIRST */
+	uint64_t last_msg_ms;	/* CLOCK_MONOTONIC: the last live message */
+	uint64_t interval_ms;	/* the camera's frame interval */
 };
 
 static volatile sig_atomic_t view_stop;
@@ -161,10 +167,17 @@ static int on_frame(void *arg, const struct sc_frame *f)
 	if (v->n_lat < v->cap_lat)
 		v->lat[v->n_lat++] = ms;
 	if (v->latency_log)
-		fprintf(v->latency_log, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %.1f\n",
+		fprintf(v->latency_log, "%" PRIu64 " %" PRIu64 " %" PRIu64
+			" %.1f %.1f %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 			f->seg->segment_id, f->frame_index,
-			f->meta.timestamp_ns, ms);
+			f->meta.timestamp_ns, ms,
+			((double)v->recv_real_ns - (double)f->meta.timestamp_ns) / 1e6,
+			f->meta.monotonic_ns, v->recv_mono_ns,
+			now_ns(CLOCK_MONOTONIC));
 	v->frames++;
+	v->resyncing = false;
+	if (f->meta.fps_den)
+		v->interval_ms = (uint64_t)f->meta.fps_num * 1000 / f->meta.fps_den;
 	if (v->max_frames && v->frames >= v->max_frames)
 		v->done = true;
 	return 0;
@@ -223,12 +236,15 @@ static void on_message(struct mosquitto *m, void *arg,
 		       const struct mosquitto_message *msg)
 {
 	struct view *v = arg;
-	uint64_t index = 0, segment = 0, want;
+	uint64_t index = 0, segment = 0, want = 0;
 	uint16_t flags;
 	enum sc_unseal_exit ret;
 
 	if (v->done || strcmp(msg->topic, v->topic))
 		return;
+	v->recv_real_ns = now_ns(CLOCK_REALTIME);
+	v->recv_mono_ns = now_ns(CLOCK_MONOTONIC);
+	v->last_msg_ms = v->recv_mono_ns / 1000000;
 	v->messages++;
 	flags = frame_flags(msg->payload, (size_t)msg->payloadlen, &index,
 			    &segment);
@@ -251,6 +267,22 @@ static void on_message(struct mosquitto *m, void *arg,
 			v->last_segment);
 		v->refused++;
 		return;
+	}
+	/*
+	 * A later segment's frame without its FIRST: the tail of this segment
+	 * and the start of that one were lost on the way (the relay dropped
+	 * them for a slow viewer). Nothing of it can be shown (its key is in
+	 * the lost FIRST), but it is not a forgery: counted as lost, resync.
+	 * An earlier segment's frame goes to the reader, which refuses it.
+	 */
+	if (!(flags & SEALCAM_F_FIRST) && v->r.in_segment &&
+	    segment > v->r.seg.segment_id) {
+		v->lost++;
+		fprintf(stderr, "sealcam view: frames lost on the way: frame %" PRIu64
+			" of segment %" PRIu64 " came in segment %" PRIu64
+			"; resyncing at the next segment\n", index, segment,
+			v->r.seg.segment_id);
+		goto resync;
 	}
 	want = v->r.next_index;
 	ret = sc_reader_feed_frame(&v->r, msg->payload, (size_t)msg->payloadlen,
@@ -281,7 +313,9 @@ static void on_message(struct mosquitto *m, void *arg,
 	} else {
 		v->refused++;
 	}
+resync:
 	v->resyncs++;
+	v->resyncing = true;
 	if (reader_start(v)) {
 		v->failed = true;
 		v->done = true;
@@ -310,7 +344,10 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	mosquitto_subscribe(m, NULL, v->topic, 0);
+	/* QoS 1: the relay sends the next frame once this one is here
+	 * (max_inflight_messages 1, scripts/live-relay.sh), so a view slower
+	 * than the camera makes the relay drop frames, not queue them */
+	mosquitto_subscribe(m, NULL, v->topic, 1);
 	ask_rotate(v);
 	v->last_rotate_ms = 0;	/* after a reconnect, ask again */
 }
@@ -500,6 +537,7 @@ int cmd_view(int argc, char **argv)
 	}
 	if (reader_start(&v))
 		return SC_EXIT_FAIL;
+	v.resyncing = true;
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -552,6 +590,21 @@ int cmd_view(int argc, char **argv)
 			continue;
 		}
 		ret = mosquitto_loop(v.mosq, 200, 1);
+		/*
+		 * Waiting for a FIRST frame, or no frame for three frame
+		 * intervals (at least 1.5 s): ask for a new segment again,
+		 * every 2 s at most. A device that dropped a frame skips the
+		 * rest of its segment, so nothing may come to notice the loss
+		 * by, and a request can be lost (QoS 0).
+		 */
+		if (ret == MOSQ_ERR_SUCCESS) {
+			uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
+			uint64_t quiet = 3 * v.interval_ms > 1500 ? 3 * v.interval_ms : 1500;
+
+			if ((v.resyncing || (v.last_msg_ms && now - v.last_msg_ms >= quiet)) &&
+			    now - v.last_rotate_ms >= 2000)
+				ask_rotate(&v);
+		}
 		if (ret == MOSQ_ERR_SUCCESS)
 			backoff_ms = 0;
 		else if (!v.done)

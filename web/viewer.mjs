@@ -101,7 +101,7 @@ function onReport(r) {
 }
 
 // ---- live ------------------------------------------------------------------
-let reader = null, lastSegment = -1n, devId = null, lastRotate = 0;
+let reader = null, lastSegment = -1n, devId = null, lastRotate = 0, rotateTimer = null;
 function newReader() {
   reader = new SealedReader(priv, {
     expectDevice: devicePub(),
@@ -111,6 +111,8 @@ function newReader() {
       const now = Date.now();
       draw(f.meta, f.pixels);
       stats.frames++; stats.live++;
+      resyncing = false;
+      if (f.meta.fps_den) intervalMs = (f.meta.fps_num * 1000) / f.meta.fps_den;
       stats.lastSegment = String(f.seg.segmentId); stats.lastIndex = String(f.frameIndex);
       const lat = now - Number(f.meta.timestamp_ns / 1000000n);
       stats.latencies.push(lat);
@@ -118,6 +120,16 @@ function newReader() {
       status(`live: segment ${f.seg.segmentId} frame ${f.frameIndex}, latency ${lat} ms, ${stats.lost} lost, ${stats.refused} refused`);
     },
   });
+}
+// Waiting for a FIRST frame (joining, or after a loss), or no frame for
+// three frame intervals (at least 1.5 s): ask for a new segment again, every
+// 2 s at most. A device that dropped a frame skips the rest of its segment,
+// so nothing may come to notice the loss by (as sealcam view does).
+let resyncing = true, lastMsg = 0, intervalMs = 0;
+function rotateTick() {
+  const now = Date.now();
+  const quiet = Math.max(1500, 3 * intervalMs);
+  if ((resyncing || (lastMsg && now - lastMsg >= quiet)) && now - lastRotate >= 2000) askRotate();
 }
 function askRotate() {
   const now = Date.now();
@@ -129,12 +141,24 @@ function askRotate() {
 function onLiveMessage(topic, payload) {
   const buf = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
   if (buf.length < 48) return;
+  lastMsg = Date.now();
   const v = new DataView(buf.buffer, buf.byteOffset, 48);
   const flags = v.getUint16(6, true), segment = v.getBigUint64(24, true);
   if (!reader.inSegment && !(flags & F_FIRST)) { stats.skipped++; askRotate(); return; }
   if ((flags & F_FIRST) && segment <= lastSegment && !(reader.inSegment && segment === reader.seg.segmentId)) {
     stats.refused++;
     setVerdict(`REFUSED: replay: segment ${segment} starts again after segment ${lastSegment}`, true);
+    return;
+  }
+  // A later segment's frame without its FIRST: frames lost on the way (the
+  // relay dropped them for a slow viewer), not a forgery; resync (as
+  // sealcam view does). An earlier segment's goes to the reader: refused.
+  if (!(flags & F_FIRST) && reader.inSegment && reader.seg && segment > reader.seg.segmentId) {
+    stats.lost++;
+    setVerdict(`live: frames lost on the way before segment ${segment}; resyncing`, false);
+    newReader();
+    resyncing = true;
+    askRotate();
     return;
   }
   const want = reader.nextIndex;
@@ -150,6 +174,7 @@ function onLiveMessage(topic, payload) {
     setVerdict(`live: frames lost on the way in segment ${segment}; resyncing`, false);
   }
   newReader();
+  resyncing = true;
   askRotate();
 }
 $('live').onclick = () => {
@@ -157,6 +182,10 @@ $('live').onclick = () => {
   const dev = devicePub();
   if (!dev) { setVerdict('give the camera\'s device public key (pinned)', true); return; }
   if (client) client.end(true);
+  resyncing = true;
+  clearInterval(rotateTimer);
+  lastMsg = 0;
+  rotateTimer = setInterval(rotateTick, 500);
   // device id = first 8 bytes of SHA-256(device key), from the reader
   newReader();
   devId = hex(keyId(dev));
@@ -174,12 +203,19 @@ $('live').onclick = () => {
   });
   client.on('connect', () => {
     setVerdict('waiting for the next segment', false);
-    client.subscribe(`sealcam/${devId}/live`, { qos: 0 }, () => { lastRotate = 0; askRotate(); });
+    // QoS 1: the relay sends the next frame once this one is here (as
+    // sealcam view does; docs/LIVE.md "Latency")
+    client.subscribe(`sealcam/${devId}/live`, { qos: 1 }, () => { lastRotate = 0; askRotate(); });
   });
   client.on('message', onLiveMessage);
   client.on('error', (e) => setVerdict(`relay: ${e.message}`, true));
 };
-$('stop').onclick = () => { if (client) client.end(true); client = null; setVerdict('stopped', false); };
+$('stop').onclick = () => {
+  clearInterval(rotateTimer);
+  if (client) client.end(true);
+  client = null;
+  setVerdict('stopped', false);
+};
 
 
 

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 			n = 48 + n + ct;
 		}
 		t0 = now_us();
-		live_frame(lv, buf + pos, n);
+		live_frame(lv, buf + pos, n, 0);
 		dt = now_us() - t0;
 		if (dt > worst)
 			worst = dt;

@@ -18,14 +18,6 @@ AGENT=$SC_BUILD/sealcam-agent
 RELAY=$SC_ROOT/scripts/live-relay.sh
 CHECK=$SC_ROOT/tests/tools/live_check.py
 [ -x "$AGENT" ] || tap_missing "$AGENT (make all)"
-# Known defect (issue 17): on Debian 13 (libmosquitto 2.0.21, OpenSSL 3.5)
-# the agent's TLS connection to the relay fails ("A TLS error occurred")
-# while `sealcam view` and mosquitto_pub connect to the same relay; declared
-# in tests/expected-skips until it is fixed, so that the 6.12 leg does not
-# wait out the 900 s limit on it.
-if grep -q '^VERSION_CODENAME=trixie' /etc/os-release 2>/dev/null; then
-	tap_skip_all "Debian 13: the agent's TLS connection to mosquitto fails (known defect, issue 17)"
-fi
 command -v mosquitto >/dev/null || tap_missing "mosquitto (scripts/setup.sh)"
 command -v mosquitto_sub >/dev/null || tap_missing "mosquitto_sub (mosquitto-clients)"
 

@@ -229,7 +229,11 @@ static int drain(struct capture *cp, struct spool *sp, bool *saw_last)
 			r = spool_frame(sp, p, b.bytesused);
 			/* after the spool has it: the recording comes first */
 			if (!r && cp->live)
-				live_frame(cp->live, p, b.bytesused);
+				live_frame(cp->live, p, b.bytesused,
+					   (b.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) ==
+					   V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC ?
+					   (uint64_t)b.timestamp.tv_sec * 1000000000ull +
+					   (uint64_t)b.timestamp.tv_usec * 1000ull : 0);
 			if (!r && saw_last && !agent_frame_info(p, b.bytesused, &fi) &&
 			    (fi.flags & SEALCAM_F_LAST))
 				*saw_last = true;

@@ -22,8 +22,11 @@ struct capture;
  * itself). 0, or -1 with a message. */
 int live_start(struct live **out, const struct agent_config *c,
 	       struct capture *cap, char *err, size_t errlen);
-/* One sealed frame, from the capture thread: copied, queued, never waits. */
-void live_frame(struct live *lv, const unsigned char *frame, size_t len);
+/* One sealed frame, from the capture thread: copied, queued, never waits.
+ * @captured_ns: its V4L2 timestamp (CLOCK_MONOTONIC ns; 0: unknown), for
+ * the latency trace only. */
+void live_frame(struct live *lv, const unsigned char *frame, size_t len,
+		uint64_t captured_ns);
 void live_stop(struct live *lv);
 
 struct live_stats {

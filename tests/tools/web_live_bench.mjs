@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+// web_live_bench.mjs - the viewer page's live latency for
+// scripts/bench-live.sh: Debian's Chromium (headless, playwright-core) opens
+// the page, loads the owner's key, joins the device's live topic over
+// MQTT-over-WebSockets (the relay's websockify) and waits for FRAMES live
+// frames. The latency of each is the page's own figure: Date.now() when
+// the frame is verified, decrypted and drawn minus its capture timestamp
+// (the device's CLOCK_REALTIME, sealed in the frame; same machine here).
+// Prints "RESULT name value" lines; the per-frame latencies (ms) to LATFILE.
+//   node web_live_bench.mjs CONFIG.json
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { chromium } from 'playwright-core';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const out = (k, v) => console.log(`RESULT ${k} ${v}`);
+const profile = mkdtempSync(join(tmpdir(), 'sealcam-chromium-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium', headless: true, timeout: 600000,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage', '--disable-crash-reporter'],
+});
+const page = ctx.pages()[0] || await ctx.newPage();
+page.setDefaultTimeout(600000);
+page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+try {
+  await page.goto(cfg.page);
+  await page.fill('#keytext', readFileSync(cfg.key, 'utf8').trim());
+  await page.click('#loadkey');
+  await page.fill('#device', readFileSync(cfg.devicePub, 'utf8').trim());
+  await page.fill('#wsurl', cfg.ws);
+  await page.fill('#user', cfg.user);
+  await page.fill('#password', cfg.password);
+  await page.click('#live');
+  // warm-up (the join), then the measured frames
+  await page.waitForFunction((n) => window.sealcamStats.live >= n, cfg.warmup, { timeout: 600000 });
+  const skip = await page.evaluate(() => window.sealcamStats.latencies.length);
+  await page.waitForFunction((n) => window.sealcamStats.live >= n, cfg.warmup + cfg.frames,
+    { timeout: 600000, polling: 500 });
+  await page.click('#stop');
+  const st = await page.evaluate(() => window.sealcamStats);
+  const lat = st.latencies.slice(skip, skip + cfg.frames);
+  writeFileSync(cfg.latfile, lat.map((x) => `${x}\n`).join(''));
+  out('frames', lat.length);
+  out('lost', st.lost);
+  out('skipped', st.skipped);
+  out('refused', st.refused);
+} catch (e) {
+  out('error', JSON.stringify(e.message));
+} finally {
+  await ctx.close();
+}
+process.exit(0);
