@@ -31,10 +31,14 @@ path_only=0
 suite=${1:?usage: device-image.sh [--path] bookworm|trixie}
 
 # packages: systemd as init, the kernel and what DKMS needs to build for it,
-# the sealcam package's runtime libraries (names differ per release)
+# the sealcam package's runtime libraries (names differ per release): every
+# package its Depends names (dpkg-shlibdeps: a library the programs link
+# needs its package here; tests/host/test_device.sh checks the image against
+# the built package before booting it)
 common=(systemd systemd-sysv udev kmod procps initramfs-tools
 	linux-image-amd64 linux-headers-amd64 dkms gcc make libc6-dev
-	libbpf1 libsodium23 libnl-3-200 libnl-genl-3-200 libsystemd0 zlib1g)
+	libbpf1 libsodium23 libnl-3-200 libnl-genl-3-200 libsystemd0 zlib1g
+	libmosquitto1 libjpeg62-turbo)
 case $suite in
 bookworm) nr=12; extra=(libcurl4 libssl3) ;;
 trixie)   nr=13; extra=(libcurl4t64 libssl3t64) ;;

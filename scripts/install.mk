@@ -101,14 +101,17 @@ install-user: user $(BUILD)/sealcam-auditd man units
 
 # the module's sources and dkms.conf: what DKMS builds for every kernel
 DKMS_SRC := $(DESTDIR)/usr/src/sealcam-$(UPSTREAM_VERSION)
+# kmod/'s sources but kmod/uvc/: that glue is built into uvcvideo.ko from
+# the kernel's own source (scripts/build-uvc.sh, `make uvc`), never by Kbuild
+DKMS_KMOD_SRCS := find kmod -path kmod/uvc -prune -o -name '*.[ch]' -print
 install-dkms:
 	$(INSTALL) -d $(DKMS_SRC)
 	$(INSTALL) -m 0644 Kbuild $(DKMS_SRC)/Kbuild
-	find kmod -name '*.[ch]' | while read -r f; do \
+	$(DKMS_KMOD_SRCS) | while read -r f; do \
 		$(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit; done
 	# what kmod/ includes from outside it (the RFC 9180 vectors of the
 	# self-test at load)
-	for f in $$(find kmod -name '*.[ch]' -exec sed -n 's|^#include "\.\./\(.*\)"$$|\1|p' {} + | sort -u); do \
+	for f in $$($(DKMS_KMOD_SRCS) | xargs sed -n 's|^#include "\.\./\(.*\)"$$|\1|p' | sort -u); do \
 		$(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit; done
 	sed -e 's|#MODULE_VERSION#|$(UPSTREAM_VERSION)|g' scripts/dkms.conf.in >$(DKMS_SRC)/dkms.conf
 	chmod 0644 $(DKMS_SRC)/dkms.conf

@@ -35,9 +35,18 @@ check() {	# check DESC CMD...: run CMD, record the result
 		{ echo "== $desc: $*"; echo "$o"; } >>"$out/diag"
 	fi
 }
-fails() { ! "$@"; }	# the command must fail
 
 as_agent() { runuser -u sealcam -- "$@"; }
+# denied CMD...: CMD, run as the agent's user, is refused by the kernel's
+# permission check (not failing for another reason, e.g. no such user)
+denied() {
+	local o
+	getent passwd sealcam >/dev/null || { echo "no user sealcam"; return 1; }
+	if o=$(as_agent "$@" 2>&1); then echo "allowed: $o"; return 1; fi
+	echo "$o"
+	case $o in *"Permission denied"*) return 0 ;; esac
+	return 1
+}
 agent_pid() { systemctl show -p MainPID --value sealcam-agent; }
 
 # await_upload TIMEOUT [MIN_ID]: the agent's journal line for a confirmed
@@ -117,12 +126,12 @@ case $phase in
 		"p=\$(systemctl show -p MainPID --value sealcam-agent); [ \"\$(stat -c %U /proc/\$p)\" = sealcam ] && grep -q '^CapEff:.0000000000000000' /proc/\$p/status"
 	check "audit state is root's, mode 0700" bash -c \
 		"[ \"\$(stat -c '%U %a' /var/lib/sealcam/audit)\" = 'root 700' ]"
-	check "the agent's user cannot read the audit log" fails as_agent cat /var/lib/sealcam/audit/audit.log
-	check "the agent's user cannot read seal.state" fails as_agent cat /var/lib/sealcam/audit/seal.state
-	check "the agent's user cannot list the audit state" fails as_agent ls /var/lib/sealcam/audit
-	check "the agent's user cannot write into the audit state" fails as_agent touch /var/lib/sealcam/audit/x
-	check "the agent's user cannot replace the audit directory" fails as_agent mv /var/lib/sealcam/audit /var/lib/sealcam/a2
-	check "the agent's user cannot read the device key" fails as_agent cat /var/lib/sealcam/device.key
+	check "the agent's user cannot read the audit log" denied cat /var/lib/sealcam/audit/audit.log
+	check "the agent's user cannot read seal.state" denied cat /var/lib/sealcam/audit/seal.state
+	check "the agent's user cannot list the audit state" denied ls /var/lib/sealcam/audit
+	check "the agent's user cannot write into the audit state" denied touch /var/lib/sealcam/audit/x
+	check "the agent's user cannot replace the audit directory" denied mv /var/lib/sealcam/audit /var/lib/sealcam/a2
+	check "the agent's user cannot read the device key" denied cat /var/lib/sealcam/device.key
 	check "the agent's own state is its own" bash -c \
 		"[ \"\$(stat -c %U /var/lib/sealcam-agent)\" = sealcam ]"
 	check "the audit log records the agent's camera open" bash -c \

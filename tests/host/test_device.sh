@@ -29,7 +29,7 @@ cd "$root"
 suites=${SEALCAM_DEVICE_SUITES:-trixie}
 tmp=${SEALCAM_TMP:-$(mktemp -d)}
 sc=$root/build/sealcam
-for t in qemu-system-x86_64 dpkg-buildpackage lintian "$sc"; do
+for t in qemu-system-x86_64 dpkg-buildpackage dpkg-checkbuilddeps lintian debugfs "$sc"; do
 	command -v "$t" >/dev/null || tap_missing "$t"
 done
 
@@ -70,7 +70,30 @@ run_suite() {
 	fi
 	share=$tmp/$suite
 	rm -rf "$share"
-	mkdir -p "$share/work" "$share/out"
+	mkdir -p "$share/work" "$share/out" "$share/image-dpkg"
+	# apt in the guest is offline: the image must already hold every
+	# package the two .debs depend on (dpkg-shlibdeps names one for each
+	# library the programs link).  Checked against the image's dpkg
+	# database before booting it: a missing one is named here in seconds,
+	# not as an apt error in the guest's log after a 20-minute run.
+	local deb deps out missing=""
+	if debugfs -R 'cat /var/lib/dpkg/status' "$img/root.ext4" \
+		>"$share/image-dpkg/status" 2>"$share/image-dpkg/err" &&
+		[ -s "$share/image-dpkg/status" ]; then
+		for deb in "$tmp"/debs/sealcam*.deb; do
+			deps=$(dpkg-deb -f "$deb" Depends)
+			out=$(dpkg-checkbuilddeps --admindir="$share/image-dpkg" -d "$deps" /dev/null 2>&1) ||
+				missing+="${deb##*/} depends on what the image lacks: ${out#*dependencies: }"$'\n'
+		done
+	else
+		missing="cannot read the image's dpkg status: $(cat "$share/image-dpkg/err")"
+	fi
+	if [ -n "$missing" ]; then
+		tap_fail "$suite: the image has every package the .debs depend on"
+		tap_diag "$missing" "(scripts/device-image.sh's package list; scripts/setup.sh rebuilds the image)"
+		return
+	fi
+	tap_pass "$suite: the image has every package the .debs depend on"
 	cp "$root/tests/device/guest.sh" "$share/"
 	cp "$tmp"/debs/sealcam*.deb "$tmp/owner.pub" "$tmp/readme.sh" "$share/work/"
 	local qaccel=(-accel tcg -cpu max)
