@@ -7,7 +7,11 @@
 # with 640x480 sealed frames at 15 fps:
 #   - relay up: the relay's operator receives the frames byte for byte
 #   - relay frozen (SIGSTOP) for 4 s: live_frame() still returns at once
-#     (the worst call under 20 ms), frames are dropped and counted, memory
+#     (the worst call under 250 ms: a call that waited for the relay would
+#     take the whole 4 s; 250 ms leaves room for a loaded host's scheduling,
+#     where 37-46 ms were seen under load 10-13 - this is a check that the
+#     call does not wait, not a speed target), frames are dropped and
+#     counted, memory
 #     stays bounded by the live queue (peak RSS under 48 MB)
 #   - relay absent: every frame dropped, none waits
 #   - relay killed and started again: the agent reconnects by itself
@@ -96,7 +100,7 @@ kill -CONT "$rpid"
 wait "$ppid_"
 ppid_=
 max=$(field live_frame_max_us) dropped=$(field dropped) rss=$(field maxrss_kb)
-tap_check "relay frozen 4 s: live_frame never waits (worst ${max:-?} us < 20000)" test "${max:-99999999}" -lt 20000
+tap_check "relay frozen 4 s: live_frame never waits (worst ${max:-?} us < 250000)" test "${max:-99999999}" -lt 250000
 tap_check "relay frozen: frames dropped and counted ($dropped of $(field calls))" test "${dropped:-0}" -gt 0
 tap_check "relay frozen: memory bounded by the live queue (peak RSS ${rss:-?} kB < 49152)" test "${rss:-99999999}" -lt 49152
 
@@ -106,7 +110,7 @@ pub 3 "mqtts://localhost:$dead"
 wait "$ppid_"
 ppid_=
 tap_check "relay absent: every frame dropped at once ($(cat "$tmp/pub.out"))" \
-	test "$(field published)" = 0 -a "$(field dropped)" = "$(field calls)" -a "$(field live_frame_max_us)" -lt 20000
+	test "$(field published)" = 0 -a "$(field dropped)" = "$(field calls)" -a "$(field live_frame_max_us)" -lt 250000
 
 # --- relay killed and back --------------------------------------------------------
 pub 30
