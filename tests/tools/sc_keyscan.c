@@ -347,13 +347,29 @@ static void check_at(const unsigned char *p, size_t avail, uint64_t paddr,
 	}
 }
 
+/* look for every needle in @len bytes read from physical address @paddr */
+static void scan_run(const unsigned char *buf, size_t len, uint64_t paddr,
+		     const uint64_t *flags)
+{
+	size_t off;
+
+	for (off = 0; off + 12 <= len; off++) {
+		uint32_t p = buf[off] | buf[off + 1] << 8 |
+			     (uint32_t)buf[off + 2] << 16;
+
+		if (!(prefix_map[p >> 3] & (1 << (p & 7))))
+			continue;
+		check_at(buf + off, len - off, paddr + off, flags[off / PAGE]);
+	}
+}
+
 static void scan(int scan_no, int kcore, int kpf)
 {
 	static unsigned char buf[CHUNK_PAGES * PAGE + 64];
 	uint64_t flags[CHUNK_PAGES];
 	uint64_t pages = 0;
 	struct timespec t0, t1;
-	unsigned int r, i, j;
+	unsigned int r, i, j, k;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n_needles; i++)
@@ -374,7 +390,7 @@ static void scan(int scan_no, int kcore, int kpf)
 			for (i = 0; i < cnt; i = j) {
 				uint64_t skip = 1ULL << KPF_ANON | 1ULL << KPF_LRU |
 						1ULL << KPF_NOPAGE;
-				size_t len, off;
+				size_t len;
 
 				if (flags[i] & skip) {
 					j = i + 1;
@@ -385,18 +401,26 @@ static void scan(int scan_no, int kcore, int kpf)
 				len = (size_t)(j - i) * PAGE;
 				got = pread(kcore, buf, len, rams[r].offset +
 					    (done + i) * PAGE);
-				if (got != (ssize_t)len)
-					continue;	/* a hole: nothing to read */
-				pages += j - i;
-				for (off = 0; off + 12 <= len; off++) {
-					uint32_t p = buf[off] | buf[off + 1] << 8 |
-						     (uint32_t)buf[off + 2] << 16;
-
-					if (!(prefix_map[p >> 3] & (1 << (p & 7))))
+				if (got == (ssize_t)len) {
+					pages += j - i;
+					scan_run(buf, len, rams[r].paddr +
+						 (done + i) * PAGE, flags + i);
+					continue;
+				}
+				/*
+				 * One page of the run cannot be read (a hole, or
+				 * a page /proc/kcore refuses, as 6.12 does for
+				 * some): read the run page by page and skip only
+				 * those - else every needle in the run is missed
+				 */
+				for (k = i; k < j; k++) {
+					got = pread(kcore, buf, PAGE, rams[r].offset +
+						    (done + k) * PAGE);
+					if (got != PAGE)
 						continue;
-					check_at(buf + off, len - off,
-						 rams[r].paddr + (done + i) * PAGE + off,
-						 flags[i + off / PAGE]);
+					pages++;
+					scan_run(buf, PAGE, rams[r].paddr +
+						 (done + k) * PAGE, flags + k);
 				}
 			}
 		}
