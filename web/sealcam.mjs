@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * sealcam.mjs - the sealed format (docs/FORMAT.md, v2; v1 read and reported
- * weaker) in JavaScript, for the browser viewer and node: frame parsing,
- * every validation rule of FORMAT.md section 6 in its order, HPKE mode_auth
- * (RFC 9180, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305) to
- * open each segment's content key, ChaCha20-Poly1305 (RFC 8439) per frame,
- * and the v2 per-recipient attribution MAC over the running hash chain.
+ * sealcam.mjs - the sealed format (docs/FORMAT.md, v3; v2 read too, v1 read
+ * and reported weaker) in JavaScript, for the browser viewer and node: frame
+ * parsing, every validation rule of FORMAT.md section 6 in its order, HPKE
+ * mode_auth (RFC 9180, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+ * ChaCha20Poly1305) to open each segment's content key, ChaCha20-Poly1305
+ * (RFC 8439) per frame, and the per-recipient attribution MAC of FORMAT.md
+ * 4.4: v3 a one-time Poly1305 per frame (its key the first 32 bytes of the
+ * ChaCha20 keystream under our mac_key and the frame index), v2 an HMAC
+ * over the running SHA-256 chain.
  * Primitives from @noble/curves, @noble/hashes, @noble/ciphers.
  *
  * The verdicts and exit codes are those of `sealcam unseal`
@@ -16,7 +19,8 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
 
 export const EXIT = {
   OK: 0, IO: 1, USAGE: 2, WRONG_KEY: 3, TAMPERED: 4, TRUNCATED: 5,
@@ -64,8 +68,10 @@ const FRAME_MAGIC = 0x31464353, SEG_MAGIC = 0x31534353;
 export const FOURCC = { GREY: 0x59455247, YUYV: 0x56595559, NV12: 0x3231564e, MJPG: 0x47504a4d };
 
 const te = new TextEncoder();
-const LABEL = { 1: te.encode('sealcam-v1 segment key'), 2: te.encode('sealcam-v2 segment key') };
-const EXPORT_LABEL = te.encode('sealcam-v2 frame attribution');
+// HPKE info label per version (v3 wraps K as v2 does), and Export's
+// exporter_context for the attribution key mac_key (FORMAT.md 4.2)
+const LABEL = { 1: te.encode('sealcam-v1 segment key'), 2: te.encode('sealcam-v2 segment key'), 3: te.encode('sealcam-v2 segment key') };
+const EXPORT_LABEL = { 2: te.encode('sealcam-v2 frame attribution'), 3: te.encode('sealcam-v3 frame attribution') };
 
 function concat(...parts) {
   const n = parts.reduce((a, p) => a + p.length, 0);
@@ -169,6 +175,16 @@ export function payloadCheck(m, len) {
   if (w < 160 || w > 1920 || h < 120 || h > 1080 || m.bytesperline !== 0) return { ok: false, want: 0 };
   const want = 4 * w * h;
   return { ok: len >= 1 && len <= want, want };
+}
+
+/*
+ * FORMAT.md 4.4, v3: mac(r, i) = Poly1305(otk, body(i)), otk = the first 32
+ * bytes of the ChaCha20 keystream (RFC 8439 2.4: key mac_key(r), nonce
+ * 0^4 || le64(i), block counter 0), the body MACed as it is.
+ */
+export function attributionV3(macKey, nonce, body) {
+  const otk = chacha20(macKey, nonce, new Uint8Array(32), undefined, 0);
+  return poly1305(body, otk);
 }
 
 class Fatal extends Error {}
@@ -302,7 +318,7 @@ export class SealedReader {
     const v = new DataView(buf.buffer, buf.byteOffset + pos, FH);
     if (u32(v, 0) !== FRAME_MAGIC) this.report('BAD_MAGIC', 'bad frame magic');
     const version = v.getUint8(4);
-    if (version !== 1 && version !== 2) this.report('BAD_VERSION', `unsupported frame version ${version}`);
+    if (version !== 1 && version !== 2 && version !== 3) this.report('BAD_VERSION', `unsupported frame version ${version}`);
     if (v.getUint8(5) !== FH) this.report('BAD_LENGTH', `frame hdr_len ${v.getUint8(5)}, want 48`);
     const flags = u16(v, 6);
     if (flags & ~F_KNOWN) this.report('BAD_FLAGS', `unknown frame flags 0x${flags.toString(16)}`);
@@ -380,7 +396,7 @@ export class SealedReader {
     try {
       const ctx = hpkeSetupAuthR(r.slice(8, 40), this.priv, devicePub, info);
       seg.key = hpkeOpen(ctx, r.slice(40, 88));
-      if (h.version !== 1) seg.macKey = hpkeExport(ctx, EXPORT_LABEL, 32);
+      if (h.version !== 1) seg.macKey = hpkeExport(ctx, EXPORT_LABEL[h.version], 32);
     } catch {
       this.report('UNWRAP_FAILED', `segment ${segmentId}: not sealed by ${this.expectDevice || this.trusted.length ? 'the expected ' : ''}device ${hex(deviceId)} named in its header: HPKE open of our key entry ${hex(this.keyId)} fails`);
     }
@@ -473,8 +489,13 @@ export class SealedReader {
     }
     let forged = false;
     if (this.seg.version !== 1) {
-      this.seg.chain = sha256(concat(this.seg.chain, body));
-      const mac = hmac(sha256, this.seg.macKey, this.seg.chain).slice(0, MAC);
+      let mac;
+      if (this.seg.version === 2) {
+        this.seg.chain = sha256(concat(this.seg.chain, body));
+        mac = hmac(sha256, this.seg.macKey, this.seg.chain).slice(0, MAC);
+      } else {
+        mac = attributionV3(this.seg.macKey, nonce, body);
+      }
       const at = pos + aadLen + h.aeadLen + this.seg.ourIndex * MAC;
       forged = !eq(mac, buf.subarray(at, at + MAC));
     }

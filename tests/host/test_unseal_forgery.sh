@@ -6,14 +6,15 @@
 # forger, owner the victim); tests/tools/forge_corecipient.py, knowing K
 # through owner2's key but not the device key, re-encrypts one frame with
 # inverted pixels, its ChaCha20-Poly1305 valid, and rewrites owner2's own
-# MACs. Format v2: owner's unseal rejects it as a forged frame (exit 4),
+# MACs. Formats v3 (one-time Poly1305 per frame) and v2 (HMAC over a
+# running SHA-256): owner's unseal rejects it as a forged frame (exit 4),
 # owner2's accepts it (it only fools itself). Format v1: the forgery goes
 # through for owner, and unseal says so with the "format v1" warning.
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/unseal-host.sh"
 
-tap_plan 9
+tap_plan 15
 
 forge=tests/tools/forge_corecipient.py
 key2=$vec/owner2.key
@@ -33,7 +34,7 @@ unseal() {	# unseal KEY FILE: exit status; stderr in $tmp/err
 		--expect-recipient $vec/owner2.pub -o /dev/null "$2" 2>"$tmp/err"
 }
 
-for v in 1 2; do
+for v in 1 2 3; do
 	$mk -o "$tmp/v$v.sealed" --format $v --owner-pub $vec/owner.pub \
 		--owner-pub $vec/owner2.pub --segment 5 --frames 4 >/dev/null ||
 		tap_bail "sc-mkseg --format $v"
@@ -41,18 +42,20 @@ for v in 1 2; do
 		tap_bail "forge_corecipient.py on v$v"
 done
 
-unseal $key "$tmp/v2.sealed"; rc=$?
-tap_check "v2, two recipients, untouched: owner verifies it (exit $rc)" test "$rc" = 0
-unseal $key "$tmp/v2.forged"; rc=$?
-tap_check "v2 forged by the co-recipient: owner's unseal rejects it as tampered (exit $rc)" test "$rc" = 4
-tap_check "... with a message naming the forgery" \
-	grep -q "forged frame: .*segment 5: frame 2 is forged: .*fails our attribution MAC, so device .* did not seal it" "$tmp/err" ||
-	tap_diag "$(cat "$tmp/err")"
-tap_check "... and nothing about format v1" bash -c "! grep -q 'format v1' '$tmp/err'"
-unseal $key2 "$tmp/v2.forged"; rc=$?
-tap_check "the forger's own unseal accepts it (its own MACs; exit $rc)" test "$rc" = 0
-cmp -s "$tmp/v2.sealed" "$tmp/v2.forged"; rc=$?
-tap_check "the forgery changed the file" test "$rc" = 1
+for v in 3 2; do
+	unseal $key "$tmp/v$v.sealed"; rc=$?
+	tap_check "v$v, two recipients, untouched: owner verifies it (exit $rc)" test "$rc" = 0
+	unseal $key "$tmp/v$v.forged"; rc=$?
+	tap_check "v$v forged by the co-recipient: owner's unseal rejects it as tampered (exit $rc)" test "$rc" = 4
+	tap_check "... with a message naming the forgery" \
+		grep -q "forged frame: .*segment 5: frame 2 is forged: .*fails our attribution MAC, so device .* did not seal it" "$tmp/err" ||
+		tap_diag "$(cat "$tmp/err")"
+	tap_check "... and nothing about format v1" bash -c "! grep -q 'format v1' '$tmp/err'"
+	unseal $key2 "$tmp/v$v.forged"; rc=$?
+	tap_check "the forger's own unseal accepts it (its own MACs; exit $rc)" test "$rc" = 0
+	cmp -s "$tmp/v$v.sealed" "$tmp/v$v.forged"; rc=$?
+	tap_check "the forgery changed the file" test "$rc" = 1
+done
 
 unseal $key "$tmp/v1.sealed"; rc=$?
 tap_check "v1, untouched: owner verifies it (exit $rc)" test "$rc" = 0

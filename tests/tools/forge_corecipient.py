@@ -8,13 +8,14 @@
 # It decrypts frame FRAME (index in the file, 0-based) of the segment file
 # IN, inverts every pixel, and encrypts the result again under K with the
 # same nonce and header: the frame's ChaCha20-Poly1305 stays valid. In a v2
-# file it also rewrites its own attribution MACs (it can derive its own MAC
-# key) from that frame on; the other recipients' MACs it cannot make, so it
-# leaves them. Writes OUT. Uses the independent decryptor of
-# tests/host/test_format_doc.py (from docs/FORMAT.md), not libsealcam.
+# or v3 file it also rewrites its own attribution MACs (it can derive its
+# own MAC key): v2 from that frame on (the chain carries the change), v3
+# that frame's (each frame is attributed on its own). The other recipients'
+# MACs it cannot make, so it leaves them. Writes OUT. Uses the independent
+# decryptor of tests/host/test_format_doc.py (from docs/FORMAT.md), not
+# libsealcam.
 import base64
 import hashlib
-import hmac
 import os
 import struct
 import sys
@@ -26,15 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  #
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305  # noqa: E402
 
 
-def main():
-    if len(sys.argv) != 5:
-        print(__doc__ or "usage: forge_corecipient.py KEYFILE IN OUT FRAME",
-              file=sys.stderr)
-        return 2
-    sk = X25519PrivateKey.from_private_bytes(
-        base64.b64decode(open(sys.argv[1]).read().strip()))
-    data = bytearray(open(sys.argv[2], "rb").read())
-    target = int(sys.argv[4])
+def forge(sk, data, target):
+    """data (bytes) with frame number target re-encrypted, pixels inverted,
+    and sk's own MACs made again; returns the new bytes."""
+    data = bytearray(data)
     my_id = hashlib.sha256(doc.raw_public(sk)).digest()[:8]
     k = mac_key = None
     mine, chain = 0, bytes(32)
@@ -60,11 +56,23 @@ def main():
             for i in range(64, len(plain)):
                 plain[i] ^= 0xff
             data[start:end] = ChaCha20Poly1305(k).encrypt(nonce, bytes(plain), hdr)
+        at = end + 16 * mine
         if version == 2:
-            chain = hashlib.sha256(chain + bytes(data[pos:end])).digest()
-            at = end + 16 * mine
-            data[at:at + 16] = hmac.new(mac_key, chain, hashlib.sha256).digest()[:16]
-    open(sys.argv[3], "wb").write(data)
+            chain, data[at:at + 16] = doc.mac_v2(mac_key, chain, bytes(data[pos:end]))
+        elif version == 3:
+            data[at:at + 16] = doc.mac_v3(mac_key, index, bytes(data[pos:end]))
+    return bytes(data)
+
+
+def main():
+    if len(sys.argv) != 5:
+        print(__doc__ or "usage: forge_corecipient.py KEYFILE IN OUT FRAME",
+              file=sys.stderr)
+        return 2
+    sk = X25519PrivateKey.from_private_bytes(
+        base64.b64decode(open(sys.argv[1]).read().strip()))
+    data = open(sys.argv[2], "rb").read()
+    open(sys.argv[3], "wb").write(forge(sk, data, int(sys.argv[4])))
     return 0
 
 
