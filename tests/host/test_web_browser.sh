@@ -9,8 +9,8 @@
 #     and shows live frames, each within 2 s of its publication by the
 #     device (here the test itself, publishing frames sealed by sc-mkseg)
 #   - a recorded segment pair from a listing (served over HTTP) plays and is
-#     verified; an altered copy shows a tamper verdict and no frame after
-#     the bad one
+#     verified, its format version shown as written; an altered copy shows
+#     a tamper verdict and no frame after the bad one
 # Screenshots: build/test-results/web/{live,recorded,tampered}.png
 set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -26,7 +26,7 @@ for t in node mosquitto websockify python3; do
 done
 [ -d node_modules/playwright-core ] || tap_missing "node_modules/playwright-core (npm ci)"
 
-tap_plan 9
+tap_plan 10
 
 tmp=$(mktemp -d /tmp/sealcam-web-browser.XXXXXX)
 shots=$root/build/test-results/web
@@ -110,6 +110,10 @@ tap_check "a recorded pair of segments plays: $(res recorded_verdict)" \
 	grep -q "verified 2 segment(s), 30 frame(s)" <<<"$(res recorded_verdict)"
 tap_check "the page shows the segments as unseal --info does (device, recipients, frames)" \
 	grep -q "device $devid" <<<"$(res recorded_info)"
+# the format version sc-mkseg wrote (frame header byte 4), as the page names it
+ver=$(od -An -tu1 -j4 -N1 "$tmp/www/seg5.sealed" | tr -d ' ')
+tap_check "the page names the segments' format as written: format v${ver:-?}" \
+	grep -q "camera 0 format v${ver:-?}\b" <<<"$(res recorded_info)"
 tap_check "an altered segment: tamper verdict ($(res tampered_verdict | cut -c1-80))" \
 	grep -q "REFUSED: tampered" <<<"$(res tampered_verdict)"
 tap_check "an altered segment: only the frame before the bad one is shown ($(res tampered_frames))" \

@@ -147,7 +147,8 @@ y = open(sys.argv[1], "rb").read(); w = open(sys.argv[2], "rb").read()
 body = b"".join(p.split(b"\n", 1)[1] for p in y.split(b"FRAME")[1:])
 sys.exit(0 if body == w and len(w) > 0 else 1)
 PY
-	tap_check "$vec: the web decryptor's pixels are byte for byte unseal's ($(stat -c %s "$tmp/$vec.web") bytes)" test $? = 0
+	rc=$?	# taken at once: the $(stat) below would reset $?
+	tap_check "$vec: the web decryptor's pixels are byte for byte unseal's ($(stat -c %s "$tmp/$vec.web") bytes)" test "$rc" = 0
 done
 node "$WEB" --key "$V/owner.key" --expect-device "$V/device.pub" "$V/grey-160x120.sealed" |
 	grep -q "warning: format v1" &&
