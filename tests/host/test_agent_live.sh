@@ -89,7 +89,8 @@ def frames(d):
 got, seg = frames(open(sys.argv[1], "rb").read()), set(frames(open(sys.argv[2], "rb").read()))
 sys.exit(0 if len(got) == 5 and all(g in seg for g in got) else 1)
 PY
-tap_check "relay up: 5 messages, each byte for byte a sealed frame ($(cat "$tmp/pub.out"))" test $? = 0
+rc=$?	# taken at once: the $(cat) below would reset $?
+tap_check "relay up: 5 messages, each byte for byte a sealed frame ($(cat "$tmp/pub.out"))" test "$rc" = 0
 
 # --- relay frozen -------------------------------------------------------------
 pub 8
