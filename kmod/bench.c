@@ -21,6 +21,10 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <crypto/chacha20poly1305.h>
+#include <crypto/hash.h>
+#include <crypto/poly1305.h>
+#include <crypto/sha2.h>
 
 #include "sealcam.h"
 
@@ -28,7 +32,7 @@
 
 static struct dentry *sc_debugfs_dir;
 static DEFINE_MUTEX(sc_bench_lock);
-static char sc_bench_result[256];
+static char sc_bench_result[384];
 
 static int sc_bench_snapshot(struct sc_key_snapshot *snap)
 {
@@ -58,7 +62,12 @@ static int sc_bench_run(unsigned int width, unsigned int height,
 	struct sc_key_snapshot *snap;
 	struct sc_segment seg = { 0 };
 	u8 *plain, *dst;
-	u64 t0, seal_ns, copy_ns;
+	u64 t0, seal_ns, copy_ns, aead_ns, sha_ns, shash_ns = 0, poly_ns;
+	struct poly1305_desc_ctx pd;
+	u8 key[CHACHA20POLY1305_KEY_SIZE] = { 0 };
+	u8 digest[SHA256_DIGEST_SIZE];
+	char shash_driver[CRYPTO_MAX_ALG_NAME] = "none";
+	struct crypto_shash *tfm;
 	unsigned int i;
 	ssize_t n = 0;
 	int ret = -ENOMEM;
@@ -96,10 +105,49 @@ static int sc_bench_run(unsigned int width, unsigned int height,
 	}
 	copy_ns = ktime_get_ns() - t0;
 
+	/* the parts of a seal alone: the AEAD, and SHA-256 over the frame */
+	t0 = ktime_get_ns();
+	for (i = 0; i < frames; i++) {
+		chacha20poly1305_encrypt(plain, plain, plain_len, NULL, 0, i,
+					 key);
+		cond_resched();
+	}
+	aead_ns = ktime_get_ns() - t0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < frames; i++) {
+		poly1305_init(&pd, key);
+		poly1305_update(&pd, plain, plain_len);
+		poly1305_final(&pd, digest);
+		cond_resched();
+	}
+	poly_ns = ktime_get_ns() - t0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < frames; i++) {
+		sha256(plain, plain_len, digest);
+		cond_resched();
+	}
+	sha_ns = ktime_get_ns() - t0;
+	tfm = crypto_alloc_shash("sha256", 0, 0);
+	if (!IS_ERR(tfm)) {
+		SHASH_DESC_ON_STACK(desc, tfm);
+
+		desc->tfm = tfm;
+		strscpy(shash_driver, crypto_shash_driver_name(tfm),
+			sizeof(shash_driver));
+		t0 = ktime_get_ns();
+		for (i = 0; i < frames; i++) {
+			crypto_shash_digest(desc, plain, plain_len, digest);
+			cond_resched();
+		}
+		shash_ns = ktime_get_ns() - t0;
+		shash_desc_zero(desc);
+		crypto_free_shash(tfm);
+	}
+
 	snprintf(sc_bench_result, sizeof(sc_bench_result),
-		 "size=%ux%u frame_bytes=%zu frames=%u seal_ns=%llu memcpy_ns=%llu driver=%s\n",
-		 width, height, plain_len, frames, seal_ns, copy_ns,
-		 sc_crypto_driver());
+		 "size=%ux%u frame_bytes=%zu frames=%u seal_ns=%llu memcpy_ns=%llu aead_ns=%llu poly1305_ns=%llu sha256_lib_ns=%llu sha256_api_ns=%llu sha256_api=%s driver=%s\n",
+		 width, height, plain_len, frames, seal_ns, copy_ns, aead_ns, poly_ns,
+		 sha_ns, shash_ns, shash_driver, sc_crypto_driver());
 	ret = 0;
 out:
 	if (snap)

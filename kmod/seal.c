@@ -9,12 +9,14 @@
  * Frames are RFC 8439 ChaCha20-Poly1305 under the content key, 96-bit nonce
  * = 0x00000000 || le64(frame index).
  *
- * Format v2 attributes every frame to the device per recipient: K is known
+ * Format v3 attributes every frame to the device per recipient: K is known
  * to every recipient, so the AEAD tag alone lets one recipient forge frames
  * for the others. Each recipient's HPKE context exports a MAC key (RFC 9180
  * 5.3) that only that recipient and the device can compute; every frame
- * carries, per recipient, HMAC-SHA256 (truncated to 16 bytes) of a running
- * SHA-256 over every byte of the segment's frames so far (docs/FORMAT.md).
+ * carries, per recipient, a Poly1305 tag of all its bytes under a one-time
+ * key made from that MAC key and the frame index as RFC 8439 2.6 makes the
+ * AEAD's (docs/FORMAT.md 4.4). v2 MACed a running SHA-256 instead: a pass
+ * that cost more than the encryption and chained every frame to the last.
  *
  * A frame is encrypted in place in the caller's kernel-private staging
  * buffer and only then copied into the (user-mappable) vb2 buffer: the tag is
@@ -33,9 +35,11 @@
 #include <linux/string.h>
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
+#include <crypto/chacha.h>
 #include <crypto/chacha20poly1305.h>
 #include <crypto/curve25519.h>
 #include <crypto/hash.h>
+#include <crypto/poly1305.h>
 #include <crypto/sha2.h>
 #include <crypto/skcipher.h>
 
@@ -340,42 +344,47 @@ static int hpke_seal(u8 enc[CURVE25519_KEY_SIZE], u8 *ct,
 }
 
 /*
- * HMAC-SHA256 (RFC 2104) on the SHA-256 library, for the per-frame MACs of
- * format v2: the key's ipad and opad blocks are hashed once per segment
- * (mac_key_init), each MAC then costs two short hashes and no lock. Checked
- * against the crypto API's hmac(sha256) at load (selftest_frame_mac).
+ * Format v3 frame MACs (docs/FORMAT.md 4.4), on the ChaCha20 and Poly1305
+ * libraries with all state on the stack: per recipient r and frame i,
+ * otk = ChaCha20(mac_key(r), nonce 0^4 || le64(i), counter 0)[0..32) and
+ * mac = Poly1305(otk, the frame's bytes before its MACs). Checked at load
+ * against RFC 8439 2.6.2 and 2.5.2 (selftest_frame_mac).
  */
 static void mac_key_init(struct sc_mac_key *mk, const u8 key[HPKE_NH])
 {
-	u8 block[SHA256_BLOCK_SIZE];
 	unsigned int i;
 
-	memset(block, 0x36, sizeof(block));
-	for (i = 0; i < HPKE_NH; i++)
-		block[i] ^= key[i];
-	sha256_init(&mk->inner);
-	sha256_update(&mk->inner, block, sizeof(block));
-	memset(block, 0x5c, sizeof(block));
-	for (i = 0; i < HPKE_NH; i++)
-		block[i] ^= key[i];
-	sha256_init(&mk->outer);
-	sha256_update(&mk->outer, block, sizeof(block));
-	memzero_explicit(block, sizeof(block));
+	for (i = 0; i < ARRAY_SIZE(mk->words); i++)
+		mk->words[i] = get_unaligned_le32(key + 4 * i);
 }
 
-static void mac_compute(const struct sc_mac_key *mk, const u8 *msg,
-			size_t len, u8 out[SHA256_DIGEST_SIZE])
+static void mac_otk(const struct sc_mac_key *mk, u64 index,
+		    u8 block[CHACHA_BLOCK_SIZE])
 {
-	struct sha256_state st = mk->inner;
-	u8 inner[SHA256_DIGEST_SIZE];
+	u32 state[CHACHA_STATE_WORDS];
+	u8 iv[CHACHA_IV_SIZE] = { 0 };
 
-	sha256_update(&st, msg, len);
-	sha256_final(&st, inner);
-	st = mk->outer;
-	sha256_update(&st, inner, sizeof(inner));
-	sha256_final(&st, out);
-	memzero_explicit(inner, sizeof(inner));
-	memzero_explicit(&st, sizeof(st));
+	put_unaligned_le64(index, iv + 8);
+	chacha_init(state, mk->words, iv);
+	chacha20_block(state, block);
+	memzero_explicit(state, sizeof(state));
+}
+
+/* Poly1305 under @mk's one-time key for @index over @a then @b. */
+static void mac_compute(const struct sc_mac_key *mk, u64 index,
+			const u8 *a, size_t a_len, const u8 *b, size_t b_len,
+			u8 out[POLY1305_DIGEST_SIZE])
+{
+	struct poly1305_desc_ctx desc;
+	u8 block[CHACHA_BLOCK_SIZE];
+
+	mac_otk(mk, index, block);
+	poly1305_init(&desc, block);
+	poly1305_update(&desc, a, a_len);
+	poly1305_update(&desc, b, b_len);
+	poly1305_final(&desc, out);
+	memzero_explicit(&desc, sizeof(desc));
+	memzero_explicit(block, sizeof(block));
 }
 
 /* ---- RFC 9180 Appendix A.2 known answers ---- */
@@ -501,32 +510,51 @@ out:
 	return err;
 }
 
-/* The library HMAC of the frame MACs against the crypto API's. */
+/*
+ * The frame MAC's parts against RFC 8439: 2.6.2's one-time key (its nonce
+ * 00 00 00 00 00 01 02 .. 07 is our 0^4 || le64(index) for index
+ * 0x0706050403020100), and 2.5.2's Poly1305 tag (message split in two, as
+ * a frame is).
+ */
 static int selftest_frame_mac(void)
 {
-	struct sc_mac_key *mk;
-	struct hpke_bytes part;
-	u8 key[HPKE_NH], msg[100], want[HPKE_NH], got[HPKE_NH];
-	int err;
+	static const u8 otk_want[32] = {
+		0x8a, 0xd5, 0xa0, 0x8b, 0x90, 0x5f, 0x81, 0xcc,
+		0x81, 0x50, 0x40, 0x27, 0x4a, 0xb2, 0x94, 0x71,
+		0xa8, 0x33, 0xb6, 0x37, 0xe3, 0xfd, 0x0d, 0xa5,
+		0x08, 0xdb, 0xb8, 0xe2, 0xfd, 0xd1, 0xa6, 0x46,
+	};
+	static const u8 poly_key[32] = {
+		0x85, 0xd6, 0xbe, 0x78, 0x57, 0x55, 0x6d, 0x33,
+		0x7f, 0x44, 0x52, 0xfe, 0x42, 0xd5, 0x06, 0xa8,
+		0x01, 0x03, 0x80, 0x8a, 0xfb, 0x0d, 0xb2, 0xfd,
+		0x4a, 0xbf, 0xf6, 0xaf, 0x41, 0x49, 0xf5, 0x1b,
+	};
+	static const u8 tag_want[16] = {
+		0xa8, 0x06, 0x1d, 0xc1, 0x30, 0x51, 0x36, 0xc6,
+		0xc2, 0x2b, 0x8b, 0xaf, 0x0c, 0x01, 0x27, 0xa9,
+	};
+	static const char msg[] = "Cryptographic Forum Research Group";
+	struct poly1305_desc_ctx desc;
+	struct sc_mac_key mk;
+	u8 key[32], block[CHACHA_BLOCK_SIZE], tag[POLY1305_DIGEST_SIZE];
+	unsigned int i;
+	int err = 0;
 
-	mk = kmalloc(sizeof(*mk), GFP_KERNEL);
-	if (!mk)
-		return -ENOMEM;
-	get_random_bytes(key, sizeof(key));
-	get_random_bytes(msg, sizeof(msg));
-	part.data = msg;
-	part.len = sizeof(msg);
-	mutex_lock(&sc_hpke_lock);
-	err = hmac_sha256(want, key, sizeof(key), &part, 1);
-	mutex_unlock(&sc_hpke_lock);
-	mac_key_init(mk, key);
-	mac_compute(mk, msg, sizeof(msg), got);
-	if (!err && crypto_memneq(want, got, sizeof(got)))
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = 0x80 + i;
+	mac_key_init(&mk, key);
+	mac_otk(&mk, 0x0706050403020100ULL, block);
+	if (crypto_memneq(block, otk_want, sizeof(otk_want)))
 		err = -EBADMSG;
-	kfree_sensitive(mk);
-	memzero_explicit(key, sizeof(key));
-	memzero_explicit(want, sizeof(want));
-	memzero_explicit(got, sizeof(got));
+	poly1305_init(&desc, poly_key);
+	poly1305_update(&desc, msg, 5);
+	poly1305_update(&desc, msg + 5, sizeof(msg) - 1 - 5);
+	poly1305_final(&desc, tag);
+	if (crypto_memneq(tag, tag_want, sizeof(tag)))
+		err = -EBADMSG;
+	memzero_explicit(&mk, sizeof(mk));
+	memzero_explicit(block, sizeof(block));
 	return err;
 }
 
@@ -672,7 +700,6 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	memcpy(seg->device_id, keys->device_id, SEALCAM_KEY_ID_LEN);
 	seg->seg_hdr = buf;
 	seg->seg_hdr_len = seg_hdr_len;
-	memset(seg->chain, 0, sizeof(seg->chain));
 	seg->n_macs = n;
 	seg->mac_keys = mac_keys;
 	seg->closed = false;
@@ -696,8 +723,7 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	size_t mac_len = (size_t)seg->n_macs * SEALCAM_MAC_LEN;
 	size_t ct_len = plain_len + SEALCAM_TAG_LEN;
 	size_t total = aad_len + ct_len + mac_len;
-	struct sha256_state st;
-	u8 mac[SHA256_DIGEST_SIZE];
+	u8 mac[POLY1305_DIGEST_SIZE];
 	unsigned int i;
 	u16 flags = 0;
 	u8 *aad;
@@ -737,18 +763,13 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	memcpy(dst + aad_len, plain, ct_len);
 
 	/*
-	 * Attribution: chain = SHA-256(chain || this frame's bytes before the
-	 * MACs), hashed from the private copy; then per recipient
-	 * HMAC-SHA256(mac_key[r], chain), first 16 bytes, in entry order.
+	 * Attribution, per recipient in entry order: Poly1305 of this frame's
+	 * bytes before the MACs under that recipient's one-time key for this
+	 * index, computed from the private copy.
 	 */
-	sha256_init(&st);
-	sha256_update(&st, seg->chain, sizeof(seg->chain));
-	sha256_update(&st, aad, aad_len);
-	sha256_update(&st, plain, ct_len);
-	sha256_final(&st, seg->chain);
 	for (i = 0; i < seg->n_macs; i++) {
-		mac_compute(&seg->mac_keys[i], seg->chain, sizeof(seg->chain),
-			    mac);
+		mac_compute(&seg->mac_keys[i], seg->frame_index, aad, aad_len,
+			    plain, ct_len, mac);
 		memcpy(dst + aad_len + ct_len + i * SEALCAM_MAC_LEN, mac,
 		       SEALCAM_MAC_LEN);
 	}
@@ -766,7 +787,6 @@ void sc_segment_end(struct sc_segment *seg)
 	kfree_sensitive(seg->mac_keys);
 	seg->mac_keys = NULL;
 	seg->n_macs = 0;
-	memzero_explicit(seg->chain, sizeof(seg->chain));
 	kfree_sensitive(seg->seg_hdr);
 	seg->seg_hdr = NULL;
 	seg->seg_hdr_len = 0;

@@ -28,13 +28,11 @@ struct sc_key_snapshot {
 };
 
 /*
- * HMAC-SHA256 under one recipient's frame MAC key (format v2), as the two
- * SHA-256 states after the key's ipad and opad blocks: a frame MAC is then
- * two short hashes, without the shared HMAC transform or its lock.
+ * One recipient's frame-MAC key (format v3), as the ChaCha20 key words that
+ * make each frame's one-time Poly1305 key (docs/FORMAT.md 4.4). Secret.
  */
 struct sc_mac_key {
-	struct sha256_state inner;
-	struct sha256_state outer;
+	u32 words[8];
 };
 
 /* One open segment of one camera. Zero-initialise before sc_segment_start. */
@@ -48,8 +46,7 @@ struct sc_segment {
 	u8 device_id[SEALCAM_KEY_ID_LEN];
 	u8 *seg_hdr;		/* segment header + recipients, kmalloc'd */
 	u32 seg_hdr_len;
-	/* v2 attribution: running hash of the frames, one MAC key each */
-	u8 chain[SHA256_DIGEST_SIZE];
+	/* v3 attribution: one MAC key per recipient, in entry order */
 	unsigned int n_macs;
 	struct sc_mac_key *mac_keys;	/* n_macs, kmalloc'd, secret */
 };

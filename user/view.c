@@ -13,7 +13,9 @@
  * sealcam/DEVID/rotate; the agent rotates at most once a second) and
  * skips frames until a FIRST arrives. The same happens after a frame lost
  * on the way (the relay or the agent's live queue dropped it): the
- * segment's hash chain is broken, so the viewer resyncs at the next one.
+ * segment's frame indices have a gap, which the reader refuses as a
+ * dropped frame (docs/FORMAT.md rule 14), so the viewer resyncs at the next
+ * segment.
  *
  * Only pinned devices are shown: --expect-device, or a device pinned for
  * the key in the known-devices file (by `sealcam unseal`). The relay is not
@@ -54,7 +56,7 @@ static const char view_usage[] =
 "DESCRIPTION\n"
 "    Subscribes to sealcam/DEVID/live on the relay, checks every frame as\n"
 "    `sealcam unseal` does (device-authenticated HPKE, ChaCha20-Poly1305,\n"
-"    the format v2 attribution MAC, order) and writes the verified frames as\n"
+"    the per-recipient attribution MAC, order) and writes the verified frames as\n"
 "    YUV4MPEG2 to stdout. A frame that fails is never written. Joining, it\n"
 "    asks the device for a new segment (sealcam/DEVID/rotate) and starts at\n"
 "    the next FIRST frame; after a lost frame it resyncs the same way.\n"

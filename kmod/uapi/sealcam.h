@@ -53,13 +53,15 @@
  * HPKE (RFC 9180) suite: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
  * ChaCha20Poly1305, mode_auth (0x02), sender = device key.
  * info = SEALCAM_HPKE_LABEL || device_id[8] || le64(segment_id), aad = ""
- * (format v1: SEALCAM_HPKE_LABEL_V1). Format v2: the per-recipient frame
- * MAC key is the HPKE secret export (RFC 9180 5.3) of SEALCAM_EXPORT_LABEL,
- * 32 bytes, from the same context.
+ * (format v1: SEALCAM_HPKE_LABEL_V1; v3 keeps v2's). Formats v2 and v3: the
+ * per-recipient frame MAC key is the HPKE secret export (RFC 9180 5.3) of
+ * SEALCAM_EXPORT_LABEL (v2: SEALCAM_EXPORT_LABEL_V2), 32 bytes, from the
+ * same context.
  */
 #define SEALCAM_HPKE_LABEL	"sealcam-v2 segment key"
 #define SEALCAM_HPKE_LABEL_V1	"sealcam-v1 segment key"
-#define SEALCAM_EXPORT_LABEL	"sealcam-v2 frame attribution"
+#define SEALCAM_EXPORT_LABEL	"sealcam-v3 frame attribution"
+#define SEALCAM_EXPORT_LABEL_V2	"sealcam-v2 frame attribution"
 #define SEALCAM_HPKE_MODE	0x02
 #define SEALCAM_HPKE_KEM	0x0020
 #define SEALCAM_HPKE_KDF	0x0001
@@ -73,19 +75,22 @@
  *   ciphertext                      ChaCha20-Poly1305 of
  *                                     struct sealcam_frame_meta || pixels,
  *                                   followed by the 16-byte tag
- *   attribution (mac_len)           v2 only: one 16-byte MAC per recipient,
- *                                   in segment header order
+ *   attribution (mac_len)           v2, v3: one 16-byte MAC per recipient,
+ *                                   in segment header order (v3: Poly1305,
+ *                                   one-time key from the recipient's MAC
+ *                                   key and frame_index; docs/FORMAT.md 4.4)
  *
- * ct_len = ciphertext and tag, plus mac_len in v2: a frame is always
+ * ct_len = ciphertext and tag, plus mac_len in v2/v3: a frame is always
  * 48 + seg_hdr_len + ct_len bytes long.
  * AAD = frame header || segment header (if any).
  * Key = the segment's content key K. Nonce (12 bytes) = 4 zero bytes ||
  * le64(frame_index). A segment file is its frames concatenated in order.
  */
 #define SEALCAM_FRAME_MAGIC	0x31464353	/* "SCF1" */
-#define SEALCAM_FORMAT_VERSION	2	/* written; v1 is still read */
+#define SEALCAM_FORMAT_VERSION	3	/* written; v1 and v2 are still read */
 #define SEALCAM_FORMAT_V1	1
-#define SEALCAM_MAC_LEN		16	/* v2 per-recipient frame MAC */
+#define SEALCAM_FORMAT_V2	2
+#define SEALCAM_MAC_LEN		16	/* v2/v3 per-recipient frame MAC */
 
 #define SEALCAM_F_FIRST		0x0001	/* first frame; carries segment header */
 #define SEALCAM_F_LAST		0x0002	/* last frame of the segment */

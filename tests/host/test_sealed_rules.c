@@ -404,7 +404,7 @@ int main(void)
 	/* ---- header fields ---- */
 	expect(flip(buf, len, FH(magic), 0x01), SC_FIND_BAD_MAGIC,
 	       SC_UNSEAL_TAMPERED, "frame magic", "frame magic");
-	expect(flip(buf, len, FH(version), 0x02), SC_FIND_BAD_VERSION,
+	expect(flip(buf, len, FH(version), 0x04), SC_FIND_BAD_VERSION,
 	       SC_UNSEAL_TAMPERED, "version", "frame version");
 	expect(flip(buf, len, FH(hdr_len), 0x01), SC_FIND_BAD_LENGTH,
 	       SC_UNSEAL_TAMPERED, "hdr_len", "frame hdr_len");

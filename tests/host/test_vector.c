@@ -71,11 +71,15 @@ int main(void)
 	crypto_hash_sha256_state st;
 	struct sc_reader r;
 	enum sc_unseal_exit res;
-	unsigned int i;
+	unsigned int i, v;
+	static const char *const vfile[2] = { "grey-160x120-v2.sealed",
+					       "grey-160x120-v3.sealed" };
+	static const unsigned int vnum[2] = { SEALCAM_FORMAT_V2,
+					      SEALCAM_FORMAT_VERSION };
 
 	if (sodium_init() < 0)
 		return 1;
-	tap_plan(14);
+	tap_plan(19);
 	if (!tap_ok(!read_rel("grey-160x120.sealed", &seg, &seg_len) &&
 		    !read_key("owner.key", owner) &&
 		    !read_key("device.pub", device_pub) &&
@@ -141,14 +145,14 @@ int main(void)
 	sc_reader_free(&r);
 	free(seg);
 
-	/* Format v2: two recipients, each attributes every frame. */
-	{
+	/* Formats v2 and v3: two recipients, each attributes every frame. */
+	for (v = 0; v < 2; v++) {
 		static const char *const keys[] = { "owner.key", "owner2.key" };
 		unsigned char k2[32];
 		unsigned int j;
 
-		if (!tap_ok(!read_rel("grey-160x120-v2.sealed", &seg, &seg_len),
-			    "v2 vector readable"))
+		if (!tap_ok(!read_rel(vfile[v], &seg, &seg_len),
+			    "v%u vector readable", vnum[v]))
 			return tap_done();
 		for (j = 0; j < 2; j++) {
 			memset(&h, 0, sizeof(h));
@@ -157,7 +161,7 @@ int main(void)
 			      SC_UNSEAL_OK;
 			sc_reader_init(&r, k2, &ops, &h);
 			sc_reader_expect_device(&r, device_pub);
-			sc_reader_feed(&r, seg, seg_len, "vector-v2");
+			sc_reader_feed(&r, seg, seg_len, vfile[v]);
 			if (!res)
 				res = sc_reader_result(&r);
 			crypto_hash_sha256_final(&h.st, digest);
@@ -166,29 +170,30 @@ int main(void)
 			       r.warnings == 1 &&
 			       r.counts[SC_FIND_UNEXPECTED_RECIPIENT] == 1 &&
 			       h.frames == 3 && !memcmp(digest, want, 32),
-			       "v2 vector verifies and attributes with %s, same pixels, no v1 warning (exit %d: %s)",
-			       keys[j], res, r.message);
+			       "v%u vector verifies and attributes with %s, same pixels, no v1 warning (exit %d: %s)",
+			       vnum[v], keys[j], res, r.message);
 			sc_reader_free(&r);
 		}
-		rebuilt = vec_build_version(SEALCAM_FORMAT_VERSION, &rebuilt_len);
+		rebuilt = vec_build_version(vnum[v], &rebuilt_len);
 		tap_ok(rebuilt && rebuilt_len == seg_len &&
 		       !memcmp(rebuilt, seg, seg_len),
-		       "userspace sealer rebuilds the v2 vector byte for byte (%zu bytes)",
-		       seg_len);
+		       "userspace sealer rebuilds the v%u vector byte for byte (%zu bytes)",
+		       vnum[v], seg_len);
 		free(rebuilt);
 		/* the last byte is owner2's last MAC: owner is not affected */
 		seg[seg_len - 1] ^= 0x01;
 		sc_reader_init(&r, owner, NULL, NULL);
-		sc_reader_feed(&r, seg, seg_len, "vector-v2");
+		sc_reader_feed(&r, seg, seg_len, vfile[v]);
 		res = sc_reader_result(&r);
 		sc_reader_free(&r);
 		(void)read_key("owner2.key", k2);
 		sc_reader_init(&r, k2, NULL, NULL);
-		sc_reader_feed(&r, seg, seg_len, "vector-v2");
+		sc_reader_feed(&r, seg, seg_len, vfile[v]);
 		tap_ok(res == SC_UNSEAL_UNEXPECTED_RECIPIENT &&
 		       sc_reader_result(&r) == SC_UNSEAL_TAMPERED &&
 		       r.fatal == SC_FIND_FORGED,
-		       "a flipped bit in the second recipient's MAC: forged for it (exit 4), fine for the first");
+		       "v%u: a flipped bit in the second recipient's MAC: forged for it (exit 4), fine for the first",
+		       vnum[v]);
 		sc_reader_free(&r);
 		free(seg);
 	}

@@ -4,8 +4,8 @@
  *   cc -Ikmod/uapi -Iuser/libsealcam -o gen tests/vectors/gen_vector.c \
  *      user/libsealcam/{sealwrite,sealed,hpke}.c -lsodium
  *   ./gen tests/vectors
- * writes grey-160x120.sealed (format v1), grey-160x120-v2.sealed (format
- * v2, two recipients), owner.key, owner.pub, owner2.key, owner2.pub,
+ * writes grey-160x120.sealed (format v1), grey-160x120-v2.sealed and
+ * grey-160x120-v3.sealed (formats v2 and v3, two recipients), owner.key, owner.pub, owner2.key, owner2.pub,
  * device.pub and grey-160x120.sha256 (SHA-256 of the pixel payloads of all frames, in
  * order; docs/FORMAT.md "Test vector").
  */
@@ -39,8 +39,8 @@ static int write_key(const char *dir, const char *name, const unsigned char k[32
 int main(int argc, char **argv)
 {
 	unsigned char owner[32], owner_pub[32], dev[32], dev_pub[32];
-	unsigned char owner2[32], owner2_pub[32], *buf2;
-	size_t len2;
+	unsigned char owner2[32], owner2_pub[32], *buf2, *buf3;
+	size_t len2, len3;
 	unsigned char px[VEC_W * VEC_H], h[32];
 	crypto_hash_sha256_state st;
 	char hex[65];
@@ -53,8 +53,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	buf = vec_build(&len);
-	buf2 = vec_build_version(SEALCAM_FORMAT_VERSION, &len2);
-	if (!buf || !buf2)
+	buf2 = vec_build_version(SEALCAM_FORMAT_V2, &len2);
+	buf3 = vec_build_version(SEALCAM_FORMAT_VERSION, &len3);
+	if (!buf || !buf2 || !buf3)
 		return 1;
 	vec_secret(owner2, "second owner key");
 	crypto_scalarmult_base(owner2_pub, owner2);
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 	strcat(hex, "\n");
 	if (write_file(argv[1], "grey-160x120.sealed", buf, len) ||
 	    write_file(argv[1], "grey-160x120-v2.sealed", buf2, len2) ||
+	    write_file(argv[1], "grey-160x120-v3.sealed", buf3, len3) ||
 	    write_key(argv[1], "owner.key", owner) ||
 	    write_key(argv[1], "owner2.key", owner2) ||
 	    write_key(argv[1], "owner2.pub", owner2_pub) ||
@@ -81,5 +83,6 @@ int main(int argc, char **argv)
 		return 1;
 	free(buf);
 	free(buf2);
+	free(buf3);
 	return 0;
 }

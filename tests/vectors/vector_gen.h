@@ -56,7 +56,7 @@ static void vec_pixels(unsigned char *px, unsigned int frame)
 
 /*
  * Build the vector of format @version (SEALCAM_FORMAT_V1: one recipient;
- * 2: two) into a malloc'd buffer; NULL on failure.
+ * 2 and 3: two) into a malloc'd buffer; NULL on failure.
  */
 static unsigned char *vec_build_version(unsigned int version, size_t *len)
 {

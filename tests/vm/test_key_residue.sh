@@ -59,24 +59,13 @@ read_scan() {	# read_scan N FILE: the scanner's lines up to "scan N: done"
 read_scan 1 "$T/scan1" || tap_diag "$(cat "$T/scan1")"
 tap_diag "$(grep -m1 'MiB scanned' "$T/scan1")"
 found1=$(awk '/ found at / { print $3 }' "$T/scan1" | sort | tr '\n' ' ')
-case $(uname -r) in
-6.12.*)
-	# Known defect (issue 14): on Debian 13's 6.12 the scan sees the open
-	# segment's K or its HMAC states only in part (3 runs of session 9:
-	# K alone, then the HMAC states alone, twice); why is not known yet
-	tap_skip "6.12: the open segment's keys are seen only in part by the scan (found: $found1)" \
-		"segment open: K and the frame-MAC key's HMAC states are in kernel memory (control)"
-	;;
-*)
-	tap_check "segment open: K and the frame-MAC key's HMAC states are in kernel memory (control: found $found1)" \
-		test "$found1" = "K mac_key.ipad mac_key.opad "
-	;;
-esac
+tap_check "segment open: K and the frame-MAC key are in kernel memory (control: found $found1)" \
+	test "$found1" = "K mac_key "
 total=$(awk '/needles,/ { print $2; exit }' "$T/scan1")
 # the security property: nothing but those three is found while it is open
 others=$(awk '/ found at / { print $3 }' "$T/scan1" |
-	grep -vxE 'K|mac_key\.ipad|mac_key\.opad' | tr '\n' ' ')
-tap_check "segment open: none of the other $((total - 3)) is left (DH outputs, PRKs, HPKE key, nonce, exporter secret, their HMAC states)${others:+: found $others}" \
+	grep -vxE 'K|mac_key' | tr '\n' ' ')
+tap_check "segment open: none of the other $((total - 2)) is left (DH outputs, PRKs, HPKE key, nonce, exporter secret, their HMAC states, the MAC key's)${others:+: found $others}" \
 	test -z "$others"
 
 kill -9 "$cap_pid"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Sealed format v2 from the kernel, and segments across clocks and clones
+# Sealed format v3 from the kernel, and segments across clocks and clones
 # (issue 14, points 1, 2 and 7):
-#  - sealcam.ko writes format v2: two owners each verify the per-recipient
+#  - sealcam.ko writes format v3: two owners each verify the per-recipient
 #    attribution of every frame (and no "format v1" warning)
 #  - loaded with segment_floor above the clock, segment ids start at the
 #    floor (a device with an unset or stepped-back clock still counts up)
@@ -47,19 +47,19 @@ unseal() {	# unseal KEY FILE [ARGS]: exit status; stderr in $T/err
 		"$@" "$f" 2>"$T/err"
 }
 
-# --- format v2 from the kernel, two owners --------------------------------
+# --- format v3 from the kernel, two owners --------------------------------
 "$SC_TOOLS/sc_capture" -d "$node" -f grey -s 160x120 -r 30 -n 5 \
-	-o "$T/v2.sealed" >/dev/null 2>&1
-ver=$(od -An -tu1 -j4 -N1 "$T/v2.sealed" | tr -d ' ')
-tap_check "the kernel writes format v2 (version byte $ver)" test "$ver" = 2
-unseal "$T/a.key" "$T/v2.sealed" -o /dev/null; rc=$?
+	-o "$T/v3.sealed" >/dev/null 2>&1
+ver=$(od -An -tu1 -j4 -N1 "$T/v3.sealed" | tr -d ' ')
+tap_check "the kernel writes format v3 (version byte $ver)" test "$ver" = 3
+unseal "$T/a.key" "$T/v3.sealed" -o /dev/null; rc=$?
 tap_check "owner A verifies every frame's attribution (exit $rc)" test "$rc" = 5 -o "$rc" = 0
-unseal "$T/b.key" "$T/v2.sealed" -o /dev/null; rc=$?
+unseal "$T/b.key" "$T/v3.sealed" -o /dev/null; rc=$?
 tap_check "owner B too (exit $rc)" test "$rc" = 5 -o "$rc" = 0
 tap_check "no 'format v1' warning, no forgery" bash -c "! grep -q 'format v1\|forged' '$T/err'"
 
 # --- segment_floor --------------------------------------------------------
-id=$(unseal "$T/a.key" "$T/v2.sealed" --info | awk '/^segment / { print $2; exit }')
+id=$(unseal "$T/a.key" "$T/v3.sealed" --info | awk '/^segment / { print $2; exit }')
 tap_check "the first segment id $id is at least the floor $floor" \
 	test "${id:-0}" -ge "$floor"
 tap_check "... and below floor + 16" test "${id:-0}" -lt $((floor + 16))

@@ -160,8 +160,9 @@ static bool stale(const struct live_item *it)
 
 /*
  * A frame of the open segment did not go out: the viewers cannot show the
- * rest of it (its hash chain is broken), so it is skipped up to the next
- * FIRST frame. While a viewer watches, that next FIRST is asked for now
+ * rest of it (a gap in its frame indices: the reader refuses it), so it
+ * is skipped up to the next FIRST frame. While a viewer watches, that next
+ * FIRST is asked for now
  * (served within LIVE_ROTATE_MIN_MS of the last rotation): the viewer
  * receives nothing while the rest is skipped, and would otherwise wait for
  * the segment's natural end (150 frames: 10 s at 15 fps).
@@ -215,7 +216,7 @@ void live_frame(struct live *lv, const unsigned char *frame, size_t len,
 	pthread_mutex_lock(&lv->lock);
 	/*
 	 * After a drop the rest of the segment is of no use to a viewer (its
-	 * hash chain and order are broken): skip to the next FIRST frame and
+	 * frame order is broken): skip to the next FIRST frame and
 	 * spend the relay's bandwidth on frames that can be shown.
 	 */
 	if (lv->skipping && !agent_frame_info(frame, len, &fi) &&

@@ -364,6 +364,33 @@ void sc_frame_mac(unsigned char mac[SEALCAM_MAC_LEN],
 	sodium_memzero(full, sizeof(full));
 }
 
+void sc_frame_mac_v3(unsigned char mac[SEALCAM_MAC_LEN],
+		     const unsigned char mac_key[32], uint64_t frame_index,
+		     const unsigned char *body, size_t len)
+{
+	unsigned char otk[crypto_onetimeauth_poly1305_KEYBYTES];
+	unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = { 0 };
+
+	_Static_assert(crypto_onetimeauth_poly1305_BYTES == SEALCAM_MAC_LEN,
+		       "a v3 MAC is one Poly1305 tag");
+	put_le64(nonce + 4, frame_index);
+	crypto_stream_chacha20_ietf(otk, sizeof(otk), nonce, mac_key);
+	crypto_onetimeauth_poly1305(mac, body, len, otk);
+	sodium_memzero(otk, sizeof(otk));
+}
+
+int sc_frame_mac_key(struct sc_hpke_ctx *ctx, unsigned int version,
+		     unsigned char mac_key[32])
+{
+	const char *label = version == SEALCAM_FORMAT_V2 ?
+			    SEALCAM_EXPORT_LABEL_V2 : SEALCAM_EXPORT_LABEL;
+
+	_Static_assert(sizeof(SEALCAM_EXPORT_LABEL) ==
+		       sizeof(SEALCAM_EXPORT_LABEL_V2), "labels of one length");
+	return sc_hpke_export(ctx, mac_key, 32, (const unsigned char *)label,
+			      sizeof(SEALCAM_EXPORT_LABEL) - 1);
+}
+
 size_t sc_segment_info_bytes_v(unsigned char info[SC_HPKE_INFO_MAX],
 			       unsigned int version,
 			       const unsigned char device_id[SEALCAM_KEY_ID_LEN],
@@ -714,7 +741,8 @@ static enum sc_unseal_exit check_frame_header(struct sc_reader *r,
 			      "bad frame magic 0x%08x (want 0x%08x \"SCF1\")",
 			      magic, SEALCAM_FRAME_MAGIC);
 	version = p[FH(version)];
-	if (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V1)
+	if (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V2 &&
+	    version != SEALCAM_FORMAT_V1)
 		return report(r, c, SC_FIND_BAD_VERSION,
 			      "unsupported frame version %u", version);
 	if (p[FH(hdr_len)] != FH_LEN)
@@ -871,11 +899,9 @@ static enum sc_unseal_exit unwrap_content_key(struct sc_reader *r,
 		ret = sc_hpke_open(&ctx, r->content_key, NULL, 0,
 				   rcp + RCP(wrapped_key),
 				   SEALCAM_KEY_LEN + SEALCAM_TAG_LEN);
-	/* v2: our frame MAC key, which no other recipient can derive */
+	/* v2, v3: our frame MAC key, which no other recipient can derive */
 	if (!ret && s->version != SEALCAM_FORMAT_V1)
-		ret = sc_hpke_export(&ctx, r->mac_key, sizeof(r->mac_key),
-				     (const unsigned char *)SEALCAM_EXPORT_LABEL,
-				     sizeof(SEALCAM_EXPORT_LABEL) - 1);
+		ret = sc_frame_mac_key(&ctx, s->version, r->mac_key);
 	memset(r->chain, 0, sizeof(r->chain));
 	sc_hpke_ctx_wipe(&ctx);
 	/*
@@ -1221,7 +1247,7 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 			      "out of memory for a %u-byte frame", ct_len);
 	/* v2 attribution: our MAC over the running hash (rule 14a); the
 	 * hash of a large frame runs beside the decryption */
-	par = r->seg.version != SEALCAM_FORMAT_V1 &&
+	par = r->seg.version == SEALCAM_FORMAT_V2 &&
 	      hash_worker_post(r, p, aad_len + ct_len) == 0;
 	auth = frame_open(r->plain, p + aad_len, ct_len, aad, aad_len, nonce,
 			  r->content_key);
@@ -1231,10 +1257,16 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 		return report(r, c, SC_FIND_AUTH_FAILED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " fails authentication (altered header or ciphertext)",
 			      segment_id, index);
-	if (r->seg.version != SEALCAM_FORMAT_V1) {
+	if (r->seg.version == SEALCAM_FORMAT_V2) {
 		if (!par)
 			sc_frame_chain(r->chain, p, aad_len + ct_len);
 		sc_frame_mac(mac, r->mac_key, r->chain);
+		forged = sodium_memcmp(mac, p + aad_len + ct_len +
+				       (size_t)r->seg.our_index * SEALCAM_MAC_LEN,
+				       SEALCAM_MAC_LEN) != 0;
+	} else if (r->seg.version != SEALCAM_FORMAT_V1) {
+		/* v3: our one-time Poly1305 over the frame's bytes */
+		sc_frame_mac_v3(mac, r->mac_key, index, p, aad_len + ct_len);
 		forged = sodium_memcmp(mac, p + aad_len + ct_len +
 				       (size_t)r->seg.our_index * SEALCAM_MAC_LEN,
 				       SEALCAM_MAC_LEN) != 0;

@@ -157,6 +157,20 @@ void sc_frame_mac(unsigned char mac[SEALCAM_MAC_LEN],
 		  const unsigned char mac_key[32],
 		  const unsigned char chain[32]);
 
+/*
+ * Format v3 attribution (docs/FORMAT.md 4.4): Poly1305 of the frame's bytes
+ * before its MACs (@body, @len) under the one-time key ChaCha20(mac_key,
+ * nonce 0^4 || le64(frame_index), counter 0)[0..32).
+ */
+void sc_frame_mac_v3(unsigned char mac[SEALCAM_MAC_LEN],
+		     const unsigned char mac_key[32], uint64_t frame_index,
+		     const unsigned char *body, size_t len);
+
+struct sc_hpke_ctx;
+/* The frame MAC key of format @version (2 or 3) from an HPKE context. */
+int sc_frame_mac_key(struct sc_hpke_ctx *ctx, unsigned int version,
+		     unsigned char mac_key[32]);
+
 /* What the reader knows about the segment it is in. */
 struct sc_segment_info {
 	const char *source;		/* file name given to sc_reader_feed */
@@ -176,8 +190,8 @@ struct sc_segment_info {
 	struct sc_meta first;		/* metadata of the first frame */
 	struct sc_meta last;		/* metadata of the latest frame */
 	uint64_t device_drops;		/* sum of sequence jumps inside */
-	unsigned int version;		/* format version, 1 or 2 */
-	bool attributed;		/* v2: every frame's MAC for us checks */
+	unsigned int version;		/* format version, 1, 2 or 3 */
+	bool attributed;		/* v2, v3: every frame's MAC for us checks */
 };
 
 /* One verified, decrypted frame. Valid only during the callback. */

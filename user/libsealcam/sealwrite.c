@@ -60,7 +60,8 @@ int sc_writer_begin_version(struct sc_seg_writer *w, unsigned int version,
 	memset(w, 0, sizeof(*w));
 	if (sodium_init() < 0 || n_recipients < 1 ||
 	    n_recipients > SEALCAM_MAX_RECIPIENTS ||
-	    (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V1))
+	    (version != SEALCAM_FORMAT_VERSION && version != SEALCAM_FORMAT_V2 &&
+	     version != SEALCAM_FORMAT_V1))
 		return -1;
 	w->version = version;
 	w->n_recipients = n_recipients;
@@ -104,9 +105,7 @@ int sc_writer_begin_version(struct sc_seg_writer *w, unsigned int version,
 					   rcp + offsetof(struct sealcam_recipient, wrapped_key),
 					   NULL, 0, w->content_key, SEALCAM_KEY_LEN);
 		if (!ret && version != SEALCAM_FORMAT_V1)
-			ret = sc_hpke_export(&ctx, w->mac_keys[i], 32,
-					     (const unsigned char *)SEALCAM_EXPORT_LABEL,
-					     sizeof(SEALCAM_EXPORT_LABEL) - 1);
+			ret = sc_frame_mac_key(&ctx, version, w->mac_keys[i]);
 		sc_hpke_ctx_wipe(&ctx);
 		if (ret) {
 			sc_writer_end(w);
@@ -173,8 +172,15 @@ size_t sc_writer_frame(struct sc_seg_writer *w, unsigned char *out,
 						  NULL, nonce, w->content_key);
 	sodium_memzero(plain, SEALCAM_META_LEN + pixels_len);
 	free(plain);
-	if (mac_len) {
-		/* attribution: running hash, then each recipient's MAC */
+	if (mac_len && w->version != SEALCAM_FORMAT_V2) {
+		/* v3 attribution: each recipient's one-time Poly1305 */
+		for (i = 0; i < w->n_recipients; i++)
+			sc_frame_mac_v3(out + FH_LEN + seg_hdr_len + ct_len +
+					i * SEALCAM_MAC_LEN, w->mac_keys[i],
+					w->next_index, out,
+					FH_LEN + seg_hdr_len + ct_len);
+	} else if (mac_len) {
+		/* v2 attribution: running hash, then each recipient's MAC */
 		sc_frame_chain(w->chain, out, FH_LEN + seg_hdr_len + ct_len);
 		for (i = 0; i < w->n_recipients; i++)
 			sc_frame_mac(out + FH_LEN + seg_hdr_len + ct_len +

@@ -22,9 +22,9 @@ struct sc_seg_writer {
 	uint32_t seg_hdr_len;
 	uint64_t segment_id;
 	uint64_t next_index;
-	unsigned int version;		/* SEALCAM_FORMAT_VERSION or _V1 */
+	unsigned int version;		/* SEALCAM_FORMAT_VERSION, _V2 or _V1 */
 	unsigned int n_recipients;
-	unsigned char mac_keys[SEALCAM_MAX_RECIPIENTS][32]; /* v2 */
+	unsigned char mac_keys[SEALCAM_MAX_RECIPIENTS][32]; /* v2, v3 */
 	unsigned char chain[32];	/* v2 running hash */
 };
 
