@@ -33,6 +33,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/chacha.h>
@@ -78,6 +79,14 @@ static struct crypto_shash *sc_hmac;
 static struct crypto_aead *sc_aead;
 static char sc_driver_desc[128];
 static const u8 sc_zero_key[HPKE_NK];
+
+/* Split sealing of large frames with a second CPU (seal_split_frame). */
+#define SC_SPLIT_MIN	(128u << 10)
+
+static bool seal_split = true;
+module_param(seal_split, bool, 0644);
+MODULE_PARM_DESC(seal_split,
+		 "seal frames of 128 KiB and more on two CPUs (default on)");
 
 static void hmac_forget_key(void)
 {
@@ -387,6 +396,65 @@ static void mac_compute(const struct sc_mac_key *mk, u64 index,
 	memzero_explicit(block, sizeof(block));
 }
 
+/* ---- sealing one frame ---- */
+
+/*
+ * A frame is RFC 8439's AEAD_CHACHA20_POLY1305 built here from the ChaCha20
+ * and Poly1305 libraries (as lib/crypto/chacha20poly1305.c builds it; that
+ * both agree with the AEAD transform is checked at load), so that its
+ * ChaCha20 pass, the recipients' Poly1305s and the copy out can be split
+ * with a second CPU. Frames of SC_SPLIT_MIN bytes and more are split when
+ * more than one CPU is online and seal_split is on: the capture thread
+ * does one half of each step and a work item on the unbound workqueue the
+ * other, which is what lets one camera use two cores when one cannot keep
+ * up (bench: docs/PERFORMANCE.md). Every secret is on the stack of this
+ * thread, which waits for the work item, and is wiped.
+ */
+static void content_key_words(u32 words[8], const u8 key[SEALCAM_KEY_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		words[i] = get_unaligned_le32(key + 4 * i);
+}
+
+/* ChaCha20 of @buf in place, from block @counter, nonce 0^4 || le64(index) */
+static void chacha_part(const u32 key[8], u64 index, u32 counter, u8 *buf,
+			size_t len)
+{
+	u32 state[CHACHA_STATE_WORDS];
+	u8 iv[CHACHA_IV_SIZE] = { 0 };
+
+	put_unaligned_le32(counter, iv);
+	put_unaligned_le64(index, iv + 8);
+	chacha_init(state, key, iv);
+	chacha20_crypt(state, buf, buf, len);
+	memzero_explicit(state, sizeof(state));
+}
+
+/* The AEAD's Poly1305 key (block 0) and, after the encryption, its tag. */
+static void aead_tag(const u32 key[8], u64 index, const u8 *aad,
+		     size_t aad_len, const u8 *ct, size_t len, u8 *tag)
+{
+	static const u8 pad[POLY1305_BLOCK_SIZE];
+	struct poly1305_desc_ctx desc;
+	u8 block[CHACHA_BLOCK_SIZE] = { 0 };
+	__le64 lens[2];
+
+	chacha_part(key, index, 0, block, sizeof(block));
+	poly1305_init(&desc, block);
+	poly1305_update(&desc, aad, aad_len);
+	poly1305_update(&desc, pad, (POLY1305_BLOCK_SIZE - aad_len) & 0xf);
+	poly1305_update(&desc, ct, len);
+	poly1305_update(&desc, pad, (POLY1305_BLOCK_SIZE - len) & 0xf);
+	lens[0] = cpu_to_le64(aad_len);
+	lens[1] = cpu_to_le64(len);
+	poly1305_update(&desc, (u8 *)lens, sizeof(lens));
+	poly1305_final(&desc, tag);
+	memzero_explicit(&desc, sizeof(desc));
+	memzero_explicit(block, sizeof(block));
+}
+
 /* ---- RFC 9180 Appendix A.2 known answers ---- */
 
 struct hpke_vector {
@@ -460,9 +528,10 @@ static int selftest_hpke_vector(const struct hpke_vector *v)
 }
 
 /*
- * The frame path (chacha20poly1305 library, 64-bit nonce) must agree with
- * the RFC 8439 AEAD transform given the 96-bit nonce 0^32 || le64(index)
- * that docs/FORMAT.md promises.
+ * The frame path (the AEAD built from the ChaCha20 and Poly1305 libraries,
+ * in one pass and in the two halves of a split seal) must agree with the
+ * RFC 8439 AEAD transform given the 96-bit nonce 0^32 || le64(index) that
+ * docs/FORMAT.md promises.
  */
 static int selftest_frame_aead(void)
 {
@@ -472,18 +541,30 @@ static int selftest_frame_aead(void)
 	u8 key[CHACHA20POLY1305_KEY_SIZE], nonce[HPKE_NN] = { 0 };
 	const size_t len = 1000;
 	const u64 index = 0x0102030405060708ULL;
-	u8 *lib_out, *api_buf;
+	const size_t half = round_down(len / 2, CHACHA_BLOCK_SIZE);
+	u8 *lib_out, *split_out, *api_buf;
+	u32 words[8];
 	int err = -ENOMEM;
 
 	lib_out = kmalloc(len + SEALCAM_TAG_LEN, GFP_KERNEL);
+	split_out = kmalloc(len + SEALCAM_TAG_LEN, GFP_KERNEL);
 	api_buf = kmalloc(sizeof(ad) + len + SEALCAM_TAG_LEN, GFP_KERNEL);
-	if (!lib_out || !api_buf)
+	if (!lib_out || !split_out || !api_buf)
 		goto out;
 	get_random_bytes(key, sizeof(key));
 	get_random_bytes(api_buf + sizeof(ad), len);
 	memcpy(api_buf, ad, sizeof(ad));
-	chacha20poly1305_encrypt(lib_out, api_buf + sizeof(ad), len, ad,
-				 sizeof(ad), index, key);
+	memcpy(lib_out, api_buf + sizeof(ad), len);
+	memcpy(split_out, api_buf + sizeof(ad), len);
+	content_key_words(words, key);
+	chacha_part(words, index, 1, lib_out, len);
+	aead_tag(words, index, ad, sizeof(ad), lib_out, len, lib_out + len);
+	chacha_part(words, index, 1 + half / CHACHA_BLOCK_SIZE,
+		    split_out + half, len - half);
+	chacha_part(words, index, 1, split_out, half);
+	aead_tag(words, index, ad, sizeof(ad), split_out, len,
+		 split_out + len);
+	memzero_explicit(words, sizeof(words));
 	put_unaligned_le64(index, nonce + 4);
 
 	mutex_lock(&sc_hpke_lock);
@@ -499,12 +580,15 @@ static int selftest_frame_aead(void)
 	if (req)
 		aead_forget_key();
 	mutex_unlock(&sc_hpke_lock);
-	if (!err && crypto_memneq(lib_out, api_buf + sizeof(ad),
-				  len + SEALCAM_TAG_LEN))
+	if (!err && (crypto_memneq(lib_out, api_buf + sizeof(ad),
+				   len + SEALCAM_TAG_LEN) ||
+		     crypto_memneq(split_out, api_buf + sizeof(ad),
+				   len + SEALCAM_TAG_LEN)))
 		err = -EBADMSG;
 out:
 	aead_request_free(req);
 	kfree(lib_out);
+	kfree(split_out);
 	kfree(api_buf);
 	memzero_explicit(key, sizeof(key));
 	return err;
@@ -638,6 +722,7 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	u8 sk_e[CURVE25519_KEY_SIZE];
 	u8 mac_key[HPKE_NH];
 	struct sc_mac_key *mac_keys;
+	struct poly1305_desc_ctx *mac_descs;
 	unsigned int i, n = keys->n_recipients;
 	u32 seg_hdr_len;
 	u8 *buf;
@@ -654,9 +739,11 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	/* Room for the first frame's header in front: the AAD is contiguous. */
 	buf = kzalloc(frame_hdr_len + seg_hdr_len, GFP_KERNEL);
 	mac_keys = kcalloc(n, sizeof(*mac_keys), GFP_KERNEL);
-	if (!buf || !mac_keys) {
+	mac_descs = kcalloc(n, sizeof(*mac_descs), GFP_KERNEL);
+	if (!buf || !mac_keys || !mac_descs) {
 		kfree(buf);
 		kfree(mac_keys);
+		kfree(mac_descs);
 		return -ENOMEM;
 	}
 	sh = (struct sealcam_segment_hdr *)(buf + frame_hdr_len);
@@ -690,6 +777,7 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	if (err) {
 		memzero_explicit(seg->content_key, sizeof(seg->content_key));
 		kfree_sensitive(mac_keys);
+		kfree(mac_descs);
 		kfree(buf);
 		return err;
 	}
@@ -702,9 +790,136 @@ int sc_segment_start(struct sc_segment *seg, u64 segment_id, u32 camera,
 	seg->seg_hdr_len = seg_hdr_len;
 	seg->n_macs = n;
 	seg->mac_keys = mac_keys;
+	seg->mac_descs = mac_descs;
+	seg->split = READ_ONCE(seal_split);
 	seg->closed = false;
 	seg->active = true;
 	return 0;
+}
+
+static void seal_one_cpu(struct sc_segment *seg, u8 *dst, const u8 *aad,
+			 size_t aad_len, u8 *plain, size_t len)
+{
+	size_t ct_len = len + SEALCAM_TAG_LEN;
+	u8 mac[POLY1305_DIGEST_SIZE];
+	u32 key[8];
+	unsigned int i;
+
+	content_key_words(key, seg->content_key);
+	chacha_part(key, seg->frame_index, 1, plain, len);
+	aead_tag(key, seg->frame_index, aad, aad_len, plain, len, plain + len);
+	memzero_explicit(key, sizeof(key));
+	/*
+	 * Attribution, per recipient in entry order: Poly1305 of this frame's
+	 * bytes before the MACs under that recipient's one-time key for this
+	 * index, computed from the private copy.
+	 */
+	for (i = 0; i < seg->n_macs; i++) {
+		mac_compute(&seg->mac_keys[i], seg->frame_index, aad, aad_len,
+			    plain, ct_len, mac);
+		memcpy(dst + aad_len + ct_len + i * SEALCAM_MAC_LEN, mac,
+		       SEALCAM_MAC_LEN);
+	}
+	memzero_explicit(mac, sizeof(mac));
+	memcpy(dst, aad, aad_len);
+	memcpy(dst + aad_len, plain, ct_len);
+}
+
+/* The second CPU's share of one step of a split seal. */
+struct sc_split {
+	struct work_struct work;
+	int step;
+	struct sc_segment *seg;
+	const u32 *key;
+	const u8 *aad;
+	size_t aad_len;
+	u8 *plain, *dst;
+	size_t len, half;
+};
+
+enum { SC_SPLIT_CHACHA, SC_SPLIT_MACS, SC_SPLIT_COPY };
+
+static void seal_split_work(struct work_struct *work)
+{
+	struct sc_split *sp = container_of(work, struct sc_split, work);
+	struct sc_segment *seg = sp->seg;
+	u8 block[CHACHA_BLOCK_SIZE];
+	unsigned int i;
+
+	switch (sp->step) {
+	case SC_SPLIT_CHACHA:
+		chacha_part(sp->key, seg->frame_index,
+			    1 + sp->half / CHACHA_BLOCK_SIZE,
+			    sp->plain + sp->half, sp->len - sp->half);
+		break;
+	case SC_SPLIT_MACS:
+		/* each recipient's MAC up to the tag, which is not made yet */
+		for (i = 0; i < seg->n_macs; i++) {
+			mac_otk(&seg->mac_keys[i], seg->frame_index, block);
+			poly1305_init(&seg->mac_descs[i], block);
+			poly1305_update(&seg->mac_descs[i], sp->aad,
+					sp->aad_len);
+			poly1305_update(&seg->mac_descs[i], sp->plain, sp->len);
+		}
+		memzero_explicit(block, sizeof(block));
+		break;
+	case SC_SPLIT_COPY:
+		memcpy(sp->dst + sp->aad_len + sp->half, sp->plain + sp->half,
+		       sp->len + SEALCAM_TAG_LEN - sp->half);
+		break;
+	}
+}
+
+static void split_step(struct sc_split *sp, int step)
+{
+	sp->step = step;
+	queue_work(system_unbound_wq, &sp->work);
+}
+
+static void seal_split_frame(struct sc_segment *seg, u8 *dst, const u8 *aad,
+			     size_t aad_len, u8 *plain, size_t len)
+{
+	size_t ct_len = len + SEALCAM_TAG_LEN;
+	u8 mac[POLY1305_DIGEST_SIZE];
+	struct sc_split sp = {
+		.seg = seg, .aad = aad, .aad_len = aad_len, .plain = plain,
+		.dst = dst, .len = len,
+		/* the first half ends on a ChaCha20 block */
+		.half = round_down(len / 2, CHACHA_BLOCK_SIZE),
+	};
+	u32 key[8];
+	unsigned int i;
+
+	content_key_words(key, seg->content_key);
+	sp.key = key;
+	INIT_WORK_ONSTACK(&sp.work, seal_split_work);
+
+	/* 1. ChaCha20: the second half there, the first here */
+	split_step(&sp, SC_SPLIT_CHACHA);
+	chacha_part(key, seg->frame_index, 1, plain, sp.half);
+	flush_work(&sp.work);
+
+	/* 2. the recipients' MACs there, the AEAD's tag here */
+	split_step(&sp, SC_SPLIT_MACS);
+	aead_tag(key, seg->frame_index, aad, aad_len, plain, len, plain + len);
+	memzero_explicit(key, sizeof(key));
+	flush_work(&sp.work);
+	for (i = 0; i < seg->n_macs; i++) {
+		poly1305_update(&seg->mac_descs[i], plain + len,
+				SEALCAM_TAG_LEN);
+		poly1305_final(&seg->mac_descs[i], mac);
+		memcpy(dst + aad_len + ct_len + i * SEALCAM_MAC_LEN, mac,
+		       SEALCAM_MAC_LEN);
+	}
+	memzero_explicit(mac, sizeof(mac));
+	memzero_explicit(seg->mac_descs, seg->n_macs * sizeof(*seg->mac_descs));
+
+	/* 3. publish: the ciphertext's second half there, the rest here */
+	split_step(&sp, SC_SPLIT_COPY);
+	memcpy(dst, aad, aad_len);
+	memcpy(dst + aad_len, plain, sp.half);
+	flush_work(&sp.work);
+	destroy_work_on_stack(&sp.work);
 }
 
 size_t sc_sealed_max(size_t plain_len)
@@ -723,8 +938,6 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 	size_t mac_len = (size_t)seg->n_macs * SEALCAM_MAC_LEN;
 	size_t ct_len = plain_len + SEALCAM_TAG_LEN;
 	size_t total = aad_len + ct_len + mac_len;
-	u8 mac[POLY1305_DIGEST_SIZE];
-	unsigned int i;
 	u16 flags = 0;
 	u8 *aad;
 
@@ -756,24 +969,14 @@ ssize_t sc_seal_frame(struct sc_segment *seg, u8 *dst, size_t dst_len,
 		aad = (u8 *)&hdr;
 	}
 
-	/* In place, in kernel-private memory; then publish ciphertext. */
-	chacha20poly1305_encrypt(plain, plain, plain_len, aad, aad_len,
-				 seg->frame_index, seg->content_key);
-	memcpy(dst, aad, aad_len);
-	memcpy(dst + aad_len, plain, ct_len);
-
 	/*
-	 * Attribution, per recipient in entry order: Poly1305 of this frame's
-	 * bytes before the MACs under that recipient's one-time key for this
-	 * index, computed from the private copy.
+	 * In place, in kernel-private memory; then the MACs from the same
+	 * private bytes; then publish the ciphertext.
 	 */
-	for (i = 0; i < seg->n_macs; i++) {
-		mac_compute(&seg->mac_keys[i], seg->frame_index, aad, aad_len,
-			    plain, ct_len, mac);
-		memcpy(dst + aad_len + ct_len + i * SEALCAM_MAC_LEN, mac,
-		       SEALCAM_MAC_LEN);
-	}
-	memzero_explicit(mac, sizeof(mac));
+	if (seg->split && plain_len >= SC_SPLIT_MIN && num_online_cpus() > 1)
+		seal_split_frame(seg, dst, aad, aad_len, plain, plain_len);
+	else
+		seal_one_cpu(seg, dst, aad, aad_len, plain, plain_len);
 
 	seg->frame_index++;
 	if (last)
@@ -786,6 +989,8 @@ void sc_segment_end(struct sc_segment *seg)
 	memzero_explicit(seg->content_key, sizeof(seg->content_key));
 	kfree_sensitive(seg->mac_keys);
 	seg->mac_keys = NULL;
+	kfree_sensitive(seg->mac_descs);
+	seg->mac_descs = NULL;
 	seg->n_macs = 0;
 	kfree_sensitive(seg->seg_hdr);
 	seg->seg_hdr = NULL;

@@ -8,6 +8,7 @@
 #define _SEALCAM_SEAL_H
 
 #include <linux/types.h>
+#include <crypto/poly1305.h>
 #include <crypto/sha2.h>
 #include "uapi/sealcam.h"
 
@@ -49,6 +50,9 @@ struct sc_segment {
 	/* v3 attribution: one MAC key per recipient, in entry order */
 	unsigned int n_macs;
 	struct sc_mac_key *mac_keys;	/* n_macs, kmalloc'd, secret */
+	/* split sealing: the MACs' states while a second CPU runs them */
+	struct poly1305_desc_ctx *mac_descs;	/* n_macs, kmalloc'd, secret */
+	bool split;		/* large frames use a second CPU (seal_split) */
 };
 
 int sc_crypto_init(void);
