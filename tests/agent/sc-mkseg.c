@@ -5,7 +5,7 @@
  *
  *   sc-mkseg -o FILE --owner-pub PUBFILE --segment ID [--frames N]
  *            [--size WxH] [--device-seed TEXT] [--sequence N] [--no-last]
- *            [--cut BYTES] [--time SECONDS] [--format 1|2]
+ *            [--cut BYTES] [--time SECONDS] [--format 1|2|3]
  *
  * --device-seed: device private key = SHA-256(TEXT) (default "agent test"),
  * so every file of a test comes from the same device. --no-last leaves the
@@ -13,8 +13,8 @@
  * partial frame), both as a crash would. --time: the first frame's
  * timestamp in seconds since 1970 (default 1767225600, 2026-01-01), the
  * next ones 1/15 s apart. --owner-pub may be given up to 16 times: one
- * recipient each, in that order. --format 1 writes the old format v1
- * (default: the current one, v2). Prints the device id (16 hex).
+ * recipient each, in that order. --format 1 or 2 writes the old format v1 or v2
+ * (default: the current one, v3). Prints the device id (16 hex).
  * --jpeg FILE (repeatable, up to 64): MJPG frames instead, frame i being
  * the bytes of the (i mod n)-th file as they are (bytesperline 0, or
  * --bpl N to write a wrong one).
