@@ -272,9 +272,10 @@ tap_check "no record logged twice across the kill -9 and restart" test "$dups" =
 tap_diag "Linux audit (read watches): ${la_opens:-?} opens by audit_opener, kernel lost ${la_lost_n:-?}"
 # The reference is complete only if the kernel lost nothing and auditd
 # wrote its whole queue before it stopped (la_stop waits for its marker:
-# auditd drops what it has not read at SIGTERM). Its only shortfalls were
-# in session 2, on a host running 3-4 VMs; whether that wait alone cured
-# them is not known, but every run since has matched (docs/AUDIT.md).
+# auditd drops what it has not read at SIGTERM). It fell short in session 2
+# on a host running 3-4 VMs, and once again in session 10 at load 9 (13836
+# of 14100, kernel lost 0, while this log held all 14100): auditd, not the
+# probe, misses opens when the host is starved; quiet runs have matched.
 tap_check "the log's count equals auditd's in the same run ($opens = ${la_opens:-?}, kernel lost ${la_lost_n:-?})" \
 	test "$la_on" = 1 -a "${la_lost_n:-x}" = 0 -a "${la_opens:-x}" = "$opens"
 tap_check "the other mount namespace's node is in the log" \
