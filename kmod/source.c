@@ -599,12 +599,15 @@ void sealcam_source_unregister(struct sealcam_source *src)
 }
 EXPORT_SYMBOL_GPL(sealcam_source_unregister);
 
+/* how far back a source's frame number may be and still be late, not reset */
+#define SC_SRC_REORDER	64
+
 int sealcam_source_push(struct sealcam_source *src,
 			const struct sealcam_source_frame *frame)
 {
 	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
 	size_t len = frame ? frame->len : 0;
-	u32 lost;
+	u32 lost, behind;
 	int ret = 0;
 
 	if (!cam || !frame || !frame->data)
@@ -621,8 +624,20 @@ int sealcam_source_push(struct sealcam_source *src,
 	 */
 	if (frame->has_sequence) {
 		if (cam->src_seq_valid) {
+			behind = cam->src_last_seq - frame->sequence;
+			/*
+			 * A frame that comes after a newer one (a bridge whose
+			 * frames complete out of order: uvcvideo's copy work
+			 * runs on an unbound workqueue) was counted lost when
+			 * the newer one came: sealing it now would put it
+			 * after that one. It is dropped, and the counter stays.
+			 */
+			if (behind < SC_SRC_REORDER) {
+				ret = -ESTALE;
+				goto out;
+			}
 			lost = frame->sequence - cam->src_last_seq - 1;
-			/* a counter that went back (restart) loses nothing */
+			/* a counter that went far back (restart) loses nothing */
 			if (lost < U32_MAX / 2) {
 				cam->sequence += lost;
 				cam->meta_sequence += lost;

@@ -87,9 +87,10 @@ void sealcam_source_unregister(struct sealcam_source *src);
  * Hand one whole frame to the camera. Process context; may sleep. The
  * pixels are copied, so @pixels may be reused on return. Returns 0,
  * -EAGAIN when the camera is not streaming, -EINVAL when @len is not the
- * sizeimage given to ops->start (MJPEG: 0, or more than sizeimage). A frame
- * pushed before the previous one was sealed replaces it and counts as a
- * drop.
+ * sizeimage given to ops->start (MJPEG: 0, or more than sizeimage), -ESTALE
+ * for a frame whose number is not newer than the last one's (see
+ * has_sequence). A frame pushed before the previous one was sealed replaces
+ * it and counts as a drop.
  */
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len);
@@ -110,7 +111,10 @@ struct sealcam_source_frame {
 	u64 timestamp_ns;
 	/*
 	 * The source's frame counter; with has_sequence, a jump of k + 1 since
-	 * the last pushed frame means k frames lost before sealcam saw them.
+	 * the last pushed frame means k frames lost before sealcam saw them,
+	 * and a frame up to 63 numbers behind (or equal to) the last one is
+	 * late and refused with -ESTALE (it was counted lost); further back,
+	 * the counter restarted.
 	 */
 	u32 sequence;
 	bool has_sequence;

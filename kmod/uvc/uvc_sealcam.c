@@ -108,7 +108,8 @@ static void uvc_sealcam_work(struct work_struct *work)
 		};
 
 		ret = sealcam_source_push(&sc->src, &frame);
-		if (ret && ret != -EAGAIN)
+		/* -ESTALE: it completed after a newer frame (counted lost) */
+		if (ret && ret != -EAGAIN && ret != -ESTALE)
 			dev_warn_ratelimited(&sc->stream->intf->dev,
 					     "sealcam refused a frame: %d\n", ret);
 	}
