@@ -177,13 +177,15 @@ static uint32_t fourcc_of(const char *name)
 		return SEALCAM_PIX_FMT_MJPG;
 	if (!strcmp(name, "plain-yuyv"))
 		return V4L2_PIX_FMT_YUYV;
+	if (!strcmp(name, "plain-mjpeg"))
+		return V4L2_PIX_FMT_MJPEG;
 	return 0;
 }
 
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: sc_capture -d DEV [-f yuyv|nv12|grey|mjpeg|plain-yuyv] [-s WxH] [-r FPS]\n"
+		"usage: sc_capture -d DEV [-f yuyv|nv12|grey|mjpeg|plain-yuyv|plain-mjpeg] [-s WxH] [-r FPS]\n"
 		"       [-n FRAMES] [-m mmap|read|userptr|dmabuf] [-e EXPORTER_DEV]\n"
 		"       [-p PATTERN [-P PATTERN_CTRL_ID]] [-o OUT] [-x NEEDLE_HEX [-R REPEAT]] [-b BUFFERS]\n");
 	exit(code);
