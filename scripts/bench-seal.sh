@@ -113,7 +113,8 @@ rmmod vivid
 fi
 if [ "$(want webcam)" ]; then
 OUT=$out
-WEBCAM_SPECS="640x480:$((40 * scale)) 1280x720:$((20 * scale))"
+WEBCAM_SPECS="640x480:$((60 * scale)):$((200 * scale)) 1280x720:$((30 * scale)):$((100 * scale))"
+WEBCAM_ROUNDS=2
 . "$out/webcam.sh"
 fi
 sc_unload
@@ -123,7 +124,6 @@ EOF
 cat >"$out/webcam.sh" <<'WEBCAM'
 EMU=tests/tools/uvc-emu.py
 VHCI=/sys/devices/platform/vhci_hcd.0
-HZ=$(getconf CLK_TCK)
 emu_pid=
 webcam_cleanup() {
 	[ -e "$VHCI/detach" ] && echo 0 >"$VHCI/detach" 2>/dev/null
@@ -131,6 +131,8 @@ webcam_cleanup() {
 	rmmod uvcvideo 2>/dev/null
 }
 trap webcam_cleanup EXIT
+[ -r /proc/self/schedstat ] ||
+	{ echo "bench-seal: no /proc/PID/schedstat in this kernel" >&2; exit 1; }
 # uvcvideo's capture node of the device below vhci_hcd
 uvc_node() {
 	local d
@@ -144,33 +146,38 @@ uvc_node() {
 	return 1
 }
 emu_gone() { ! kill -0 "$emu_pid" 2>/dev/null; }
-# kernel time of the whole guest, in USER_HZ ticks: system + irq + softirq
-ksys() {
-	local _c _u _n sys _i _w irq sirq _r
-	read -r _c _u _n sys _i _w irq sirq _r </proc/stat
-	echo $((sys + irq + sirq))
-}
-# the summed system time (field 15 of /proc/PID/stat) of the tasks PIDs
-stime_of() {
-	local p l s=0
-	for p; do
-		read -r l <"/proc/$p/stat" || return 1
-		l=${l##*) }
-		# shellcheck disable=SC2086
-		set -- $l
-		s=$((s + ${13}))
-	done
-	echo $s
-}
-# vhci_hcd's per-connection kernel threads (vhci_rx, vhci_tx)
-vhci_threads() {
-	local d c
+# kthreads: the CPU time (ns, /proc/PID/schedstat) of every kernel thread
+# into KT[pid], its group into KG[pid]: vhci (vhci_rx, vhci_tx), kworker,
+# or its own name. Bash builtins only: nothing is forked.
+kthreads() {
+	local d l st c pid ns _
 	for d in /proc/[0-9]*; do
-		read -r c <"$d/comm" 2>/dev/null || continue
-		case $c in vhci_rx | vhci_tx) echo "${d#/proc/}" ;; esac
+		pid=${d#/proc/}
+		read -r l <"$d/stat" 2>/dev/null || continue
+		st=${l##*) }
+		# shellcheck disable=SC2086
+		set -- $st
+		(($7 & 0x00200000)) || continue # PF_KTHREAD
+		read -r ns _ <"$d/schedstat" 2>/dev/null || continue
+		c=${l#*(}
+		c=${c%) *}
+		case $c in
+		vhci_rx | vhci_tx) c=vhci ;;
+		kworker/*) c=kworker ;;
+		esac
+		KT[$pid]=$ns
+		KG[$pid]=$c
 	done
 }
-# attach: start the emulator, wait for uvcvideo's node
+# the system time of the emulator process, in USER_HZ ticks (field 15)
+emu_stime() {
+	local l
+	read -r l <"/proc/$emu_pid/stat"
+	l=${l##*) }
+	# shellcheck disable=SC2086
+	set -- $l
+	echo "${13}"
+}
 attach() {
 	: >"$OUT/sent.log"
 	python3 "$EMU" --sizes 640x480,1280x720 --log "$OUT/sent.log" 2>"$OUT/emu.err" &
@@ -181,8 +188,6 @@ attach() {
 		dmesg | tail -n 20 >&2
 		return 1
 	fi
-	vpids=$(vhci_threads | tr '\n' ' ')
-	[ -n "$vpids" ] || { echo "bench-seal: no vhci_rx/vhci_tx thread" >&2; return 1; }
 }
 detach() {
 	echo 0 >"$VHCI/detach"
@@ -192,32 +197,54 @@ detach() {
 		{ echo "bench-seal: the emulator failed" >&2; cat "$OUT/emu.err" >&2; return 1; }
 	emu_pid=
 }
-# run PATH DEV SCFMT SIZE N: one MMAP capture of N frames, measured
+# run ROUND PATH DEV SCFMT SIZE N: one MMAP capture of N frames, measured
 run() {
-	local path=$1 dev=$2 f=$3 size=$4 n=$5 res s0 s1 k0 k1 e0 e1 v0 v1 t0 t1
-	local frames bytes
+	local round=$1 path=$2 dev=$3 f=$4 size=$5 n=$6
+	local s0 s1 e0 e1 t0 t1 frames bytes cs p d groups="" kern=0 vhci=0
+	local -A K0 by
 	s0=$(wc -l <"$OUT/sent.log")
-	# shellcheck disable=SC2086
-	v0=$(stime_of $vpids) && e0=$(stime_of "$emu_pid") && k0=$(ksys)
+	e0=$(emu_stime)
+	KT=() KG=()
+	kthreads
+	for p in "${!KT[@]}"; do K0[$p]=${KT[$p]}; done
 	t0=$EPOCHREALTIME
-	res=$(build/tests/tools/sc_capture -d "$dev" -f "$f" -s "$size" -r 30 -n "$n" -m mmap) || {
-		echo "bench-seal: $path capture $f $size failed" >&2
+	# bash's time: the capture's own system time (getrusage), in ms
+	TIMEFORMAT='%3S'
+	{ time build/tests/tools/sc_capture -d "$dev" -f "$f" -s "$size" -r 30 \
+		-n "$n" -m mmap >"$OUT/cap.out" 2>"$OUT/cap.err"; } 2>"$OUT/cap.time" || {
+		echo "bench-seal: $path capture $f $size failed: $(cat "$OUT/cap.err")" >&2
 		return 1
 	}
+	KT=() KG=()
+	kthreads
 	t1=$EPOCHREALTIME
-	# shellcheck disable=SC2086
-	k1=$(ksys) && e1=$(stime_of "$emu_pid") && v1=$(stime_of $vpids)
+	e1=$(emu_stime)
 	s1=$(wc -l <"$OUT/sent.log")
-	frames=$(sed -n 's/^frames=\([0-9]*\) .*/\1/p' <<<"$res")
-	bytes=$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' <<<"$res")
-	[ "$frames" = "$n" ] || { echo "bench-seal: $path $f $size: $res" >&2; return 1; }
+	for p in "${!KT[@]}"; do
+		d=$((KT[$p] - ${K0[$p]:-0}))
+		by[${KG[$p]}]=$((${by[${KG[$p]}]:-0} + d))
+	done
+	for p in "${!by[@]}"; do
+		if [ "$p" = vhci ]; then
+			vhci=${by[$p]}
+		else
+			kern=$((kern + by[$p]))
+		fi
+		[ "${by[$p]}" = 0 ] || groups+=" $p=${by[$p]}"
+	done
+	cs=$(<"$OUT/cap.time")
+	cs=${cs/./}
+	frames=$(sed -n 's/^frames=\([0-9]*\) .*/\1/p' "$OUT/cap.out")
+	bytes=$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' "$OUT/cap.out")
+	[ "$frames" = "$n" ] || { echo "bench-seal: $path $f $size: $(cat "$OUT/cap.out")" >&2; return 1; }
 	# every frame delivered must have come from the webcam (the sealed
 	# node would stream its test pattern if the webcam were not its source)
 	[ $((s1 - s0)) -ge "$n" ] || {
 		echo "bench-seal: $path $f $size: $n frames delivered, the webcam sent $((s1 - s0))" >&2
 		return 1
 	}
-	echo "webcam $path ${f#plain-} $size $n $bytes $(((${t1/./} - ${t0/./}) * 1000)) $((k1 - k0)) $((e1 - e0)) $((v1 - v0)) $((s1 - s0)) $HZ" >>"$OUT/raw"
+	echo "webcam $round $path ${f#plain-} $size $n $bytes $(((${t1/./} - ${t0/./}) * 1000)) $kern $((10#$cs * 1000000)) $vhci $((e1 - e0)) $(getconf CLK_TCK) $((s1 - s0))" >>"$OUT/raw"
+	echo "webk $round $path ${f#plain-} $size$groups" >>"$OUT/raw"
 }
 # the mean size of the JPEGs the emulator sends at SIZE (4 base JPEGs, each
 # with its COM segment): what libsodium seals per MJPEG frame
@@ -237,50 +264,56 @@ PY
 user() {
 	local spec size n
 	for spec in $WEBCAM_SPECS; do
-		size=${spec%:*} n=${spec#*:}
+		size=${spec%%:*} n=${spec#*:} n=${n%%:*}
 		echo "webuser $1 yuyv $(build/tests/tools/bench_user "$size" "$n")" >>"$OUT/raw"
 		echo "webuser $1 mjpeg $(build/tests/tools/bench_user "$size" "$n" "${jpeg_bytes[$size]}")" >>"$OUT/raw"
 	done
 }
-declare -A jpeg_bytes
+# captures ROUND PATH DEV PREFIX: every size and format
+captures() {
+	local spec size n nj
+	for spec in $WEBCAM_SPECS; do
+		size=${spec%%:*} n=${spec#*:} nj=${n#*:} n=${n%%:*}
+		run "$1" "$2" "$3" "${4}yuyv" "$size" "$n"
+		run "$1" "$2" "$3" "${4}mjpeg" "$size" "$nj"
+	done
+}
+declare -A KT KG jpeg_bytes
 for spec in $WEBCAM_SPECS; do
-	size=${spec%:*}
+	size=${spec%%:*}
 	jpeg_bytes[$size]=$(jpeg_mean "$size")
 	echo "webjpeg $size ${jpeg_bytes[$size]}" >>"$OUT/raw"
 done
 modprobe -a vhci-hcd
 rmmod uvcvideo 2>/dev/null || true
-user before
-# (a) stock uvcvideo, its own node
-modprobe uvcvideo
-attach
-node=$(uvc_node)
-for spec in $WEBCAM_SPECS; do
-	size=${spec%:*} n=${spec#*:}
-	run stock "$node" plain-yuyv "$size" "$n"
-	run stock "$node" plain-mjpeg "$size" "$n"
-done
-detach
-rmmod uvcvideo
-# (b) the sealed uvcvideo, through sealcam's node
 deps=$(modinfo -F depends "$SC_UVC_KO" | tr , ' ')
 # shellcheck disable=SC2046
 modprobe -a $(for m in $deps; do [ "$m" = sealcam ] || echo "$m"; done)
-dmesg_mark=$(dmesg | wc -l)
-insmod "$SC_UVC_KO"
-attach
-src_attached() { dmesg | tail -n +"$((dmesg_mark + 1))" | grep -q "frame source uvcvideo .* attached"; }
-wait_for 60 src_attached ||
-	{ echo "bench-seal: sealcam did not take the webcam as its frame source" >&2; exit 1; }
-snode=$(sc_node 0)
-for spec in $WEBCAM_SPECS; do
-	size=${spec%:*} n=${spec#*:}
-	run sealed "$snode" yuyv "$size" "$n"
-	run sealed "$snode" mjpeg "$size" "$n"
+src_attached() {
+	dmesg | tail -n +"$((dmesg_mark + 1))" | grep -q "frame source uvcvideo .* attached"
+}
+# stock and sealed alternate, WEBCAM_ROUNDS times (the host's load drifts);
+# libsodium runs before, between and after
+user 0
+for ((round = 1; round <= WEBCAM_ROUNDS; round++)); do
+	# (a) stock uvcvideo, its own node
+	modprobe uvcvideo
+	attach
+	captures "$round" stock "$(uvc_node)" plain-
+	detach
+	rmmod uvcvideo
+	user "$((2 * round - 1))"
+	# (b) the sealed uvcvideo, through sealcam's node
+	dmesg_mark=$(dmesg | wc -l)
+	insmod "$SC_UVC_KO"
+	attach
+	wait_for 60 src_attached ||
+		{ echo "bench-seal: sealcam did not take the webcam as its frame source" >&2; exit 1; }
+	captures "$round" sealed "$(sc_node 0)" ""
+	detach
+	rmmod uvcvideo
+	user "$((2 * round))"
 done
-detach
-rmmod uvcvideo
-user after
 trap - EXIT
 WEBCAM
 vm_started=$(date +%s)
@@ -315,16 +348,21 @@ if caps:
 for _, cam, size, n, ns, jif, hz in caps:
     n, ns, jif, hz = int(n), int(ns), int(jif), int(hz)
     print(f"{size:>10} {cam:>8} {n:>7} {n / (ns / 1e9):>7.1f} {jif * 1000 / hz / n:>16.2f}")
-web = {}
+web, kgroups = {}, {}
 for l in lines:
     if l.startswith("webcam "):
-        _, path, fmt, size, n, nbytes, ns, ksys, emu, vhci, sent, hz = l.split()
-        n, hz = int(n), int(hz)
-        tick = 1000 / hz / n  # ms per frame of one USER_HZ tick
-        web[(size, fmt, path)] = dict(
-            n=n, kb=int(nbytes) / n / 1024, fps=n / (int(ns) / 1e9), sent=int(sent),
-            all=int(ksys) * tick, emu=int(emu) * tick, vhci=int(vhci) * tick,
-            kern=(int(ksys) - int(emu) - int(vhci)) * tick)
+        (_, rnd, path, fmt, size, n, nbytes, wall, kth, cap, vhci, emu, hz,
+         sent) = l.split()
+        r = web.setdefault((size, fmt, path), [])
+        r.append(dict(rnd=rnd, n=int(n), bytes=int(nbytes), wall=int(wall),
+                      kth=int(kth), cap=int(cap), vhci=int(vhci),
+                      emu=int(emu) * 1e9 / int(hz), sent=int(sent)))
+    elif l.startswith("webk "):
+        f = l.split()
+        g = kgroups.setdefault((f[4], f[3], f[2]), {})
+        for item in f[5:]:
+            name, ns = item.rsplit("=", 1)
+            g[name] = g.get(name, 0) + int(ns)
 sod = {}
 for l in lines:
     if l.startswith("webuser "):
@@ -332,34 +370,69 @@ for l in lines:
         d = kv(rest)
         sod.setdefault((d['size'], fmt), []).append(
             (int(d['aead_ns']) / int(d['frames']) / 1e6, int(d['frame_bytes'])))
+
+
+def per_frame(runs, key):
+    return sum(r[key] for r in runs) / sum(r['n'] for r in runs) / 1e6
+
+
 if web:
+    rounds = max(len(v) for v in web.values())
     print()
-    print("USB webcam (emulated UVC over vhci_hcd), MMAP: kernel CPU per frame, stock uvcvideo vs")
-    print("the sealed path (sealed uvcvideo -> sealcam), beside libsodium sealing the same bytes")
-    print("in userspace (mean of a run before and one after the captures); target sealed <= 1.2 x (stock + libsodium)")
+    print("USB webcam (emulated UVC over vhci_hcd, MMAP): kernel CPU per frame, stock uvcvideo")
+    print("vs the sealed path (sealed uvcvideo -> sealcam), beside libsodium sealing the same bytes")
+    print(f"in userspace; {rounds} rounds stock/sealed alternating, libsodium before, between and after.")
+    print("kernel = every kernel thread but vhci_hcd's + the capture process's system time;")
+    print("target: sealed <= 1.2 x (stock + libsodium)")
     print(f"{'size':>9} {'format':>6} {'frames':>6} {'stock uvc':>10} {'sealed':>10} {'libsodium':>10} {'sealed/(stock+sodium)':>22} {'target':>7}")
     print(f"{'':>9} {'':>6} {'':>6} {'ms/frame':>10} {'ms/frame':>10} {'ms/frame':>10}")
     rows = sorted({(s, f) for s, f, _ in web}, key=lambda t: (int(t[0].split('x')[0]), t[1] != 'yuyv'))
+    spread = []
     for size, fmt in rows:
         a, b = web.get((size, fmt, "stock")), web.get((size, fmt, "sealed"))
         ls = sod.get((size, fmt), [])
         if not a or not b or not ls:
-            print(f"{size:>9} {fmt:>6}  (incomplete: {'stock' if not a else ''} {'sealed' if not b else ''} {'libsodium' if not ls else ''})")
+            print(f"{size:>9} {fmt:>6}  incomplete")
             continue
         lib = sum(x for x, _ in ls) / len(ls)
-        ratio = b['kern'] / (a['kern'] + lib)
-        verdict = "met" if ratio <= 1.2 else "MISSED"
-        print(f"{size:>9} {fmt:>6} {b['n']:>6} {a['kern']:>10.2f} {b['kern']:>10.2f} {lib:>10.2f} {ratio:>21.2f}x {'1.2x':>7} {verdict}")
+        sk = per_frame(a, 'kth') + per_frame(a, 'cap')
+        ek = per_frame(b, 'kth') + per_frame(b, 'cap')
+        ratio = ek / (sk + lib)
+        verdict = "met" if ratio <= 1.2 else "not met"
+        print(f"{size:>9} {fmt:>6} {sum(r['n'] for r in b):>6} {sk:>10.2f} {ek:>10.2f} {lib:>10.2f} {ratio:>21.2f}x {'1.2x':>7}  {verdict}")
+        per = []
+        for x, y in zip(a, b):
+            per.append(((y['kth'] + y['cap']) / y['n'] / 1e6) /
+                       ((x['kth'] + x['cap']) / x['n'] / 1e6 + lib))
+        spread.append(f"{size} {fmt}: " + " / ".join(f"{v:.2f}x" for v in per))
+    print("ratio per round: " + "; ".join(spread))
     print()
-    print("Details: what was measured and what was taken out (ms/frame, USER_HZ ticks / frames);")
-    print("kernel = all - emulator - vhci; KiB = mean bytes delivered per frame (sealed: with header and tag)")
-    print(f"{'size':>9} {'format':>6} {'path':>6} {'frames':>6} {'sent':>5} {'fps':>6} {'KiB':>8} {'all kernel':>10} {'emulator':>9} {'vhci':>7} {'kernel':>8}")
+    print("Details, ms/frame summed over the rounds (frames: delivered; sent: by the webcam meanwhile;")
+    print("KiB: mean bytes delivered per frame, sealed with header and tag). Counted: kworkers, sealcam's")
+    print("threads, other kthreads, the capture's system time. Not counted: vhci_rx/tx, the emulator.")
+    print(f"{'size':>9} {'format':>6} {'path':>6} {'frames':>6} {'sent':>5} {'fps':>6} {'KiB':>7} {'kworker':>8} {'sealcam':>8} {'other kt':>8} {'capture':>8} {'kernel':>8} | {'vhci':>7} {'emulator':>8}")
     for size, fmt in rows:
         for path in ("stock", "sealed"):
             r = web.get((size, fmt, path))
-            if r:
-                print(f"{size:>9} {fmt:>6} {path:>6} {r['n']:>6} {r['sent']:>5} {r['fps']:>6.2f} {r['kb']:>8.1f} {r['all']:>10.2f} {r['emu']:>9.2f} {r['vhci']:>7.2f} {r['kern']:>8.2f}")
+            if not r:
+                continue
+            n = sum(x['n'] for x in r)
+            g = kgroups.get((size, fmt, path), {})
+            kw = g.get('kworker', 0) / n / 1e6
+            sc = sum(v for k, v in g.items() if k.startswith('sealcam')) / n / 1e6
+            ot = sum(v for k, v in g.items() if k not in ('kworker', 'vhci') and not k.startswith('sealcam')) / n / 1e6
+            fps = n / (sum(x['wall'] for x in r) / 1e9)
+            kib = sum(x['bytes'] for x in r) / n / 1024
+            print(f"{size:>9} {fmt:>6} {path:>6} {n:>6} {sum(x['sent'] for x in r):>5} {fps:>6.2f} {kib:>7.1f} {kw:>8.2f} {sc:>8.2f} {ot:>8.2f} {per_frame(r, 'cap'):>8.2f} {per_frame(r, 'kth') + per_frame(r, 'cap'):>8.2f} | {per_frame(r, 'vhci'):>7.2f} {per_frame(r, 'emu'):>8.2f}")
     for (size, fmt), ls in sorted(sod.items()):
-        print(f"libsodium {size} {fmt}: {ls[0][1]} bytes per seal, " +
-              " / ".join(f"{x:.2f}" for x, _ in ls) + " ms/frame (before / after the captures)")
+        print(f"libsodium {size} {fmt}: {ls[0][1]} bytes per seal, ms/frame per run: " +
+              " / ".join(f"{x:.2f}" for x, _ in ls))
+    others = {}
+    for g in kgroups.values():
+        for k, v in g.items():
+            if k not in ('kworker', 'vhci') and not k.startswith('sealcam'):
+                others[k] = others.get(k, 0) + v
+    if others:
+        print("other kernel threads, ms over all webcam runs: " + ", ".join(
+            f"{k} {v / 1e6:.0f}" for k, v in sorted(others.items(), key=lambda t: -t[1])[:6]))
 PY
