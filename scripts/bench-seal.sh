@@ -160,14 +160,28 @@ kthreads() {
 		(($7 & 0x00200000)) || continue # PF_KTHREAD
 		read -r ns _ <"$d/schedstat" 2>/dev/null || continue
 		c=${l#*(}
-		c=${c%) *}
-		case $c in
-		vhci_rx | vhci_tx) c=vhci ;;
-		kworker/*) c=kworker ;;
-		esac
 		KT[$pid]=$ns
-		KG[$pid]=$c
+		kgroup "${c%) *}"
+		KG[$pid]=$KGRP
 	done
+}
+kgroup() { # NAME: its group into KGRP
+	case $1 in
+	vhci_rx | vhci_tx) KGRP=vhci ;;
+	kworker/*) KGRP=kworker ;;
+	*) KGRP=$1 ;;
+	esac
+}
+# add the threads of sc_capture -K FILE that have exited since (sealcam's
+# sealing thread ends at STREAMOFF: its time is only in FILE)
+kthreads_exited() {
+	local pid rest
+	while read -r pid rest; do
+		[ -z "${KT[$pid]:-}" ] || continue
+		KT[$pid]=${rest##* }
+		kgroup "${rest% *}"
+		KG[$pid]=$KGRP
+	done <"$1"
 }
 # the system time of the emulator process, in USER_HZ ticks (field 15)
 emu_stime() {
@@ -211,12 +225,13 @@ run() {
 	# bash's time: the capture's own system time (getrusage), in ms
 	TIMEFORMAT='%3S'
 	{ time build/tests/tools/sc_capture -d "$dev" -f "$f" -s "$size" -r 30 \
-		-n "$n" -m mmap >"$OUT/cap.out" 2>"$OUT/cap.err"; } 2>"$OUT/cap.time" || {
+		-n "$n" -m mmap -K "$OUT/kt.txt" >"$OUT/cap.out" 2>"$OUT/cap.err"; } 2>"$OUT/cap.time" || {
 		echo "bench-seal: $path capture $f $size failed: $(cat "$OUT/cap.err")" >&2
 		return 1
 	}
 	KT=() KG=()
 	kthreads
+	kthreads_exited "$OUT/kt.txt"
 	t1=$EPOCHREALTIME
 	e1=$(emu_stime)
 	s1=$(wc -l <"$OUT/sent.log")
@@ -232,8 +247,9 @@ run() {
 		fi
 		[ "${by[$p]}" = 0 ] || groups+=" $p=${by[$p]}"
 	done
+	# the capture's system time, less what its -K dump took
 	cs=$(<"$OUT/cap.time")
-	cs=${cs/./}
+	cs=$((10#${cs/./} * 1000000 - $(sed -n 's/.* kdump_sys_us=\([0-9]*\).*/\1/p' "$OUT/cap.out") * 1000))
 	frames=$(sed -n 's/^frames=\([0-9]*\) .*/\1/p' "$OUT/cap.out")
 	bytes=$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' "$OUT/cap.out")
 	[ "$frames" = "$n" ] || { echo "bench-seal: $path $f $size: $(cat "$OUT/cap.out")" >&2; return 1; }
@@ -243,7 +259,7 @@ run() {
 		echo "bench-seal: $path $f $size: $n frames delivered, the webcam sent $((s1 - s0))" >&2
 		return 1
 	}
-	echo "webcam $round $path ${f#plain-} $size $n $bytes $(((${t1/./} - ${t0/./}) * 1000)) $kern $((10#$cs * 1000000)) $vhci $((e1 - e0)) $(getconf CLK_TCK) $((s1 - s0))" >>"$OUT/raw"
+	echo "webcam $round $path ${f#plain-} $size $n $bytes $(((${t1/./} - ${t0/./}) * 1000)) $kern $cs $vhci $((e1 - e0)) $(getconf CLK_TCK) $((s1 - s0))" >>"$OUT/raw"
 	echo "webk $round $path ${f#plain-} $size$groups" >>"$OUT/raw"
 }
 # the mean size of the JPEGs the emulator sends at SIZE (4 base JPEGs, each
