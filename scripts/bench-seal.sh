@@ -113,7 +113,7 @@ rmmod vivid
 fi
 if [ "$(want webcam)" ]; then
 OUT=$out
-WEBCAM_SPECS="640x480:$((60 * scale)):$((200 * scale)) 1280x720:$((30 * scale)):$((100 * scale))"
+WEBCAM_SPECS="640x480:$((50 * scale)):$((150 * scale)) 1280x720:$((25 * scale)):$((100 * scale))"
 WEBCAM_ROUNDS=2
 . "$out/webcam.sh"
 fi
@@ -153,12 +153,12 @@ kthreads() {
 	local d l st c pid ns _
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
-		read -r l <"$d/stat" 2>/dev/null || continue
+		read -r l 2>/dev/null <"$d/stat" || continue
 		st=${l##*) }
 		# shellcheck disable=SC2086
 		set -- $st
 		(($7 & 0x00200000)) || continue # PF_KTHREAD
-		read -r ns _ <"$d/schedstat" 2>/dev/null || continue
+		read -r ns _ 2>/dev/null <"$d/schedstat" || continue
 		c=${l#*(}
 		KT[$pid]=$ns
 		kgroup "${c%) *}"
