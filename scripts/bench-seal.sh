@@ -13,34 +13,44 @@
 #     (tests/tools/uvc-emu.py --sizes 640x480,1280x720, attached to
 #     vhci_hcd) streamed by MMAP (sc_capture) at 640x480 and 1280x720, YUYV
 #     and MJPEG, (a) by the stock uvcvideo from its own node, then (b) by
-#     the sealed uvcvideo (scripts/build-uvc.sh) through sealcam's node,
-#     and (c) libsodium sealing the same bytes per frame in userspace
-#     (bench_user; for MJPEG the mean size of the JPEGs (a) delivered),
-#     run once before (a) and once after (b), the mean of the two taken.
+#     the sealed uvcvideo (scripts/build-uvc.sh) through sealcam's node;
+#     (a) and (b) alternate, 2 rounds (the host's load drifts); and
+#     (c) libsodium sealing the same bytes per frame in userspace
+#     (bench_user; MJPEG: the mean size of the JPEGs the emulator sends),
+#     run before, between and after the captures, the mean taken.
 #     Target: sealed <= 1.2 x (stock + libsodium) kernel CPU per frame.
 #
-# Kernel CPU of a webcam capture, per delivered frame:
-#     system + irq + softirq time of the whole guest (/proc/stat)
-#   - the system time of the emulator process (uvc-emu.py: the camera's
-#     stand-in; /proc/PID/stat field 15: its sendmsg() copies every payload
-#     into the socket)
-#   - the time of vhci_hcd's vhci_rx/vhci_tx kernel threads (the USB host
-#     controller's stand-in: vhci_rx copies each payload from the socket
-#     into the URB, which a real controller does by DMA). This also takes
-#     out uvcvideo's URB completion handler, which vhci_hcd (no HCD_BH)
-#     runs in vhci_rx: it only parses the payload header and queues the copy,
-#     which uvcvideo's own workqueue does and which is counted.
-# What is left is uvcvideo's decode and copy work, the V4L2/vb2 calls of
-# the capture process and, sealed, sealcam's work (uvc_sealcam's work item
-# and the sealcam-N-src thread that seals), plus whatever else the guest's
-# kernel did meanwhile (nothing else runs; timer ticks, RCU). All counters
-# are read with bash builtins (no fork inside the measured window). Both
-# excluded shares are printed too, per frame.
+# Kernel CPU of a webcam capture, per delivered frame, is the sum of
+#   - the CPU time of every kernel thread (/proc/PID/schedstat, ns) over
+#     the capture: uvcvideo's copy work and uvc_sealcam's work item run in
+#     kworkers, the sealing in sealcam's sealing thread. That thread lives
+#     only while the node streams, so sc_capture -K writes every kernel
+#     thread's time after the last frame and before STREAMOFF, and a
+#     thread gone by the end is counted from there;
+#   - the capture process's own system time (bash's time, getrusage: its
+#     V4L2/vb2 calls), less what its -K dump took;
+# and leaves out, printed beside it:
+#   - vhci_hcd's vhci_rx/vhci_tx threads: the USB host controller's
+#     stand-in (vhci_rx copies each payload from the socket into the URB,
+#     which a real controller does by DMA). This also leaves out uvcvideo's
+#     URB completion handler, which vhci_hcd (no HCD_BH) runs in vhci_rx:
+#     it parses the payload header and queues the copy, which runs in a
+#     kworker and is counted;
+#   - the emulator process (uvc-emu.py, the camera's stand-in), whose
+#     sendmsg() copies each payload into the socket.
+# Why not /proc/stat's system time less the excluded tasks': it is sampled
+# by the tick, the tasks' times are not, and under TCG on a loaded host
+# (the vCPU threads preempted) the two disagree so far that the difference
+# went negative. Every counter is read with bash builtins, no fork inside
+# the measured window. Interrupts and softirqs taken while a user task runs
+# are not counted (this path does its work in threads: vhci_hcd completes
+# URBs in vhci_rx, not in an interrupt).
 #
-# Prints three tables. Usage: scripts/bench-seal.sh [FRAMES_SCALE]
-# (SCALE multiplies every frame count; the default run takes about
-# 10-15 min under TCG). SEALCAM_BENCH_PARTS="seal capture webcam" (the
-# default) picks the sections to run.
+# Prints three tables; the raw figures are kept in build/bench-seal.last.raw.
+# Usage: scripts/bench-seal.sh [FRAMES_SCALE]  (SCALE multiplies every frame
+# count; the default run took 11 min under TCG, load average 7-10 on the
+# host's 2 cores).
+# SEALCAM_BENCH_PARTS="seal capture webcam" (the default) picks sections.
 
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
