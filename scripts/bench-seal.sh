@@ -239,10 +239,10 @@ run() {
 		echo "bench-seal: $path capture $f $size failed: $(cat "$OUT/cap.err")" >&2
 		return 1
 	}
+	t1=$EPOCHREALTIME
 	KT=() KG=()
 	kthreads
 	kthreads_exited "$OUT/kt.txt"
-	t1=$EPOCHREALTIME
 	e1=$(emu_stime)
 	s1=$(wc -l <"$OUT/sent.log")
 	for p in "${!KT[@]}"; do
