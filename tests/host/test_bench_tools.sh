@@ -10,12 +10,14 @@
 #     in order, for YUYV and MJPEG, with each frame's size; a frame of
 #     1280x720 carries its number; bad lists are refused with a message
 #     and the default stays 160x120, 640x480 (what the VM tests count)
-#   - sc_capture knows -f plain-mjpeg and -K (usage lists them)
+#   - sc_capture knows -f plain-mjpeg and -K (usage lists them), and
+#     refuses -K with -m read (it is written before STREAMOFF)
 
 set -uo pipefail
 root=${SEALCAM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 . tests/lib/tap.sh
+T=${SEALCAM_TMP:-$(mktemp -d)}
 
 BU=build/tests/tools/bench_user
 CAP=build/tests/tools/sc_capture
@@ -25,7 +27,7 @@ for p in "$BU" "$CAP"; do
 done
 command -v python3 >/dev/null || tap_missing python3
 
-tap_plan 12
+tap_plan 13
 
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
 out=$("$BU" 640x480 3 2>&1)
@@ -107,4 +109,6 @@ tap_check "uvc-emu.py --sizes refuses an odd or too wide width, a repeated size,
 	bad_lists
 tap_check "sc_capture: usage names plain-mjpeg and -K" \
 	sh -c '"$1" -h | grep -q "plain-mjpeg" && "$1" -h | grep -q -- "-K KTHREADS_OUT"' _ "$CAP"
+kread() { "$CAP" -d /dev/null -m read -K "$T/kt" >/dev/null 2>&1; [ $? = 2 ] && [ ! -e "$T/kt" ]; }
+tap_check "sc_capture refuses -K with -m read (usage, exit 2)" kread
 tap_done

@@ -185,8 +185,9 @@ static uint32_t fourcc_of(const char *name)
 }
 
 /*
- * -K FILE (scripts/bench-seal.sh): "PID COMM NS" for every kernel thread,
- * NS its CPU time so far (/proc/PID/schedstat). Written after the last
+ * -K FILE (scripts/bench-seal.sh; not with -m read): "PID COMM NS" for
+ * every kernel thread, NS its CPU time so far (/proc/PID/schedstat).
+ * Written after the last
  * frame and before STREAMOFF, so the time of a thread that lives only while
  * the node streams (sealcam's sealing thread) is seen before it exits.
  * Returns the system time the writing took, in microseconds.
@@ -200,9 +201,11 @@ static unsigned long long dump_kthreads(const char *path)
 
 	getrusage(RUSAGE_SELF, &r0);
 	f = fopen(path, "w");
-	d = opendir("/proc");
-	if (!f || !d)
+	if (!f)
 		die(path);
+	d = opendir("/proc");
+	if (!d)
+		die("/proc");
 	while ((de = readdir(d))) {
 		char p[300], line[512], *c, *e;
 		unsigned long long ns;
@@ -310,6 +313,9 @@ int main(int argc, char **argv)
 	needle_len *= repeat;
 
 	is_read = !strcmp(mode, "read");
+	/* -K is written before STREAMOFF: the streaming I/O modes only */
+	if (is_read && kt_path)
+		usage(2);
 	if (!strcmp(mode, "userptr"))
 		memory = V4L2_MEMORY_USERPTR;
 	else if (!strcmp(mode, "dmabuf"))
