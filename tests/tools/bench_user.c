@@ -5,9 +5,16 @@
  * YUYV WIDTHxHEIGHT frame plus the sealed metadata, the same amount of data
  * the kernel benchmark (debugfs sealcam/bench) seals.
  *
- * usage: bench_user WIDTHxHEIGHT FRAMES
+ * With BYTES, each frame is BYTES bytes of payload instead (plus the same
+ * metadata): scripts/bench-seal.sh passes the mean size of the MJPEG frames
+ * a webcam capture delivered, so libsodium seals as many bytes per frame as
+ * the kernel did.
+ *
+ * usage: bench_user WIDTHxHEIGHT FRAMES [BYTES]
  * prints: size=WxH frame_bytes=N frames=F aead_ns=T memcpy_ns=T impl=...
+ *         (frame_bytes: what one seal covers, metadata included)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +37,32 @@ int main(int argc, char **argv)
 	unsigned char key[32], nonce[12] = { 0 }, ad[48] = { 0 };
 	unsigned long long t0, aead_ns, copy_ns, clen;
 	unsigned char *plain, *dst;
+	unsigned long long payload;
 	size_t len;
+	char *end;
 
-	if (argc != 3 || sscanf(argv[1], "%ux%u", &w, &h) != 2 ||
+	if ((argc != 3 && argc != 4) ||
+	    sscanf(argv[1], "%ux%u", &w, &h) != 2 || !w || !h ||
 	    !(frames = atoi(argv[2]))) {
-		fprintf(stderr, "usage: bench_user WIDTHxHEIGHT FRAMES\n");
+		fprintf(stderr, "usage: bench_user WIDTHxHEIGHT FRAMES [BYTES]\n");
 		return 2;
+	}
+	payload = (unsigned long long)w * h * 2;
+	if (argc == 4) {
+		errno = 0;
+		payload = strtoull(argv[3], &end, 10);
+		/* at most a YUYV frame of the size: what the kernel seals */
+		if (errno || end == argv[3] || *end || argv[3][0] == '-' ||
+		    !payload || payload > (unsigned long long)w * h * 2) {
+			fprintf(stderr,
+				"bench_user: BYTES must be 1..%llu (a YUYV %ux%u frame), not '%s'\n",
+				(unsigned long long)w * h * 2, w, h, argv[3]);
+			return 2;
+		}
 	}
 	if (sodium_init() < 0)
 		return 1;
-	len = SEALCAM_META_LEN + (size_t)w * h * 2;
+	len = SEALCAM_META_LEN + payload;
 	plain = malloc(len + 16);
 	dst = malloc(len + 16);
 	if (!plain || !dst)

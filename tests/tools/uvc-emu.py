@@ -11,17 +11,22 @@ enumerate and stream from it exactly as from hardware.
 Streaming endpoint: BULK IN 0x81 (wMaxPacketSize 512).  Formats:
   1 YUYV  160x120, 640x480  (uncompressed, exact frame size)
   2 MJPEG 160x120, 640x480  (JPEGs made by cjpeg at start)
+(--sizes replaces the sizes, the same for both formats.)
 Every frame carries its frame number: in YUYV as 32 black/white blocks in
 the first 8 rows (and bars shifted by the frame number below), in MJPEG as a
 COM segment right after SOI ("uvc-emu frame N") in front of one of a few
 cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
 
   uvc-emu.py [--port N] [--log FILE] [--dump DIR] [--attach PATH] [--bad-every K]
+             [--sizes WxH[,WxH...]]
   uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE   (verify a v4l2-ctl capture)
   uvc-emu.py --check-y4m WxH LOG Y4M   (verify YUYV unsealed by sealcam unseal)
 
 --log FILE  one line per frame whose last byte was sent: "FMT WxH N"
 --dump DIR  the base JPEGs written as DIR/WxH-K.jpg (for --check)
+--sizes     the frame sizes offered, in this order (frame indexes 1, 2...),
+            e.g. 640x480,1280x720 (scripts/bench-seal.sh); default
+            160x120,640x480, what the tests expect
 --bad-every K  after SIGUSR1 (until SIGUSR2), every K-th frame (number
             N with N % K == K - 1) is sent with the UVC error bit set in its
             payload headers, as a webcam reports a frame it lost: uvcvideo
@@ -486,6 +491,24 @@ def check_y4m(size, logf, y4m):
     return 1 if bad else 0
 
 
+def set_sizes(spec):
+    """--sizes: "WxH,WxH...", each even-width, at most 1920x1080."""
+    sizes = []
+    for item in spec.split(","):
+        try:
+            w, h = (int(x) for x in item.split("x"))
+        except ValueError:
+            sys.exit("uvc-emu: --sizes wants WxH[,WxH...], not %r" % spec)
+        # the YUYV header row needs 32 blocks of whole pixel pairs
+        if not (64 <= w <= 1920 and HDR_ROWS < h <= 1080) or w % 2:
+            sys.exit("uvc-emu: --sizes: %dx%d is not an even width 64..1920 "
+                     "by a height %d..1080" % (w, h, HDR_ROWS + 1))
+        if (w, h) in sizes:
+            sys.exit("uvc-emu: --sizes: %dx%d twice" % (w, h))
+        sizes.append((w, h))
+    SIZES[:] = sizes
+
+
 def main(argv):
     if argv[:1] == ["--check-y4m"]:
         if len(argv) != 4:
@@ -500,9 +523,12 @@ def main(argv):
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--port", "--log", "--dump", "--attach", "--bad-every") and i + 1 < len(argv):
+        if a in ("--port", "--log", "--dump", "--attach", "--bad-every",
+                 "--sizes") and i + 1 < len(argv):
             v = argv[i + 1]
-            if a == "--bad-every":
+            if a == "--sizes":
+                set_sizes(v)
+            elif a == "--bad-every":
                 bad_every = int(v)
                 if bad_every < 2:
                     sys.exit("uvc-emu: --bad-every wants K >= 2")
