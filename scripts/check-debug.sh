@@ -99,7 +99,9 @@ uvc_ko=$dbg/uvc/uvcvideo.ko
 vm=$(modinfo -F vermagic "$uvc_ko")
 [ "${vm%% *}" = "$kver" ] ||
 	{ say "$uvc_ko: vermagic '$vm' is not the debug kernel's $kver" >&2; exit 1; }
-nm "$uvc_ko" | grep -q ' U __asan_' ||
+# grep -c, not -q: -q stops at the first match and nm's SIGPIPE then fails
+# the pipeline (pipefail)
+[ "$(nm "$uvc_ko" | grep -c ' U __asan_' || true)" -gt 0 ] ||
 	{ say "$uvc_ko: no KASAN instrumentation (__asan_*)" >&2; exit 1; }
 say "$uvc_ko: built for $kver, instrumented"
 
