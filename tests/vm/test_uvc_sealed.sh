@@ -440,9 +440,11 @@ else
 	tap_diag "$(cat "$T/replug.out" "$T/emu2.err"; echo "$res")"
 fi
 
+detach2_mark=$(wc -l < <(dmesg))
 tap_ok "detach the port" sh -c "echo 0 > $VHCI/detach"
 tap_check "uvcvideo's nodes vanish again" wait_for 60 uvc_nodes_gone
 wait_for 60 emu_exited
+detach2_end=$(wc -l < <(dmesg))
 emu_pid=
 tap_ok "unload uvcvideo, sealcam, vhci-hcd" sh -c 'rmmod uvcvideo && rmmod sealcam && rmmod vhci-hcd'
 # uvcvideo 6.1 poisons its URBs to stop streaming; one completing meanwhile
@@ -451,10 +453,14 @@ tap_ok "unload uvcvideo, sealcam, vhci-hcd" sh -c 'rmmod uvcvideo && rmmod sealc
 # Detaching mid-stream shuts vhci's socket down (SHUT_RDWR, before its
 # threads stop) while its tx thread may be sending a CMD_SUBMIT or
 # CMD_UNLINK header (48 bytes): that send fails with -EPIPE (-32) and vhci
-# says so. Forgiven only between that detach and the source's detach.
-log=$(dmesg | awk -v a="$detach_mark" -v b="$detach_end" -v m="$dmesg_mark" '
+# says so. The last detach, after streaming, can too (uvcvideo's status
+# URB is always pending: seen once on 6.12). Forgiven only inside those two
+# windows: from each detach until the emulator has gone.
+log=$(dmesg | awk -v a="$detach_mark" -v b="$detach_end" -v c="$detach2_mark" \
+	-v d="$detach2_end" -v m="$dmesg_mark" '
 	NR <= m { next }
-	NR > a && NR <= b && /vhci_hcd: sendmsg failed!, ret=-32 for 48$/ { next }
+	((NR > a && NR <= b) || (NR > c && NR <= d)) &&
+		/vhci_hcd: sendmsg failed!, ret=-32 for 48$/ { next }
 	{ print }' |
 	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
 bad=$(grep -iE 'uvcvideo.*(fail|error|warn|refused)|usb .*(error|fail|not accepting)|vhci.*(error|fail|invalid)|WARNING|BUG' <<<"$log")
