@@ -358,7 +358,11 @@ done
 # v4l2-compliance on the sealed node, its frames coming from the webcam
 totals() { grep -E '^Total for .*Failed' "$1" | tail -1; }
 v4l2-ctl -d "$snode" --set-fmt-video=width=160,height=120,pixelformat=SLYV
-v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance.log" 2>&1
+# bounded: a stream that stalls fails here with its log, not at the suite's
+# per-test limit with none (a stall of the MJPEG run was seen twice on 6.1
+# under load, cause not known yet)
+timeout 420 v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance.log" 2>&1 ||
+	{ rc=$?; tap_diag "v4l2-compliance exit $rc (124: timed out after 420 s): $(tail -n 5 "$T/compliance.log")"; }
 if totals "$T/compliance.log" | grep -qE 'Failed: 0(,|$)' &&
 	grep -q 'test read/write: OK' "$T/compliance.log" &&
 	grep -q 'test MMAP.*: OK' "$T/compliance.log" &&
@@ -373,7 +377,8 @@ cp "$T/compliance.log" "$SEALCAM_ARTIFACTS/" 2>/dev/null
 # the same with the webcam's JPEGs (SLMJ: offered while the webcam has MJPEG)
 v4l2-ctl -d "$snode" --list-formats >"$T/formats.txt" 2>&1
 v4l2-ctl -d "$snode" --set-fmt-video=width=160,height=120,pixelformat=SLMJ
-v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance-mjpg.log" 2>&1
+timeout 420 v4l2-compliance -d "$snode" -s -e "$vnode" >"$T/compliance-mjpg.log" 2>&1 ||
+	{ rc=$?; tap_diag "v4l2-compliance exit $rc (124: timed out after 420 s): $(tail -n 5 "$T/compliance-mjpg.log")"; }
 if grep -q "'SLMJ'" "$T/formats.txt" &&
 	v4l2-ctl -d "$snode" --get-fmt-video | grep -q "'SLMJ'" &&
 	totals "$T/compliance-mjpg.log" | grep -qE 'Failed: 0(,|$)' &&
