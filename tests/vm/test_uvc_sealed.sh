@@ -469,7 +469,7 @@ log=$(dmesg | awk -v a="$detach_mark" -v b="$detach_end" -v c="$detach2_mark" \
 		/vhci_hcd: sendmsg failed!, ret=-32 for 48$/ { next }
 	{ print }' |
 	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
-bad=$(grep -iE 'uvcvideo.*(fail|error|warn|refused)|usb .*(error|fail|not accepting)|vhci.*(error|fail|invalid)|WARNING|BUG' <<<"$log")
+bad=$(grep -iE 'uvcvideo.*(fail|error|warn|refused)|usb .*(error|fail|not accepting)|vhci.*(error|fail|invalid)|\<(WARNING|BUG)\>' <<<"$log")
 if [ -z "$bad" ]; then
 	tap_pass "kernel log clean"
 else

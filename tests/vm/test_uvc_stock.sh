@@ -153,7 +153,7 @@ tap_ok "rmmod uvcvideo vhci-hcd" rmmod uvcvideo vhci-hcd
 # frequent here because the emulator answers every URB at once
 log=$(dmesg | tail -n +"$((dmesg_mark + 1))" |
 	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
-bad=$(grep -iE 'uvcvideo.*(fail|error|warn)|usb .*(error|fail|not accepting|disabled by hub)|vhci.*(error|fail|invalid)|WARNING|BUG' <<<"$log")
+bad=$(grep -iE 'uvcvideo.*(fail|error|warn)|usb .*(error|fail|not accepting|disabled by hub)|vhci.*(error|fail|invalid)|\<(WARNING|BUG)\>' <<<"$log")
 if [ -z "$bad" ]; then
 	tap_pass "kernel log clean (no USB/UVC error)"
 else
