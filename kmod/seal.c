@@ -663,11 +663,11 @@ int sc_crypto_selftest(void)
 	}
 	err = selftest_frame_mac();
 	if (err) {
-		pr_err("sealcam: frame MAC (HMAC-SHA256) self-test failed (%d)\n",
+		pr_err("sealcam: frame MAC (RFC 8439 2.6.2/2.5.2) self-test failed (%d)\n",
 		       err);
 		return err;
 	}
-	pr_info("sealcam: crypto self-tests passed (RFC 9180 A.2 base+auth+exporter, RFC 8439, HMAC-SHA256), %s\n",
+	pr_info("sealcam: crypto self-tests passed (RFC 9180 A.2 base+auth+exporter, RFC 8439 AEAD whole and split, frame MAC), %s\n",
 		sc_driver_desc);
 	return 0;
 }
