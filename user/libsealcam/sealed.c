@@ -1257,16 +1257,16 @@ static enum sc_unseal_exit read_frame(struct sc_reader *r, const struct cursor *
 		return report(r, c, SC_FIND_AUTH_FAILED,
 			      "segment %" PRIu64 ": frame %" PRIu64 " fails authentication (altered header or ciphertext)",
 			      segment_id, index);
-	if (r->seg.version == SEALCAM_FORMAT_V2) {
-		if (!par)
-			sc_frame_chain(r->chain, p, aad_len + ct_len);
-		sc_frame_mac(mac, r->mac_key, r->chain);
-		forged = sodium_memcmp(mac, p + aad_len + ct_len +
-				       (size_t)r->seg.our_index * SEALCAM_MAC_LEN,
-				       SEALCAM_MAC_LEN) != 0;
-	} else if (r->seg.version != SEALCAM_FORMAT_V1) {
-		/* v3: our one-time Poly1305 over the frame's bytes */
-		sc_frame_mac_v3(mac, r->mac_key, index, p, aad_len + ct_len);
+	if (r->seg.version != SEALCAM_FORMAT_V1) {
+		if (r->seg.version == SEALCAM_FORMAT_V2) {
+			if (!par)
+				sc_frame_chain(r->chain, p, aad_len + ct_len);
+			sc_frame_mac(mac, r->mac_key, r->chain);
+		} else {
+			/* v3: our one-time Poly1305 over the frame's bytes */
+			sc_frame_mac_v3(mac, r->mac_key, index, p,
+					aad_len + ct_len);
+		}
 		forged = sodium_memcmp(mac, p + aad_len + ct_len +
 				       (size_t)r->seg.our_index * SEALCAM_MAC_LEN,
 				       SEALCAM_MAC_LEN) != 0;
