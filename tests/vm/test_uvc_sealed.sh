@@ -461,12 +461,16 @@ tap_ok "unload uvcvideo, sealcam, vhci-hcd" sh -c 'rmmod uvcvideo && rmmod sealc
 # says so. The last detach, after streaming, did too once on 6.12 (which
 # request was in flight is not known: the emulator has no interrupt
 # endpoint). Forgiven only inside those two windows: from each detach until
-# the emulator has gone.
+# the emulator has gone. So is uvcvideo's "Failed to resubmit video URB
+# (-19)": a URB completing after the device is gone cannot be resubmitted
+# (-ENODEV; seen on 6.12 at a detach).
 log=$(dmesg | awk -v a="$detach_mark" -v b="$detach_end" -v c="$detach2_mark" \
 	-v d="$detach2_end" -v m="$dmesg_mark" '
 	NR <= m { next }
 	((NR > a && NR <= b) || (NR > c && NR <= d)) &&
 		/vhci_hcd: sendmsg failed!, ret=-32 for 48$/ { next }
+	((NR > a && NR <= b) || (NR > c && NR <= d)) &&
+		/uvcvideo .*: Failed to resubmit video URB \(-19\)\.$/ { next }
 	{ print }' |
 	grep -v 'uvcvideo .*: Failed to resubmit video URB (-1)\.$')
 bad=$(grep -iE 'uvcvideo.*(fail|error|warn|refused)|usb .*(error|fail|not accepting)|vhci.*(error|fail|invalid)|\<(WARNING|BUG)\>' <<<"$log")
