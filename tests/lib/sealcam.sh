@@ -70,6 +70,29 @@ sc_node() {
 		/^sealcam/ { on = 1; next } on && /\/dev\/video/ { if (i++ == n) { print $1; exit } }'
 }
 
+# uvc_node: uvcvideo's capture node (index 0) of the webcam below vhci_hcd
+# (the emulated one of tests/tools/uvc-emu.py)
+uvc_node() {
+	local d
+	for d in /sys/class/video4linux/video*; do
+		[ -e "$d" ] || continue
+		case $(readlink -f "$d/device") in *vhci_hcd*) ;; *) continue ;; esac
+		[ "$(cat "$d/index" 2>/dev/null)" = 0 ] || continue
+		echo "/dev/${d##*/}"
+		return 0
+	done
+	return 1
+}
+# uvc_nodes_gone: no video node (capture or metadata) below vhci_hcd is left
+uvc_nodes_gone() {
+	local d
+	for d in /sys/class/video4linux/video*; do
+		[ -e "$d" ] || continue
+		case $(readlink -f "$d/device") in *vhci_hcd*) return 1 ;; esac
+	done
+	return 0
+}
+
 # wait_for SECONDS COMMAND...: wait for an event the test can only observe
 # by looking (a log line, a file, a counter), never a fixed time: how long
 # a step takes differs 20x between TCG and KVM.

@@ -15,10 +15,15 @@ Streaming endpoint: BULK IN 0x81 (wMaxPacketSize 512).  Formats:
 Every frame carries its frame number: in YUYV as 32 black/white blocks in
 the first 8 rows (and bars shifted by the frame number below), in MJPEG as a
 COM segment right after SOI ("uvc-emu frame N") in front of one of a few
-cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
+cjpeg-made images.  Frames are paced as a sensor paces them (--fps,
+default 30, the interval the descriptors offer): a bulk IN URB that comes
+between frames stays pending, as a real webcam NAKs it, until the next
+frame starts; an URB unlinked while pending is cancelled (RET_UNLINK
+-ECONNRESET, no RET_SUBMIT).  --fps 0 answers every URB at once, frames as
+fast as uvcvideo asks for them (scripts/bench-seal.sh's CPU-per-frame runs).
 
   uvc-emu.py [--port N] [--log FILE] [--dump DIR] [--attach PATH] [--bad-every K]
-             [--sizes WxH[,WxH...]]
+             [--sizes WxH[,WxH...]] [--fps N]
   uvc-emu.py --check FORMAT WxH LOG DUMP CAPTURE   (verify a v4l2-ctl capture)
   uvc-emu.py --check-y4m WxH LOG Y4M   (verify YUYV unsealed by sealcam unseal)
 
@@ -27,6 +32,7 @@ cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
 --sizes     the frame sizes offered, in this order (frame indexes 1, 2...),
             e.g. 640x480,1280x720 (scripts/bench-seal.sh); default
             160x120,640x480, what the tests expect
+--fps N     frames per second (default 30); 0: unpaced
 --bad-every K  after SIGUSR1 (until SIGUSR2), every K-th frame (number
             N with N % K == K - 1) is sent with the UVC error bit set in its
             payload headers, as a webcam reports a frame it lost: uvcvideo
@@ -38,14 +44,17 @@ cjpeg-made images.  Frames are produced as fast as uvcvideo asks for them.
             `sealcam unseal -o` writes YUYV), turned back into YUYV.
 """
 
+import collections
 import hashlib
 import os
+import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 SIZES = [(160, 120), (640, 480)]
 NBASE = 4  # distinct cjpeg images per size
@@ -204,8 +213,11 @@ def desc_string(i):
 # --- the device ------------------------------------------------------------------
 
 class Camera:
-    def __init__(self, sock, log, jpegs):
+    def __init__(self, sock, log, jpegs, fps=30):
         self.sock = sock
+        self.period = 1.0 / fps if fps else 0.0  # seconds between frame starts
+        self.due = 0.0  # time.monotonic() at which the next frame may start
+        self.pending = collections.deque()  # (seq, length) of held bulk IN URBs
         self.log = log
         self.jpegs = jpegs
         self.probe = self.default_probe(1, 1)
@@ -307,6 +319,12 @@ class Camera:
     def bulk_in(self, length):
         """One payload: 2-byte header + data; EOF on the frame's last one."""
         if self.cur is None:
+            if self.period:
+                # the frame starts now; the next one a period after this
+                # one was due, or after now when this one is a period late
+                now = time.monotonic()
+                base = self.due if now - self.due < self.period else now
+                self.due = base + self.period
             self.next_frame()
         room = min(length, PAYLOAD) - 2
         chunk = self.cur[self.off:self.off + room]
@@ -335,14 +353,40 @@ class Camera:
             buf += b
         return bytes(buf)
 
+    def reply_bulk(self, seq, length):
+        data = self.bulk_in(length)
+        self.answered.add(seq)
+        rep = struct.pack(">IIIIIiiiii8x", USBIP_RET_SUBMIT, seq, 0, 0, 0,
+                          0, len(data), 0, 0, 0)
+        self.sock.sendall(rep + data)
+
+    def serve(self):
+        """Answers held bulk URBs while a frame is under way or due."""
+        while self.pending and (self.cur is not None or time.monotonic() >= self.due):
+            self.reply_bulk(*self.pending.popleft())
+
+    def wait_command(self):
+        """Blocks until a command can be read, serving held URBs as frames
+        fall due meanwhile."""
+        while True:
+            self.serve()
+            timeout = None
+            if self.pending:
+                timeout = max(0.0, self.due - time.monotonic())
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if r:
+                return
+
     def run(self):
         while True:
+            self.wait_command()
             hdr = self.recv(48)
             if hdr is None:
                 return
             cmd, seq, devid, direction, ep = struct.unpack_from(">IIIII", hdr)
             if cmd == USBIP_CMD_UNLINK:
-                # Every URB is answered as soon as its CMD_SUBMIT is read,
+                # A bulk URB held for the next frame is cancelled; any
+                # other URB is answered as soon as its CMD_SUBMIT is read,
                 # so an unlink finds it either answered (status 0) or not
                 # yet seen: vhci_hcd can send CMD_UNLINK before the
                 # CMD_SUBMIT of an URB unlinked right after it was queued.
@@ -351,7 +395,12 @@ class Camera:
                 # vhci drops the device ("cannot find a urb of seqnum").
                 target = struct.unpack_from(">I", hdr, 20)[0]
                 status = 0
-                if target not in self.answered:
+                held = [u for u in self.pending if u[0] == target]
+                if held:
+                    # held for the next frame: cancelled, never answered
+                    self.pending.remove(held[0])
+                    status = -ECONNRESET
+                elif target not in self.answered:
                     status = -ECONNRESET
                     self.cancelled.add(target)
                 rep = struct.pack(">IIIIIi24x", USBIP_RET_UNLINK, seq, 0, 0, 0, status)
@@ -371,9 +420,12 @@ class Camera:
             if seq in self.cancelled:
                 self.cancelled.discard(seq)
                 continue
-            self.answered.add(seq)
             if len(self.answered) > 65536:
                 self.answered = set(sorted(self.answered)[-4096:])
+            if ep == 1 and direction == 1 and self.period:
+                self.pending.append((seq, length))
+                continue
+            self.answered.add(seq)
             status, data = 0, b""
             if ep == 0:
                 status, data = self.control(setup, out)
@@ -520,11 +572,12 @@ def main(argv):
         return check(*argv[1:])
     port, logp, dump, attach = 0, None, None, "/sys/devices/platform/vhci_hcd.0/attach"
     bad_every = 0
+    fps = 30
     i = 0
     while i < len(argv):
         a = argv[i]
         if a in ("--port", "--log", "--dump", "--attach", "--bad-every",
-                 "--sizes") and i + 1 < len(argv):
+                 "--sizes", "--fps") and i + 1 < len(argv):
             v = argv[i + 1]
             if a == "--sizes":
                 set_sizes(v)
@@ -532,6 +585,13 @@ def main(argv):
                 bad_every = int(v)
                 if bad_every < 2:
                     sys.exit("uvc-emu: --bad-every wants K >= 2")
+            elif a == "--fps":
+                try:
+                    fps = int(v)
+                except ValueError:
+                    fps = -1
+                if not 0 <= fps <= 1000:
+                    sys.exit("uvc-emu: --fps wants 0 (unpaced) to 1000")
             elif a == "--port":
                 port = int(v)
             elif a == "--log":
@@ -557,7 +617,7 @@ def main(argv):
         sys.exit("uvc-emu: attach through %s: %s" % (attach, e))
     theirs.close()
     print("uvc-emu: attached on port %d" % port, file=sys.stderr, flush=True)
-    cam = Camera(mine, log, jpegs)
+    cam = Camera(mine, log, jpegs, fps)
     if bad_every:
         def bad_on(_sig, _frm):
             cam.bad_every = bad_every

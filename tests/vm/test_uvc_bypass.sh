@@ -91,18 +91,6 @@ stop_daemon() {
 	return $rc
 }
 
-uvc_node() { # uvcvideo's capture node of the device below vhci_hcd
-	local d
-	for d in /sys/class/video4linux/video*; do
-		[ -e "$d" ] || continue
-		case $(readlink -f "$d/device") in *vhci_hcd*) ;; *) continue ;; esac
-		[ "$(cat "$d/index" 2>/dev/null)" = 0 ] || continue
-		echo "/dev/${d##*/}"
-		return 0
-	done
-	return 1
-}
-uvc_nodes_gone() { ! uvc_node >/dev/null; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 bigger_than() { [ "$(size_of "$1")" -gt "$2" ]; }
 # grows FILE: FILE grows by 10 frames (sealed 160x120 YUYV is ~38.5 KB)

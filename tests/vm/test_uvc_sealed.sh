@@ -53,18 +53,6 @@ cleanup() {
 }
 sc_on_exit cleanup
 
-uvc_node() { # uvcvideo's capture node of the device below vhci_hcd
-	local d
-	for d in /sys/class/video4linux/video*; do
-		[ -e "$d" ] || continue
-		case $(readlink -f "$d/device") in *vhci_hcd*) ;; *) continue ;; esac
-		[ "$(cat "$d/index" 2>/dev/null)" = 0 ] || continue
-		echo "/dev/${d##*/}"
-		return 0
-	done
-	return 1
-}
-uvc_nodes_gone() { ! uvc_node >/dev/null; }
 
 dmesg_mark=$(wc -l < <(dmesg))
 rmmod uvcvideo 2>/dev/null	# a stock one autoloaded earlier

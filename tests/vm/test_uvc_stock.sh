@@ -34,28 +34,6 @@ for p in python3 cjpeg v4l2-ctl; do
 	command -v "$p" >/dev/null || tap_missing "$p"
 done
 
-# the capture node uvcvideo made for a device below vhci_hcd (index 0: the
-# video node, not the metadata one)
-uvc_node() {
-	local d
-	for d in /sys/class/video4linux/video*; do
-		[ -e "$d" ] || continue
-		case $(readlink -f "$d/device") in *vhci_hcd*) ;; *) continue ;; esac
-		[ "$(cat "$d/index" 2>/dev/null)" = 0 ] || continue
-		echo "/dev/${d##*/}"
-		return 0
-	done
-	return 1
-}
-uvc_nodes_gone() {
-	local d
-	for d in /sys/class/video4linux/video*; do
-		[ -e "$d" ] || continue
-		case $(readlink -f "$d/device") in *vhci_hcd*) return 1 ;; esac
-	done
-	return 0
-}
-
 dmesg_mark=$(wc -l < <(dmesg))
 tap_ok "modprobe vhci-hcd and uvcvideo (stock)" modprobe -a vhci-hcd uvcvideo
 mkdir -p "$T/jpg"
