@@ -534,7 +534,7 @@ def tls(name, label):
         try:
             kbs = float(sp[-1].rstrip("k"))
             print(f"  TLS AES-256-GCM, one pass, {label} ({kbs / 1000:.1f} MB/s): "
-                  f"{int(m["frame_bytes"]) / (kbs * 1000) * 1000:.2f}")
+                  f"{int(m['frame_bytes']) / (kbs * 1000) * 1000:.2f}")
         except ValueError:
             pass
 if where == "host":
