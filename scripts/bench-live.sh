@@ -34,7 +34,8 @@
 # host, the shortest kept; the offset is known to within half its round
 # trip) before and after each rate; each rate's latencies are corrected by
 # the mean of its two offsets, and its error bound is the larger half round
-# trip plus half the change between the two (drift). Both are printed.
+# trip plus half the change between the two (drift). Both are printed. (The
+# raw files, view-FPS.lat/.log and page-FPS.lat, are not corrected.)
 #
 # Per rate: median and p99 capture -> decrypted frame, and where the time
 # goes, per frame (the agent's trace, SEALCAM_LIVE_TRACE, joined with the
@@ -102,7 +103,7 @@ host_mode() {
 	stop_all() {
 		local p
 		# the guest ends at this file (killing vm-run would leave qemu)
-		touch "$out/abort"
+		[ -n "${1:-}" ] || touch "$out/abort"
 		for p in "${pids[@]}"; do
 			[ "$p" = "${vmpid:-}" ] || kill "$p" 2>/dev/null || true
 		done
@@ -144,7 +145,7 @@ host_mode() {
 		{ echo "bench-live.sh: the relay did not start, see $out/relay.log" >&2; return 1; }
 	touch "$out/relay.ready"
 	for fps in "${rates[@]}"; do
-		vm_wait $((1500)) "$out/agent-$fps.ready" || return 1
+		vm_wait 1500 "$out/agent-$fps.ready" || return 1
 		load_avg "$fps-start"
 		# warm-up: join, then measure the next frames
 		host_view "$port" "$T" $((fps < 5 ? 5 : 15)) 2>"$out/warmup-$fps.log" || true
@@ -170,7 +171,7 @@ host_mode() {
 	grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //' >"$out/cpu-host"
 	nproc >"$out/ncpu-host"
 	rm -f "$out/segment.sealed"
-	stop_all
+	stop_all ok
 	trap - EXIT
 }
 
