@@ -59,6 +59,10 @@ debian_pkgs+=(libjpeg-turbo-progs patch)
 # libjpeg-dev: `sealcam unseal --png` decodes sealed MJPEG frames with
 # libjpeg-turbo (user/libsealcam/jpeg.c)
 debian_pkgs+=(libjpeg-dev)
+# ffmpeg (ffprobe, ffmpeg, ffplay) and mpv: the players `sealcam unseal -o`
+# and `sealcam view` write for, run on their outputs by
+# tests/host/test_unseal_players.sh
+debian_pkgs+=(ffmpeg mpv)
 # auditd: the Linux audit reference for the camera-open audit tests and
 # benchmark; they start it inside the VM only (apt does not start services
 # where policy-rc.d forbids it, and the tests never start it on the host).

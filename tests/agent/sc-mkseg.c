@@ -18,6 +18,10 @@
  * --jpeg FILE (repeatable, up to 64): MJPG frames instead, frame i being
  * the bytes of the (i mod n)-th file as they are (bytesperline 0, or
  * --bpl N to write a wrong one).
+ * --raw FILE --fourcc GREY|YUYV|NV12: uncompressed frames of that format
+ * taken from FILE, which holds n whole frames back to back (each
+ * bytesperline·height bytes, NV12 half as much again; bytesperline is the
+ * format's minimum unless --bpl); frame i is the (i mod n)-th of them.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -64,13 +68,18 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "jpeg", required_argument, NULL, 'j' },
 		{ "bpl", required_argument, NULL, 'b' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "fourcc", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char *jpegs[64];
 	size_t jpeg_lens[64], max_jpeg = 0;
 	unsigned int n_jpeg = 0;
 	long bpl = -1;
-	const char *out = NULL, *pubfiles[SEALCAM_MAX_RECIPIENTS], *seed = "agent test";
+	unsigned char *raw = NULL;
+	size_t raw_len = 0, raw_frame = 0;
+	uint32_t fourcc = SEALCAM_PLAIN_GREY;
+	const char *out = NULL, *raw_path = NULL, *pubfiles[SEALCAM_MAX_RECIPIENTS], *seed = "agent test";
 	unsigned int n_pub = 0, version = SEALCAM_FORMAT_VERSION;
 	unsigned long long segment = 1, sequence = 0, start = 1767225600ULL;
 	unsigned int frames = 3, w = 160, h = 120, i;
@@ -103,6 +112,19 @@ int main(int argc, char **argv)
 		case 'c': cut = strtol(optarg, NULL, 10); break;
 		case 't': start = strtoull(optarg, NULL, 10); break;
 		case 'b': bpl = strtol(optarg, NULL, 10); break;
+		case 'r': raw_path = optarg; break;
+		case 'f':
+			if (strlen(optarg) != 4)
+				return 2;
+			fourcc = v4l2_fourcc(optarg[0], optarg[1], optarg[2],
+					     optarg[3]);
+			if (fourcc != SEALCAM_PLAIN_GREY &&
+			    fourcc != SEALCAM_PLAIN_YUYV &&
+			    fourcc != SEALCAM_PLAIN_NV12) {
+				fprintf(stderr, "sc-mkseg: --fourcc takes GREY, YUYV or NV12\n");
+				return 2;
+			}
+			break;
 		case 'j': {
 			FILE *jf = fopen(optarg, "rb");
 			long len = -1;
@@ -124,7 +146,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!out || !n_pub || !frames || sodium_init() < 0) {
+	if (!out || !n_pub || !frames || (raw_path && n_jpeg) ||
+	    sodium_init() < 0) {
 		fprintf(stderr, "usage: sc-mkseg -o FILE --owner-pub PUBFILE --segment ID ...\n");
 		return 2;
 	}
@@ -140,6 +163,35 @@ int main(int argc, char **argv)
 				    (const unsigned char (*)[32])owner_pub,
 				    n_pub, segment, 0, NULL, NULL))
 		return 1;
+	if (raw_path) {
+		struct sc_meta m = {
+			.pixelformat = fourcc, .width = w, .height = h,
+			.bytesperline = bpl >= 0 ? bpl :
+				fourcc == SEALCAM_PLAIN_YUYV ? 2 * w : w,
+		};
+		FILE *rf = fopen(raw_path, "rb");
+		long len = -1;
+
+		raw_frame = sc_meta_expected_payload(&m);
+		if (!raw_frame) {
+			fprintf(stderr, "sc-mkseg: no %ux%u frame of that format and stride\n",
+				w, h);
+			return 2;
+		}
+		if (!rf || fseek(rf, 0, SEEK_END) || (len = ftell(rf)) <= 0 ||
+		    len % raw_frame || fseek(rf, 0, SEEK_SET) ||
+		    !(raw = malloc(len)) ||
+		    fread(raw, 1, len, rf) != (size_t)len) {
+			fprintf(stderr, "sc-mkseg: cannot read whole %zu-byte frames from %s\n",
+				raw_frame, raw_path);
+			return 1;
+		}
+		fclose(rf);
+		raw_len = len;
+		bpl = m.bytesperline;
+		if (max_jpeg < raw_frame)
+			max_jpeg = raw_frame;
+	}
 	if (max_jpeg < (size_t)w * h)
 		max_jpeg = (size_t)w * h;
 	px = malloc(max_jpeg);
@@ -162,6 +214,11 @@ int main(int argc, char **argv)
 			memcpy(px, jpegs[i % n_jpeg], len);
 			m.pixelformat = SEALCAM_PLAIN_MJPG;
 			m.bytesperline = 0;
+		} else if (raw) {
+			len = raw_frame;
+			memcpy(px, raw + i % (raw_len / raw_frame) * raw_frame,
+			       len);
+			m.pixelformat = fourcc;
 		} else {
 			memset(px, (int)((segment * 7 + i) & 0xff), len);
 		}
@@ -185,5 +242,6 @@ int main(int argc, char **argv)
 	sc_writer_end(&wr);
 	free(px);
 	free(buf);
+	free(raw);
 	return 0;
 }

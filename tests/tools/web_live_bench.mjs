@@ -5,7 +5,10 @@
 // MQTT-over-WebSockets (the relay's websockify) and waits for FRAMES live
 // frames. The latency of each is the page's own figure: Date.now() when
 // the frame is verified, decrypted and drawn minus its capture timestamp
-// (the device's CLOCK_REALTIME, sealed in the frame; same machine here).
+// (the device's CLOCK_REALTIME, sealed in the frame). bench-live.sh corrects
+// the figures for the camera's clock offset when the page runs on another
+// machine than the camera (its default: the camera in a VM, the page on the
+// host); the LATFILE here holds them as the page measured them.
 // Prints "RESULT name value" lines; the per-frame latencies (ms) to LATFILE.
 //   node web_live_bench.mjs CONFIG.json
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
