@@ -5,7 +5,10 @@
 # (issue 15, acceptance 6) adds to the test tools, checked on the host:
 #   - bench_user WxH N BYTES seals BYTES + the 64 bytes of metadata per
 #     frame (without BYTES: a whole YUYV frame), and refuses BYTES that are
-#     0, not a number, negative, or more than a YUYV frame of that size
+#     0, not a number, negative, or more than a YUYV frame of that size;
+#     it times the whole format v3 seal too (v3_ns, one recipient), and
+#     --emit refuses a key that is not 64 hex digits (what --emit writes is
+#     checked against libsealcam by tests/host/test_bench_mac.c)
 #   - uvc-emu.py --sizes: the descriptors offer exactly the sizes asked for,
 #     in order, for YUYV and MJPEG, with each frame's size; a frame of
 #     1280x720 carries its number; bad lists are refused with a message
@@ -27,7 +30,7 @@ for p in "$BU" "$CAP"; do
 done
 command -v python3 >/dev/null || tap_missing python3
 
-tap_plan 13
+tap_plan 16
 
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
 out=$("$BU" 640x480 3 2>&1)
@@ -46,6 +49,22 @@ else
 	tap_fail "bench_user BYTES: BYTES + 64 per seal, timed"
 	tap_diag "$out"
 fi
+v3_timed() {
+	local o
+	o=$("$BU" 640x480 2 2>&1)
+	[ "$(field v3_ns <<<" $o")" -gt 0 ] && grep -q " v3_recipients=1 " <<<" $o" &&
+		[ "$(field aead_ns <<<" $o")" -gt 0 ] && [ "$(field memcpy_ns <<<" $o")" -gt 0 ]
+}
+tap_check "bench_user: the whole v3 seal timed beside the AEAD and memcpy (v3_ns, 1 recipient)" v3_timed
+bad_emit() { # KEY MAC_KEY: exit 2 naming the bad key, nothing written
+	local o rc
+	o=$("$BU" --emit "$1" "$2" 640x480 1 2>"$T/emit.err")
+	rc=$?
+	[ "$rc" = 2 ] && [ -z "$o" ] && grep -q "must be 64 hex digits" "$T/emit.err"
+}
+k64=$(printf '%064d' 0)
+tap_check "bench_user --emit refuses a short KEY" bad_emit "${k64%0}" "$k64"
+tap_check "bench_user --emit refuses a MAC_KEY that is not hex" bad_emit "$k64" "${k64%0}g"
 out=$("$BU" 640x480 2 614400 2>&1)
 tap_check "bench_user BYTES: a whole frame's bytes are taken" \
 	test "$(field frame_bytes <<<" $out")" = 614464
