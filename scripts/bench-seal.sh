@@ -64,6 +64,12 @@
 # default run took 11 min under TCG, load average 7-10 on the host's 2
 # cores).
 # SEALCAM_BENCH_PARTS="seal capture webcam" (the default) picks sections.
+# SEALCAM_BENCH_WEBCAM_FPS=N: the emulated webcam sends N frames a second,
+# as a real one does (default 0: as fast as uvcvideo takes them, so that
+# every path is driven at its limit and frames the sealed path cannot take
+# cost their copies; a paced run shows the cost per frame of a camera the
+# path keeps up with). SEALCAM_BENCH_WEBCAM_SPLIT=0|1 sets sealcam's
+# seal_split for the webcam section (default: the module's, on).
 
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -93,6 +99,22 @@ case $rounds in
 	;;
 esac
 want() { [[ " $parts " == *" $1 "* ]] && echo 1; }
+webcam_fps=${SEALCAM_BENCH_WEBCAM_FPS:-0}
+case $webcam_fps in
+0 | [1-9] | [1-9][0-9]) ;;
+*)
+	echo "bench-seal: SEALCAM_BENCH_WEBCAM_FPS must be 0..99, not '$webcam_fps'" >&2
+	exit 2
+	;;
+esac
+webcam_split=${SEALCAM_BENCH_WEBCAM_SPLIT:-}
+case $webcam_split in
+'' | 0 | 1) ;;
+*)
+	echo "bench-seal: SEALCAM_BENCH_WEBCAM_SPLIT must be 0 or 1, not '$webcam_split'" >&2
+	exit 2
+	;;
+esac
 
 make -s all build/tests/tools/sc_capture build/tests/tools/bench_user
 out=$(mktemp -d "$root/build/bench.XXXXXX")
@@ -149,6 +171,9 @@ if [ "$(want webcam)" ]; then
 OUT=$out
 WEBCAM_SPECS="640x480:$((50 * scale)):$((150 * scale)) 1280x720:$((25 * scale)):$((100 * scale))"
 WEBCAM_ROUNDS=2
+WEBCAM_FPS=$webcam_fps
+[ -z "$webcam_split" ] || echo $webcam_split >/sys/module/sealcam/parameters/seal_split
+echo "webpace fps=$webcam_fps split=\$(cat /sys/module/sealcam/parameters/seal_split)" >>"$out/raw"
 . "$out/webcam.sh"
 fi
 sc_unload
@@ -216,9 +241,8 @@ emu_stime() {
 }
 attach() {
 	: >"$OUT/sent.log"
-	# --fps 0: frames as fast as uvcvideo takes them (CPU per frame is
-	# what is measured; a paced 30 fps would only lengthen the runs)
-	python3 "$EMU" --sizes 640x480,1280x720 --fps 0 --log "$OUT/sent.log" 2>"$OUT/emu.err" &
+	# --fps 0 (default): frames as fast as uvcvideo takes them; N: paced
+	python3 "$EMU" --sizes 640x480,1280x720 --fps "$WEBCAM_FPS" --log "$OUT/sent.log" 2>"$OUT/emu.err" &
 	emu_pid=$!
 	if ! wait_for 300 uvc_node >/dev/null; then
 		echo "bench-seal: uvcvideo did not bind the emulated webcam" >&2
@@ -449,7 +473,12 @@ def per_frame(runs, key):
 if web:
     rounds = max(len(v) for v in web.values())
     print()
+    pace = next((kv(l) for l in lines if l.startswith("webpace ")), {})
+    fps = int(pace.get('fps', '0'))
     print("USB webcam (emulated UVC over vhci_hcd, MMAP): kernel CPU per frame, stock uvcvideo")
+    print((("webcam paced at %d fps (SEALCAM_BENCH_WEBCAM_FPS)" % fps) if fps else
+           "webcam unpaced: frames as fast as uvcvideo takes them")
+          + "; sealcam seal_split=%s" % pace.get('split', '?'))
     print("vs the sealed path (sealed uvcvideo -> sealcam), beside libsodium sealing the same bytes")
     print(f"in userspace; {rounds} rounds stock/sealed alternating, libsodium before, between and after.")
     print("kernel = every kernel thread but vhci_hcd's + the capture process's system time;")
