@@ -178,6 +178,18 @@ static int parse_key(const char *arg, unsigned char key[32], const char *what)
 	return 0;
 }
 
+/* room for a FIRST frame: both headers, the tag and one MAC */
+#define V3_DST_LEN(len) \
+	(FRAME_HDR_LEN + SEG_HDR_LEN + (len) + SEALCAM_TAG_LEN + SEALCAM_MAC_LEN)
+
+/* the plaintext buffer (room for the tag) and a zeroed frame buffer */
+static int v3_buffers(size_t len, unsigned char **plain, unsigned char **dst)
+{
+	*plain = malloc(len + SEALCAM_TAG_LEN);
+	*dst = calloc(1, V3_DST_LEN(len));
+	return *plain && *dst ? 0 : -1;
+}
+
 /* --emit KEY MAC_KEY WxH FRAMES [BYTES]: the v3 loop's frames to stdout */
 static int emit(int argc, char **argv)
 {
@@ -207,10 +219,7 @@ static int emit(int argc, char **argv)
 		return 2;
 	v3_segment_init(&seg, 1);
 	len = SEALCAM_META_LEN + payload;
-	plain = malloc(len + SEALCAM_TAG_LEN);
-	dst = malloc(FRAME_HDR_LEN + SEG_HDR_LEN + len + SEALCAM_TAG_LEN +
-		     SEALCAM_MAC_LEN);
-	if (!plain || !dst)
+	if (v3_buffers(len, &plain, &dst))
 		return 1;
 	for (i = 0; i < frames; i++) {
 		memset(plain, (i + 1) & 0xff, len);
@@ -247,15 +256,9 @@ int main(int argc, char **argv)
 	if (argc == 4 && parse_payload(argv[3], w, h, &payload))
 		return 2;
 	len = SEALCAM_META_LEN + payload;
-	plain = malloc(len + SEALCAM_TAG_LEN);
-	/* room for a FIRST frame: both headers, the tag and one MAC */
-	dst = malloc(FRAME_HDR_LEN + SEG_HDR_LEN + len + SEALCAM_TAG_LEN +
-		     SEALCAM_MAC_LEN);
-	if (!plain || !dst)
+	if (v3_buffers(len, &plain, &dst))
 		return 1;
 	memset(plain, 0x80, len);
-	memset(dst, 0, FRAME_HDR_LEN + SEG_HDR_LEN + len + SEALCAM_TAG_LEN +
-		       SEALCAM_MAC_LEN);
 	randombytes_buf(key, sizeof(key));
 	randombytes_buf(seg.key, sizeof(seg.key));
 	randombytes_buf(seg.mac_key, sizeof(seg.mac_key));
