@@ -23,20 +23,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.path.join(HERE, "..", "tools", "clock_offset.py")
-
-n_test = 0
-failed = 0
-
-
-def check(name, cond, diag=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n_test, name))
-    if not cond:
-        failed += 1
-        for line in str(diag).splitlines():
-            print("# " + line)
-    sys.stdout.flush()
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from tap import check, done, plan  # noqa: E402
 
 
 # Runs the tool with its CLOCK_REALTIME shifted by SHIFT ns, and (server
@@ -95,8 +83,7 @@ def parse(out):
     return [int(x) for x in f]
 
 
-print("TAP version 13")
-print("1..11")
+plan(11)
 with tempfile.TemporaryDirectory() as tmp:
     srv, port = serve(tmp)
     try:
@@ -159,4 +146,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("an unknown command prints the usage and fails",
           r.returncode != 0 and "probe HOST PORT" in r.stderr, r.stderr)
 
-sys.exit(1 if failed else 0)
+sys.exit(done())

@@ -27,20 +27,9 @@ spec = importlib.util.spec_from_file_location("emu", EMU)
 emu = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(emu)
 
-n_test = 0
-failed = 0
-
-
-def check(name, cond, diag=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n_test, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines():
-                print("# " + line)
-    sys.stdout.flush()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tap import check, done  # noqa: E402
 
 
 class Host:
@@ -175,5 +164,4 @@ check("fps 0: 30 URBs (10 frames) are answered back to back (< 250 ms)",
       "%d in %.0f ms" % (len(got), (got[-1][4] - t0) * 1000 if got else 0))
 h.close()
 
-print("1..%d" % n_test)
-sys.exit(1 if failed else 0)
+sys.exit(done())
