@@ -19,7 +19,12 @@ let client = null;
 const stats = window.sealcamStats = {
   frames: 0, live: 0, recorded: 0, skipped: 0, lost: 0, refused: 0,
   latencies: [], shown: [], verdict: 'idle', lastSegment: null, lastIndex: null,
+  // per live frame: capture -> message in the page (ms, page's clock minus
+  // the camera's), and the page's own work on it (verify, decrypt, draw)
+  arrivals: [], work: [],
 };
+// when the live message now being handled reached the page
+let msgAt = 0, msgT0 = 0;
 
 function setVerdict(text, bad) {
   stats.verdict = text;
@@ -108,14 +113,16 @@ function newReader() {
     keepCut: true,
     onReport,
     onFrame: (f) => {
-      const now = Date.now();
       draw(f.meta, f.pixels);
+      const now = Date.now();
       stats.frames++; stats.live++;
       resyncing = false;
       if (f.meta.fps_den) intervalMs = (f.meta.fps_num * 1000) / f.meta.fps_den;
       stats.lastSegment = String(f.seg.segmentId); stats.lastIndex = String(f.frameIndex);
       const lat = now - Number(f.meta.timestamp_ns / 1000000n);
       stats.latencies.push(lat);
+      stats.arrivals.push(msgAt - Number(f.meta.timestamp_ns / 1000000n));
+      stats.work.push(performance.now() - msgT0);
       stats.shown.push({ segment: stats.lastSegment, index: stats.lastIndex, at: now });
       status(`live: segment ${f.seg.segmentId} frame ${f.frameIndex}, latency ${lat} ms, ${stats.lost} lost, ${stats.refused} refused`);
     },
@@ -141,7 +148,8 @@ function askRotate() {
 function onLiveMessage(topic, payload) {
   const buf = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
   if (buf.length < 48) return;
-  lastMsg = Date.now();
+  lastMsg = msgAt = Date.now();
+  msgT0 = performance.now();
   const v = new DataView(buf.buffer, buf.byteOffset, 48);
   const flags = v.getUint16(6, true), segment = v.getBigUint64(24, true);
   if (!reader.inSegment && !(flags & F_FIRST)) { stats.skipped++; askRotate(); return; }

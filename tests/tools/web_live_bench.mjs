@@ -8,7 +8,8 @@
 // (the device's CLOCK_REALTIME, sealed in the frame). bench-live.sh corrects
 // the figures for the camera's clock offset when the page runs on another
 // machine than the camera (its default: the camera in a VM, the page on the
-// host); the LATFILE here holds them as the page measured them.
+// host); the LATFILE here holds them as the page measured them, with when
+// the frame's message reached the page and the page's own work on it.
 // Prints "RESULT name value" lines; the per-frame latencies (ms) to LATFILE.
 //   node web_live_bench.mjs CONFIG.json
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -45,7 +46,11 @@ try {
   await page.click('#stop');
   const st = await page.evaluate(() => window.sealcamStats);
   const lat = st.latencies.slice(skip, skip + cfg.frames);
-  writeFileSync(cfg.latfile, lat.map((x) => `${x}\n`).join(''));
+  // per frame: capture -> drawn, capture -> message in the page, the
+  // page's work (ms; the first two on the page's clock minus the camera's),
+  // the frame's segment id and index (to join with the agent's trace)
+  writeFileSync(cfg.latfile, lat.map((x, i) =>
+    `${x} ${st.arrivals[skip + i]} ${st.work[skip + i].toFixed(2)} ${st.shown[skip + i].segment} ${st.shown[skip + i].index}\n`).join(''));
   out('frames', lat.length);
   out('lost', st.lost);
   out('skipped', st.skipped);
