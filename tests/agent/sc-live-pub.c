@@ -8,6 +8,11 @@
  * the live path's counters, and the peak RSS.
  *
  *   sc-live-pub URL PASSWORD-FILE CA-FILE DEVICE-ID FILE FPS SECONDS
+ *               [AGE-MS [MAX-AGE-MS]]
+ *
+ * AGE-MS: each frame is handed over as captured that long ago (its V4L2
+ * timestamp, CLOCK_MONOTONIC; default: unknown, as for a source without
+ * one); MAX-AGE-MS: the agent's --live-max-age (default its default).
  *
  * Last line: "live_frame_max_us N calls N published N dropped N maxrss_kb N"
  */
@@ -30,6 +35,11 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static uint64_t mono_ns(void)
+{
+	return now_us() * 1000u;
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config c;
@@ -40,10 +50,10 @@ int main(int argc, char **argv)
 	size_t len, pos = 0;
 	uint64_t worst = 0, calls = 0, end, next;
 	char err[512];
-	int fps;
+	int fps, age_ms;
 
-	if (argc != 8) {
-		fprintf(stderr, "usage: sc-live-pub URL PWFILE CAFILE DEVID FILE FPS SECONDS\n");
+	if (argc < 8 || argc > 10) {
+		fprintf(stderr, "usage: sc-live-pub URL PWFILE CAFILE DEVID FILE FPS SECONDS [AGE-MS [MAX-AGE-MS]]\n");
 		return 2;
 	}
 	config_defaults(&c);
@@ -52,6 +62,9 @@ int main(int argc, char **argv)
 	c.live_ca_file = strdup(argv[3]);
 	c.device_id = strdup(argv[4]);
 	fps = atoi(argv[6]);
+	age_ms = argc > 8 ? atoi(argv[8]) : -1;
+	if (argc > 9)
+		c.live_max_age_ms = atol(argv[9]);
 	if (sc_read_file(argv[5], &buf, &len) || fps < 1) {
 		fprintf(stderr, "sc-live-pub: cannot read %s\n", argv[5]);
 		return 1;
@@ -74,7 +87,8 @@ int main(int argc, char **argv)
 			n = 48 + n + ct;
 		}
 		t0 = now_us();
-		live_frame(lv, buf + pos, n, 0);
+		live_frame(lv, buf + pos, n, age_ms < 0 ? 0 :
+			   mono_ns() - (uint64_t)age_ms * 1000000u);
 		dt = now_us() - t0;
 		if (dt > worst)
 			worst = dt;

@@ -28,7 +28,7 @@ for t in mosquitto mosquitto_sub python3; do
 	command -v "$t" >/dev/null || tap_missing "$t (scripts/setup.sh)"
 done
 
-tap_plan 7
+tap_plan 11
 
 tmp=$(mktemp -d /tmp/sealcam-agent-live.XXXXXX)
 rpid= ppid_= spid=
@@ -61,11 +61,14 @@ start_relay() {
 }
 start_relay 1 || tap_bail "mosquitto did not start"
 url=mqtts://localhost:$port
-pub() { # SECONDS [URL]: background, result in $tmp/pub.out
-	"$PUB" "${2:-$url}" "$tmp/dev.pw" "$tmp/relay/ca.crt" "$dev" "$tmp/seg.sealed" 15 "$1" \
-		>"$tmp/pub.out" 2>"$tmp/pub.log" &
+pub() { # SECONDS [URL [AGE-MS [MAX-AGE-MS]]]: background, result in $tmp/pub.out
+	SEALCAM_LIVE_TRACE=$tmp/trace "$PUB" "${2:-$url}" "$tmp/dev.pw" "$tmp/relay/ca.crt" "$dev" \
+		"$tmp/seg.sealed" 15 "$1" ${3:+"$3"} ${4:+"$4"} >"$tmp/pub.out" 2>"$tmp/pub.log" &
 	ppid_=$!
 }
+# the trace of the last run: frames handed to the relay, dropped as stale
+sent() { grep -c '^P ' "$tmp/trace"; }
+aged() { grep -c '^D .* age$' "$tmp/trace"; }
 field() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" "$tmp/pub.out"; }
 connected() { [ "$(grep -c "live: connected" "$tmp/pub.log")" -ge "$1" ]; }
 wait_connected() { for _ in $(seq 100); do connected "$1" && return 0; sleep 0.1; done; return 1; }
@@ -91,6 +94,27 @@ sys.exit(0 if len(got) == 5 and all(g in seg for g in got) else 1)
 PY
 rc=$?	# taken at once: the $(cat) below would reset $?
 tap_check "relay up: 5 messages, each byte for byte a sealed frame ($(cat "$tmp/pub.out"))" test "$rc" = 0
+
+# --- the latency bound: a frame captured longer ago than --live-max-age -------
+# (default 250 ms) is dropped, not sent; the bound is the setting's
+pub 3 "" 400
+wait "$ppid_"
+ppid_=
+tap_check "captured 400 ms ago, bound 250: connected, none sent, $(aged) dropped as stale ($(cat "$tmp/pub.out"))" \
+	test "$(grep -c 'live: connected' "$tmp/pub.log")" -ge 1 -a "$(sent)" = 0 -a "$(aged)" -gt 0 \
+	-a "$(field dropped)" = "$(field calls)"
+pub 3 "" 100
+wait "$ppid_"
+ppid_=
+tap_check "captured 100 ms ago, bound 250: sent ($(sent) frames; $(cat "$tmp/pub.out"))" test "$(sent)" -gt 0
+pub 3 "" 400 1000
+wait "$ppid_"
+ppid_=
+tap_check "captured 400 ms ago, --live-max-age 1000: sent ($(sent) frames)" test "$(sent)" -gt 0
+bad=$("$root/build/sealcam-agent" --config /dev/null --live-max-age 5 2>&1)
+tap_check "--live-max-age 5 (below 20) is refused, naming the setting: $bad" \
+	sh -c '! "$1" --config /dev/null --live-max-age 5 2>/dev/null && case "$2" in *"invalid value for live-max-age"*) true;; *) false;; esac' \
+	_ "$root/build/sealcam-agent" "$bad"
 
 # --- relay frozen -------------------------------------------------------------
 pub 8

@@ -76,6 +76,7 @@ struct agent_config {
 	char *live_password_file;
 	char *live_ca_file;		/* default: the system's CAs */
 	long long live_queue_bytes;	/* frames waiting for the relay */
+	long live_max_age_ms;		/* older since capture: not sent live */
 };
 
 void config_defaults(struct agent_config *c);

@@ -35,6 +35,7 @@ enum opt_id {
 	O_NO_STARTUP_CHECK, O_DRAIN, O_DRAIN_TIMEOUT, O_STOP_TIMEOUT, O_HELP,
 	O_VERSION,
 	O_LIVE, O_LIVE_USER, O_LIVE_PASSWORD_FILE, O_LIVE_CA_FILE, O_LIVE_QUEUE,
+	O_LIVE_MAX_AGE,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +74,7 @@ static const struct option long_opts[] = {
 	{ "live-password-file", required_argument, NULL, O_LIVE_PASSWORD_FILE },
 	{ "live-ca-file", required_argument, NULL, O_LIVE_CA_FILE },
 	{ "live-queue", required_argument, NULL, O_LIVE_QUEUE },
+	{ "live-max-age", required_argument, NULL, O_LIVE_MAX_AGE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -168,6 +170,9 @@ void config_usage(FILE *out)
 "    --live-password-file F first line: the relay password\n"
 "    --live-ca-file F       CA certificate(s) of the relay (default: the system's)\n"
 "    --live-queue BYTES     frames waiting for the relay (default 8M; K, M)\n"
+"    --live-max-age MS      a frame captured longer ago is not sent live\n"
+"                           (default 250; 20-60000): lower, less delay and\n"
+"                           more frames dropped on a slow link\n"
 "\n"
 "OTHER\n"
 "    -h, --help             this text\n"
@@ -213,6 +218,7 @@ void config_defaults(struct agent_config *c)
 	c->drain_timeout_s = 600;
 	c->stop_timeout_ms = 3000;
 	c->live_queue_bytes = 8LL << 20;
+	c->live_max_age_ms = 250;
 }
 
 void config_free(struct agent_config *c)
@@ -442,6 +448,10 @@ static int apply(struct agent_config *c, int id, const char *name,
 		if (parse_size(v, 1LL << 30, &ll) || ll < 65536)
 			goto bad;
 		c->live_queue_bytes = ll;
+		break;
+	case O_LIVE_MAX_AGE:
+		if (parse_long(v, 20, 60000, &c->live_max_age_ms))
+			goto bad;
 		break;
 	default:
 		snprintf(err, errlen, "%s: unknown setting '%s'", where, name);
