@@ -429,6 +429,26 @@ def lines(name):
 def pct(a, p):
     a = sorted(a)
     return a[min(len(a) - 1, (len(a) * p) // 100)] if a else float("nan")
+def agent_trace(fps):
+    """the agent's trace: frames handed over, P[(segment, index)] =
+    (captured, dequeued, handed, mid), and the relay's PUBACKs, W[mid]"""
+    P, W = {}, {}
+    for f in lines(f"agent-{fps}.trace"):
+        if f[0] == "P":
+            P[(f[1], f[2])] = (int(f[3]), int(f[4]), int(f[5]), f[6])
+        elif f[0] == "W":
+            W[f[1]] = int(f[2])
+    return P, W
+def camera_stages(st, p, W):
+    """append one frame's kernel, agent and send stages (ms) to st;
+    (captured, acknowledged) in ns, or None if the trace lacks them"""
+    cap, deq, hand, mid = p
+    if not cap or mid not in W:
+        return None
+    st["kernel"].append((deq - cap) / 1e6)
+    st["agent"].append((hand - deq) / 1e6)
+    st["send"].append((W[mid] - hand) / 1e6)
+    return cap, W[mid]
 where = rd("where", "guest")
 cpu, ncpu = rd("cpu", "?"), rd("ncpu", "?")
 if where == "host":
@@ -480,28 +500,21 @@ for fps in rates:
     print(f"{'sealcam view (agent->mosquitto TLS->view)':<34} {size:>8} {fps:>4} {len(tot):>7} "
           f"{med:>10.1f} {p99:>8.1f}  {adrop}; {lost}")
     # per-stage breakdown: join the agent's trace with the view's log
-    P, W = {}, {}
-    for f in lines(f"agent-{fps}.trace"):
-        if f[0] == "P":
-            P[(f[1], f[2])] = (int(f[3]), int(f[4]), int(f[5]), f[6])
-        elif f[0] == "W":
-            W[f[1]] = int(f[2])
+    P, W = agent_trace(fps)
     st = {k: [] for k in ("kernel", "agent", "send", "relay", "view")}
     for r in rows:
         if len(r) < 8 or (r[0], r[1]) not in P:
             continue
-        cap, deq, hand, mid = P[(r[0], r[1])]
         arr_lat, arr, done = float(r[4]) + off, int(r[6]), int(r[7])
-        if cap and mid in W:
-            st["kernel"].append((deq - cap) / 1e6)
-            st["agent"].append((hand - deq) / 1e6)
-            st["send"].append((W[mid] - hand) / 1e6)
+        t = camera_stages(st, P[(r[0], r[1])], W)
+        if t:
+            cap, acked = t
             if where == "host":
                 # arrival (host CLOCK_REALTIME, corrected) minus the PUBACK
                 # (guest: capture + kernel + agent + send)
-                st["relay"].append(arr_lat - (W[mid] - cap) / 1e6)
+                st["relay"].append(arr_lat - (acked - cap) / 1e6)
             else:
-                st["relay"].append((arr - W[mid]) / 1e6)
+                st["relay"].append((arr - acked) / 1e6)
             st["view"].append((done - arr) / 1e6)
     stages[fps] = st
 page_st = {}
@@ -511,23 +524,16 @@ for fps in rates:
     pl = lines(f"page-{fps}.lat")
     tot = [float(l[0]) + off for l in pl]
     # the page's frames joined with the agent's trace, as the view's are
-    P, W = {}, {}
-    for f in lines(f"agent-{fps}.trace"):
-        if f[0] == "P":
-            P[(f[1], f[2])] = (int(f[3]), int(f[4]), int(f[5]), f[6])
-        elif f[0] == "W":
-            W[f[1]] = int(f[2])
+    P, W = agent_trace(fps)
     pst = {k: [] for k in ("kernel", "agent", "send", "relay", "page")}
     for l in pl:
         if len(l) < 5 or (l[3], l[4]) not in P:
             continue
-        cap, deq, hand, mid = P[(l[3], l[4])]
-        if cap and mid in W:
-            pst["kernel"].append((deq - cap) / 1e6)
-            pst["agent"].append((hand - deq) / 1e6)
-            pst["send"].append((W[mid] - hand) / 1e6)
+        t = camera_stages(pst, P[(l[3], l[4])], W)
+        if t:
+            cap, acked = t
             # the message in the page (page's clock, corrected) minus the PUBACK
-            pst["relay"].append(float(l[1]) + off - (W[mid] - cap) / 1e6)
+            pst["relay"].append(float(l[1]) + off - (acked - cap) / 1e6)
             pst["page"].append(float(l[2]))
     if pst["page"]:
         page_st[fps] = pst
