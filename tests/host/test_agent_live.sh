@@ -103,10 +103,10 @@ ppid_=
 tap_check "captured 400 ms ago, bound 250: connected, none sent, $(aged) dropped as stale ($(cat "$tmp/pub.out"))" \
 	test "$(grep -c 'live: connected' "$tmp/pub.log")" -ge 1 -a "$(sent)" = 0 -a "$(aged)" -gt 0 \
 	-a "$(field dropped)" = "$(field calls)"
-pub 3 "" 100
+pub 3 "" 50
 wait "$ppid_"
 ppid_=
-tap_check "captured 100 ms ago, bound 250: sent ($(sent) frames; $(cat "$tmp/pub.out"))" test "$(sent)" -gt 0
+tap_check "captured 50 ms ago, bound 250: sent ($(sent) frames; $(cat "$tmp/pub.out"))" test "$(sent)" -gt 0
 pub 3 "" 400 1000
 wait "$ppid_"
 ppid_=
