@@ -18,11 +18,15 @@ let priv = null;
 let client = null;
 const stats = window.sealcamStats = {
   frames: 0, live: 0, recorded: 0, skipped: 0, lost: 0, refused: 0,
-  latencies: [], shown: [], verdict: 'idle', lastSegment: null, lastIndex: null,
-  // per live frame: capture -> message in the page (ms, page's clock minus
-  // the camera's), and the page's own work on it (verify, decrypt, draw)
-  arrivals: [], work: [],
+  verdict: 'idle', lastSegment: null, lastIndex: null,
+  // the last live frames shown, one record each: segment, index, when drawn
+  // (at), capture -> drawn (latency), capture -> its message in the page
+  // (arrival; ms, the page's clock minus the camera's) and the page's own
+  // work on it (verify, decrypt, draw); shownFrom: how many older records
+  // were let go (a page watched for hours keeps a bounded list)
+  shown: [], shownFrom: 0,
 };
+const SHOWN_KEEP = 4096;
 // when the live message now being handled reached the page
 let msgAt = 0, msgT0 = 0;
 
@@ -119,11 +123,16 @@ function newReader() {
       resyncing = false;
       if (f.meta.fps_den) intervalMs = (f.meta.fps_num * 1000) / f.meta.fps_den;
       stats.lastSegment = String(f.seg.segmentId); stats.lastIndex = String(f.frameIndex);
-      const lat = now - Number(f.meta.timestamp_ns / 1000000n);
-      stats.latencies.push(lat);
-      stats.arrivals.push(msgAt - Number(f.meta.timestamp_ns / 1000000n));
-      stats.work.push(performance.now() - msgT0);
-      stats.shown.push({ segment: stats.lastSegment, index: stats.lastIndex, at: now });
+      const captured = Number(f.meta.timestamp_ns / 1000000n);
+      const lat = now - captured;
+      stats.shown.push({
+        segment: stats.lastSegment, index: stats.lastIndex, at: now,
+        latency: lat, arrival: msgAt - captured, work: performance.now() - msgT0,
+      });
+      if (stats.shown.length > SHOWN_KEEP) {
+        stats.shown.splice(0, SHOWN_KEEP / 2);
+        stats.shownFrom += SHOWN_KEEP / 2;
+      }
       status(`live: segment ${f.seg.segmentId} frame ${f.frameIndex}, latency ${lat} ms, ${stats.lost} lost, ${stats.refused} refused`);
     },
   });

@@ -40,18 +40,21 @@ try {
   await page.click('#live');
   // warm-up (the join), then the measured frames
   await page.waitForFunction((n) => window.sealcamStats.live >= n, cfg.warmup, { timeout: 600000 });
-  const skip = await page.evaluate(() => window.sealcamStats.latencies.length);
+  // the measured frames: the live frames shown after the warm-up (counted
+  // from the first: the page keeps the last 4096 records)
+  const skip = await page.evaluate(() => window.sealcamStats.shownFrom + window.sealcamStats.shown.length);
   await page.waitForFunction((n) => window.sealcamStats.live >= n, cfg.warmup + cfg.frames,
     { timeout: 600000, polling: 500 });
   await page.click('#stop');
   const st = await page.evaluate(() => window.sealcamStats);
-  const lat = st.latencies.slice(skip, skip + cfg.frames);
+  const rows = st.shown.slice(skip - st.shownFrom, skip - st.shownFrom + cfg.frames);
+  if (skip < st.shownFrom || rows.length < cfg.frames) throw new Error(`${rows.length} of ${cfg.frames} measured frames kept by the page`);
   // per frame: capture -> drawn, capture -> message in the page, the
   // page's work (ms; the first two on the page's clock minus the camera's),
   // the frame's segment id and index (to join with the agent's trace)
-  writeFileSync(cfg.latfile, lat.map((x, i) =>
-    `${x} ${st.arrivals[skip + i]} ${st.work[skip + i].toFixed(2)} ${st.shown[skip + i].segment} ${st.shown[skip + i].index}\n`).join(''));
-  out('frames', lat.length);
+  writeFileSync(cfg.latfile, rows.map((r) =>
+    `${r.latency} ${r.arrival} ${r.work.toFixed(2)} ${r.segment} ${r.index}\n`).join(''));
+  out('frames', rows.length);
   out('lost', st.lost);
   out('skipped', st.skipped);
   out('refused', st.refused);

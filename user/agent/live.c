@@ -72,7 +72,6 @@
 #define LIVE_INFLIGHT 1
 /* a viewer asked for a segment this recently: it is watching */
 #define LIVE_VIEWER_ACTIVE_MS 60000
-#define LIVE_MAX_AGE_MS 250
 #define LIVE_SNDBUF (256 * 1024)
 
 struct live_item {
