@@ -185,11 +185,11 @@ static void sc_requeue_buffer(struct sc_camera *cam, struct sc_buffer *buf)
 	spin_unlock(&cam->qlock);
 }
 
-static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
-			 const struct v4l2_fract *tpf, u32 pattern,
-			 u64 sequence)
+static void sc_fill_meta(struct sc_camera *cam, u8 *plain, u32 len,
+			 u64 mono_ns, const struct v4l2_fract *tpf,
+			 u32 pattern, u64 sequence)
 {
-	struct sealcam_frame_meta *meta = (void *)cam->staging;
+	struct sealcam_frame_meta *meta = (void *)plain;
 
 	/* wall clock of the same instant as @mono_ns */
 	meta->timestamp_ns = cpu_to_le64(ktime_get_real_ns() -
@@ -200,7 +200,7 @@ static void sc_fill_meta(struct sc_camera *cam, u64 mono_ns,
 	meta->width = cpu_to_le32(cam->width);
 	meta->height = cpu_to_le32(cam->height);
 	meta->bytesperline = cpu_to_le32(cam->bytesperline);
-	meta->payload_len = cpu_to_le32(cam->frame_len);
+	meta->payload_len = cpu_to_le32(len);
 	meta->fps_num = cpu_to_le32(tpf->numerator);
 	meta->fps_den = cpu_to_le32(tpf->denominator);
 	meta->pattern = cpu_to_le32(pattern);
@@ -222,11 +222,14 @@ static void sc_count_drop(struct sc_camera *cam)
 }
 
 /*
- * Seal the frame in the staging buffer (pixels already in place) into the
- * next queued buffer. Called with src_lock held. Leaves no plaintext in the
- * staging buffer: sealing encrypts it in place, every other path wipes it.
+ * Seal the frame at @plain (SEALCAM_META_LEN bytes for its meta, then @len
+ * bytes of pixels, then SEALCAM_TAG_LEN bytes of room; kernel-private
+ * memory: the staging buffer or a source's own buffer) into the next
+ * queued buffer. Called with src_lock held. Leaves no plaintext behind:
+ * sealing encrypts it in place, every other path wipes it.
  */
-static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
+static void sc_seal_plain(struct sc_camera *cam, u8 *plain, u32 len,
+			  u32 pattern)
 {
 	struct v4l2_fract tpf;
 	struct sc_buffer *buf;
@@ -271,13 +274,13 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 		now = cam->src_ts_ns;
 	cam->src_ts_ns = 0;
 	sc_interval_ns(cam, &tpf);
-	sc_fill_meta(cam, now, &tpf, pattern, meta_seq);
+	sc_fill_meta(cam, plain, len, now, &tpf, pattern, meta_seq);
 	first = cam->seg.frame_index == 0;
 	last = sc_segment_full(cam, now) || ret == 1;
 
 	n = sc_seal_frame(&cam->seg, vb2_plane_vaddr(vb, 0),
-			  vb2_plane_size(vb, 0), cam->staging,
-			  SEALCAM_META_LEN + cam->frame_len, last);
+			  vb2_plane_size(vb, 0), plain, SEALCAM_META_LEN + len,
+			  last);
 	if (n < 0) {
 		dev_warn_ratelimited(&cam->vdev.dev,
 				     "sealing frame failed: %zd\n", n);
@@ -306,13 +309,19 @@ static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
 	if (last)
 		sc_segment_finish(cam);
 	/*
-	 * sc_seal_frame() encrypted the staging buffer in place: it holds
-	 * ciphertext only, so there is nothing to wipe on this path.
+	 * sc_seal_frame() encrypted the frame in place: it holds ciphertext
+	 * only, so there is nothing to wipe on this path.
 	 */
 	return;
 wipe:
 	/* the frame was not sealed: its plaintext must not stay behind */
-	memzero_explicit(cam->staging, cam->staging_len);
+	memzero_explicit(plain, SEALCAM_META_LEN + len + SEALCAM_TAG_LEN);
+}
+
+/* The frame pushed into the staging buffer. */
+static void sc_seal_staged(struct sc_camera *cam, u32 pattern)
+{
+	sc_seal_plain(cam, cam->staging, cam->frame_len, pattern);
 }
 
 static void sc_capture_pattern(struct sc_camera *cam)
@@ -602,25 +611,22 @@ EXPORT_SYMBOL_GPL(sealcam_source_unregister);
 /* how far back a source's frame number may be and still be late, not reset */
 #define SC_SRC_REORDER	64
 
-int sealcam_source_push(struct sealcam_source *src,
-			const struct sealcam_source_frame *frame)
+/*
+ * May the camera take @frame from @src now? Counts the frames the source
+ * lost before it. Called with src_lock held; 0 or the errno to return.
+ */
+static int sc_source_accept(struct sc_camera *cam, struct sealcam_source *src,
+			    const struct sealcam_source_frame *frame)
 {
-	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
-	size_t len = frame ? frame->len : 0;
+	size_t len = frame->len;
 	u32 lost, behind;
-	int ret = 0;
 
-	if (!cam || !frame || !frame->data)
-		return -EINVAL;
-	mutex_lock(&cam->src_lock);
-	if (cam->src != src || !cam->src_streaming || !cam->staging) {
-		ret = -EAGAIN;
-		goto out;
-	}
+	if (cam->src != src || !cam->src_streaming || !cam->staging)
+		return -EAGAIN;
 	/*
 	 * Frames the source lost before this one: each still takes a sequence
 	 * number and counts as a drop (docs/FORMAT.md rule 16), whatever the
-	 * outcome of this push.
+	 * outcome of this frame.
 	 */
 	if (frame->has_sequence) {
 		if (cam->src_seq_valid) {
@@ -632,10 +638,8 @@ int sealcam_source_push(struct sealcam_source *src,
 			 * the newer one came: sealing it now would put it
 			 * after that one. It is dropped, and the counter stays.
 			 */
-			if (behind < SC_SRC_REORDER) {
-				ret = -ESTALE;
-				goto out;
-			}
+			if (behind < SC_SRC_REORDER)
+				return -ESTALE;
 			lost = frame->sequence - cam->src_last_seq - 1;
 			/* a counter that went far back (restart) loses nothing */
 			if (lost < U32_MAX / 2) {
@@ -651,9 +655,25 @@ int sealcam_source_push(struct sealcam_source *src,
 	    len != cam->plain_size) {
 		/* a frame the source produced and sealcam cannot take */
 		sc_count_drop(cam);
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
+	return 0;
+}
+
+int sealcam_source_push(struct sealcam_source *src,
+			const struct sealcam_source_frame *frame)
+{
+	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
+	size_t len;
+	int ret;
+
+	if (!cam || !frame || !frame->data)
+		return -EINVAL;
+	len = frame->len;
+	mutex_lock(&cam->src_lock);
+	ret = sc_source_accept(cam, src, frame);
+	if (ret)
+		goto out;
 	/* The frame still waiting to be sealed is replaced. */
 	if (cam->src_ready) {
 		sc_count_drop(cam);
@@ -673,6 +693,37 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(sealcam_source_push);
+
+static_assert(SEALCAM_SOURCE_HEADROOM == SEALCAM_META_LEN);
+static_assert(SEALCAM_SOURCE_TAILROOM == SEALCAM_TAG_LEN);
+
+int sealcam_source_seal(struct sealcam_source *src,
+			const struct sealcam_source_frame *frame)
+{
+	struct sc_camera *cam = src ? src->sealcam_priv : NULL;
+	int ret;
+
+	if (!cam || !frame || !frame->inplace)
+		return -EINVAL;
+	mutex_lock(&cam->src_lock);
+	ret = sc_source_accept(cam, src, frame);
+	if (ret)
+		goto out;
+	/* a frame pushed and not yet sealed is older than this one */
+	if (cam->src_ready) {
+		sc_count_drop(cam);
+		memzero_explicit(cam->staging, cam->staging_len);
+		cam->src_ready = false;
+	}
+	cam->src_ts_ns = frame->timestamp_ns;
+	/* sealed into the next vb2 buffer, or wiped: no copy of it is made */
+	sc_seal_plain(cam, (u8 *)frame->inplace - SEALCAM_SOURCE_HEADROOM,
+		      frame->len, SC_PATTERN_NONE);
+out:
+	mutex_unlock(&cam->src_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(sealcam_source_seal);
 
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len)

@@ -70,6 +70,11 @@
 # cost their copies; a paced run shows the cost per frame of a camera the
 # path keeps up with). SEALCAM_BENCH_WEBCAM_SPLIT=0|1 sets sealcam's
 # seal_split for the webcam section (default: the module's, on).
+# SEALCAM_BENCH_WEBCAM_COPY=0 leaves out the third webcam path, (d) below:
+# the sealed uvcvideo with sealcam_copy=1, which hands frames over by copy
+# (sealcam_source_push(): into sealcam's staging buffer, sealed by its
+# thread) instead of having them sealed where they lie
+# (sealcam_source_seal()); the default runs it, beside (b) in every round.
 
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,6 +109,14 @@ case $webcam_fps in
 0 | [1-9] | [1-9][0-9]) ;;
 *)
 	echo "bench-seal: SEALCAM_BENCH_WEBCAM_FPS must be 0..99, not '$webcam_fps'" >&2
+	exit 2
+	;;
+esac
+webcam_copy=${SEALCAM_BENCH_WEBCAM_COPY:-1}
+case $webcam_copy in
+0 | 1) ;;
+*)
+	echo "bench-seal: SEALCAM_BENCH_WEBCAM_COPY must be 0 or 1, not '$webcam_copy'" >&2
 	exit 2
 	;;
 esac
@@ -172,6 +185,7 @@ OUT=$out
 WEBCAM_SPECS="640x480:$((50 * scale)):$((150 * scale)) 1280x720:$((25 * scale)):$((100 * scale))"
 WEBCAM_ROUNDS=2
 WEBCAM_FPS=$webcam_fps
+WEBCAM_COPY=$webcam_copy
 [ -z "$webcam_split" ] || echo $webcam_split >/sys/module/sealcam/parameters/seal_split
 echo "webpace fps=$webcam_fps split=\$(cat /sys/module/sealcam/parameters/seal_split)" >>"$out/raw"
 . "$out/webcam.sh"
@@ -356,6 +370,9 @@ modprobe -a $(for m in $deps; do [ "$m" = sealcam ] || echo "$m"; done)
 src_attached() {
 	dmesg | tail -n +"$((dmesg_mark + 1))" | grep -q "frame source uvcvideo .* attached"
 }
+copied_seen() {
+	dmesg | tail -n +"$((dmesg_mark + 1))" | grep -q "sealcam_copy: frames are copied"
+}
 # stock and sealed alternate, WEBCAM_ROUNDS times (the host's load drifts);
 # libsodium runs before, between and after
 user 0
@@ -377,6 +394,18 @@ for ((round = 1; round <= WEBCAM_ROUNDS; round++)); do
 	detach
 	rmmod uvcvideo
 	user "$((2 * round))"
+	[ "$WEBCAM_COPY" = 1 ] || continue
+	# (d) the same, frames handed over by copy (sealcam_copy=1)
+	dmesg_mark=$(dmesg | wc -l)
+	insmod "$SC_UVC_KO" sealcam_copy=1
+	attach
+	wait_for 60 src_attached ||
+		{ echo "bench-seal: sealcam did not take the webcam as its frame source" >&2; exit 1; }
+	captures "$round" copied "$(sc_node 0)" ""
+	copied_seen ||
+		{ echo "bench-seal: uvcvideo did not hand frames over by copy (sealcam_copy=1)" >&2; exit 1; }
+	detach
+	rmmod uvcvideo
 done
 trap - EXIT
 WEBCAM
@@ -518,13 +547,28 @@ if web:
                        ("" if libv3 is None else f" (v3 {sealed / (stock + libv3):.2f}x)"))
         spread.append(f"{size} {fmt}: " + " / ".join(per))
     print("ratio per round, vs stock + AEAD (vs stock + v3): " + "; ".join(spread))
+    if any(p == "copied" for _, _, p in web):
+        print()
+        print("Sealed in place (sealcam_source_seal, the default) vs handed over by copy (sealcam_copy=1:")
+        print("sealcam_source_push, a copy into staging, sealed by sealcam's thread), same rounds, kernel ms/frame")
+        print(f"{'size':>9} {'format':>6} {'in place':>9} {'by copy':>9} {'saved':>7} {'in place/':>11} {'by copy/':>11}")
+        print(f"{'':>9} {'':>6} {'':>9} {'':>9} {'':>7} {'(stock+v3)':>11} {'(stock+v3)':>11}")
+        for size, fmt in rows:
+            a, b, c = (web.get((size, fmt, p)) for p in ("stock", "sealed", "copied"))
+            lv = sodv3.get((size, fmt), [])
+            if not a or not b or not c or not lv:
+                continue
+            base = per_frame(a, 'kth') + per_frame(a, 'cap') + sum(lv) / len(lv)
+            ek = per_frame(b, 'kth') + per_frame(b, 'cap')
+            ck = per_frame(c, 'kth') + per_frame(c, 'cap')
+            print(f"{size:>9} {fmt:>6} {ek:>9.2f} {ck:>9.2f} {ck - ek:>7.2f} {ek / base:>10.2f}x {ck / base:>10.2f}x")
     print()
     print("Details, ms/frame summed over the rounds (frames: delivered; sent: by the webcam meanwhile;")
     print("KiB: mean bytes delivered per frame, sealed with header and tag). Counted: kworkers, sealcam's")
     print("threads, other kthreads, the capture's system time. Not counted: vhci_rx/tx, the emulator.")
     print(f"{'size':>9} {'format':>6} {'path':>6} {'frames':>6} {'sent':>5} {'fps':>6} {'KiB':>7} {'kworker':>8} {'sealcam':>8} {'other kt':>8} {'capture':>8} {'kernel':>8} | {'vhci':>7} {'emulator':>8}")
     for size, fmt in rows:
-        for path in ("stock", "sealed"):
+        for path in ("stock", "sealed", "copied"):
             r = web.get((size, fmt, path))
             if not r:
                 continue

@@ -3,17 +3,24 @@
  * sealcam frame source API.
  *
  * By default every sealcam camera renders the v4l2-tpg test pattern as its
- * "sensor". A real sensor driver can instead attach itself to one camera and
- * push raw frames into it. sealcam copies each pushed frame into a buffer
- * that is private to the kernel, seals it (see kmod/seal.h) and only then
- * hands it to userspace: the plain pixels never reach a vb2 buffer, and with
- * no recipient key installed nothing is captured at all.
+ * "sensor". A real sensor or bridge driver can instead attach itself to one
+ * camera and hand it whole frames, in one of two ways:
+ *   sealcam_source_push()   sealcam copies the frame into a buffer private
+ *                           to the kernel; its own thread seals it later;
+ *   sealcam_source_seal()   the frame is sealed where it lies, in the
+ *                           caller's context: for a source whose frame
+ *                           buffer is already kernel-only memory with room
+ *                           around it (uvcvideo's, kmod/uvc/): no copy, no
+ *                           thread switch.
+ * Either way the frame is sealed (see kmod/seal.h) before any vb2 buffer
+ * holds a byte of it: the plain pixels never reach userspace, and with no
+ * recipient key installed nothing is captured at all.
  *
  * Life cycle:
  *   sealcam_source_register()     attach to an idle camera
  *   ops->start(fmt)               the camera starts streaming in @fmt; the
  *                                 source may refuse a format it cannot produce
- *   sealcam_source_push_frame()   zero or more times, each a whole frame
+ *   sealcam_source_push*() or _seal()   zero or more times, a whole frame
  *   ops->stop()                   streaming stopped; pushes now fail
  *   sealcam_source_unregister()   detach; a stream still running on the
  *                                 camera gets a queue error (EIO)
@@ -90,7 +97,11 @@ void sealcam_source_unregister(struct sealcam_source *src);
  * sizeimage given to ops->start (MJPEG: 0, or more than sizeimage), -ESTALE
  * for a frame whose number is not newer than the last one's (see
  * has_sequence). A frame pushed before the previous one was sealed replaces
- * it and counts as a drop.
+ * it and counts as a drop; a push that comes while sealcam's thread seals
+ * the previous frame waits for that seal to end (one staging buffer), so a
+ * source that must not wait hands its frames over from a work item of its
+ * own, as kmod/uvc/ does. Each push costs a copy of the frame and a switch
+ * to sealcam's thread: sealcam_source_seal() costs neither.
  */
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len);
@@ -102,7 +113,10 @@ int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
  * bad) is counted as a drop, not silently absent.
  */
 struct sealcam_source_frame {
-	const void *data;
+	union {
+		const void *data;	/* sealcam_source_push() */
+		void *inplace;		/* sealcam_source_seal(): see there */
+	};
 	size_t len;
 	/*
 	 * CLOCK_MONOTONIC ns of the capture (e.g. the vb2 timestamp a bridge
@@ -122,6 +136,32 @@ struct sealcam_source_frame {
 
 /* As sealcam_source_push_frame(), with the frame's time and number. */
 int sealcam_source_push(struct sealcam_source *src,
+			const struct sealcam_source_frame *frame);
+
+/* Room sealcam_source_seal() needs before and after a frame's bytes. */
+#define SEALCAM_SOURCE_HEADROOM	64	/* the frame's sealed metadata */
+#define SEALCAM_SOURCE_TAILROOM	16	/* the AEAD's tag */
+
+/*
+ * Seal one whole frame in place, in the caller's context: the frame is
+ * encrypted where it lies and the sealed frame written to the next buffer
+ * userspace queued, before this returns. Process context; may sleep, for
+ * as long as the seal takes (tens of ms for a large frame under a slow
+ * CPU), so not from a path that holds back the device (a URB completion).
+ *
+ * @frame->inplace points at @frame->len bytes, preceded by
+ * SEALCAM_SOURCE_HEADROOM and followed by SEALCAM_SOURCE_TAILROOM bytes that
+ * sealcam may write; all of them must be memory no process can map or read
+ * (vmalloc'd or kmalloc'd by the source, never a vb2 buffer): the tag is
+ * computed over the ciphertext there, and a process able to rewrite it in
+ * between would get altered pixels authenticated.
+ *
+ * Returns as sealcam_source_push(). On 0 those bytes hold ciphertext or
+ * zeros (the frame was sealed, or dropped for want of a buffer or a
+ * segment): no plaintext. On an error they are as they were, and the
+ * source wipes them.
+ */
+int sealcam_source_seal(struct sealcam_source *src,
 			const struct sealcam_source_frame *frame);
 
 #endif /* _SEALCAM_SOURCE_H */

@@ -15,9 +15,9 @@
  * CREATE_BUFS fail with EPERM (the patch), so it cannot stream, mmap, read
  * or export anything. When the sealcam node streams, uvcvideo decodes the
  * payloads, unchanged, into a few kernel-only buffers that stand on its
- * irqqueue in place of vb2 buffers; a complete frame is pushed to sealcam
- * (which seals it before any userspace-visible buffer sees it), wiped and
- * put back on the queue.
+ * irqqueue in place of vb2 buffers; a complete frame is sealed where it
+ * lies (sealcam_source_seal(), before any userspace-visible buffer sees
+ * it) and the buffer, ciphertext or wiped, goes back on the queue.
  */
 
 #include <linux/module.h>
@@ -38,10 +38,17 @@ module_param(sealcam_camera, uint, 0444);
 MODULE_PARM_DESC(sealcam_camera,
 		 "sealcam camera the webcam's frames are sealed by (default 0)");
 
+static bool sealcam_copy;
+module_param(sealcam_copy, bool, 0644);
+MODULE_PARM_DESC(sealcam_copy,
+		 "hand frames to sealcam by copy (sealcam_source_push) instead of sealing them in place; for tests and benchmarks (default N)");
+
 struct uvc_sealcam_buf {
-	struct uvc_buffer buf;
+	struct uvc_buffer buf;	/* .mem: the frame, after the headroom */
 	struct work_struct work;
 	struct uvc_sealcam *sc;
+	u8 *room;		/* headroom, frame, tailroom (vmalloc) */
+	size_t room_len;
 };
 
 struct uvc_sealcam {
@@ -52,6 +59,7 @@ struct uvc_sealcam {
 	struct uvc_sealcam_buf bufs[UVC_SEALCAM_BUFS];
 	u32 sizeimage;
 	bool compressed;
+	bool copy;		/* sealcam_copy, as it was at start */
 	bool streaming;		/* under stream->queue.irqlock */
 	bool registered;
 	char name[48];
@@ -82,7 +90,7 @@ static void uvc_sealcam_work(struct work_struct *work)
 	struct uvc_sealcam *sc = sb->sc;
 	struct uvc_buffer *buf = &sb->buf;
 	unsigned int used = min(buf->bytesused, buf->length);
-	int ret;
+	int ret = -EINVAL;
 
 	/*
 	 * A frame uvcvideo flagged (short, overrun, device error) is not
@@ -98,7 +106,7 @@ static void uvc_sealcam_work(struct work_struct *work)
 				     used, sc->sizeimage);
 	} else if (sc->compressed || used == sc->sizeimage) {
 		struct sealcam_source_frame frame = {
-			.data = buf->mem,
+			.inplace = buf->mem,
 			.len = used,
 			/* uvcvideo's: the frame's start (CLOCK_MONOTONIC) */
 			.timestamp_ns = buf->buf.vb2_buf.timestamp,
@@ -107,19 +115,25 @@ static void uvc_sealcam_work(struct work_struct *work)
 			.has_sequence = true,
 		};
 
-		ret = sealcam_source_push(&sc->src, &frame);
+		/* sealed where it lies, in this work item (or copied, to test) */
+		if (sc->copy)
+			ret = sealcam_source_push(&sc->src, &frame);
+		else
+			ret = sealcam_source_seal(&sc->src, &frame);
 		/* -ESTALE: it completed after a newer frame (counted lost) */
 		if (ret && ret != -EAGAIN && ret != -ESTALE)
 			dev_warn_ratelimited(&sc->stream->intf->dev,
 					     "sealcam refused a frame: %d\n", ret);
 	}
-	memzero_explicit(buf->mem, used);
+	/* sealed, it is ciphertext (or zeros); else it is wiped here */
+	if (ret || sc->copy)
+		memzero_explicit(buf->mem, used);
 	uvc_sealcam_requeue(sc, sb);
 }
 
 /*
  * Called by uvc_queue.c when uvcvideo completes a sealed buffer: in URB
- * completion (atomic) or async copy (process) context. Pushing may sleep,
+ * completion (atomic) or async copy (process) context. Sealing may sleep,
  * so it happens in the work item.
  */
 void uvc_sealcam_buffer_done(struct uvc_buffer *buf)
@@ -135,14 +149,16 @@ static void uvc_sealcam_free_bufs(struct uvc_sealcam *sc)
 	unsigned int i;
 
 	for (i = 0; i < UVC_SEALCAM_BUFS; i++) {
-		struct uvc_buffer *buf = &sc->bufs[i].buf;
+		struct uvc_sealcam_buf *sb = &sc->bufs[i];
 
-		if (buf->mem) {
-			memzero_explicit(buf->mem, buf->length);
-			vfree(buf->mem);
+		if (sb->room) {
+			memzero_explicit(sb->room, sb->room_len);
+			vfree(sb->room);
 		}
-		buf->mem = NULL;
-		buf->length = 0;
+		sb->room = NULL;
+		sb->room_len = 0;
+		sb->buf.mem = NULL;
+		sb->buf.length = 0;
 	}
 }
 
@@ -201,6 +217,10 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 		goto err_pm;
 	}
 	sc->sizeimage = sfmt->sizeimage;
+	sc->copy = READ_ONCE(sealcam_copy);
+	if (sc->copy)
+		dev_info(&stream->intf->dev,
+			 "sealcam_copy: frames are copied to sealcam, sealed by its thread\n");
 	/* room for what the camera may send: uvcvideo flags an overrun */
 	len = max(stream->ctrl.dwMaxVideoFrameSize, pix->sizeimage);
 	if (len < sc->sizeimage)
@@ -211,11 +231,16 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 
 		memset(&sb->buf, 0, sizeof(sb->buf));
 		sb->buf.sealed = true;
-		sb->buf.mem = vzalloc(len);
-		if (!sb->buf.mem) {
+		/* sealcam seals the frame in place: room for its meta and tag */
+		sb->room_len = SEALCAM_SOURCE_HEADROOM + len +
+			       SEALCAM_SOURCE_TAILROOM;
+		sb->room = vzalloc(sb->room_len);
+		if (!sb->room) {
+			sb->room_len = 0;
 			ret = -ENOMEM;
 			goto err_free;
 		}
+		sb->buf.mem = sb->room + SEALCAM_SOURCE_HEADROOM;
 		sb->buf.length = len;
 		sb->buf.state = UVC_BUF_STATE_QUEUED;
 		kref_init(&sb->buf.ref);

@@ -15,6 +15,8 @@
 #    --png decodes them; no plaintext JPEG (the "uvc-emu frame" COM text)
 #    in the stored segments, nor in any buffer of the sealed node in any
 #    I/O mode; v4l2-compliance -s streaming SLMJ
+#  - one MJPEG segment by the copying path (uvcvideo sealcam_copy=1:
+#    sealcam_source_push()), byte-exact as well
 #  - unplugging (detaching the port) after the stream removes the nodes and
 #    detaches the source; modules unload; no kernel complaint
 # One { } block: bash parses it whole before running it, so editing this
@@ -30,7 +32,7 @@ kmm=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 [ "$kmm" = 6.1 ] || [ -f "$SC_ROOT/kmod/uvc/uvcvideo-sealcam-$kmm.patch" ] ||
 	tap_skip_all "no sealcam patch for uvcvideo of Linux $kmm (kmod/uvc/uvcvideo-sealcam-$kmm.patch): build-uvc.sh built no uvcvideo.ko for $(uname -r)"
 
-tap_plan 43
+tap_plan 44
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -287,6 +289,40 @@ PY
 tap_check "the JPEG comparison rejects one flipped byte" \
 	sh -c '! python3 "$1" --check MJPG 160x120 "$2" "$3" "$4" >/dev/null' _ \
 	"$EMU" "$T/sent.log" "$T/jpg" "$T/flip.mjpeg"
+# --- the copying path: sealcam_source_push() ------------------------------------
+# Frames are sealed in place (sealcam_source_seal()); uvcvideo's sealcam_copy
+# parameter hands them over by copy instead, sealed by sealcam's thread (the
+# other half of the source API, and bench-seal's comparison). One segment of
+# MJPEG that way, byte-exact too.
+echo 1 >/sys/module/uvcvideo/parameters/sealcam_copy
+cmark=$(dmesg | wc -l)
+"$AGENT" --config /dev/null --device "$snode" --size 160x120 --fps 30 --format mjpeg \
+	--spool "$T/spool-copy" --outbox "" --status-file "" \
+	--url "file://$T/store-copy" --backoff-min 100 --backoff-max 1000 2>>"$T/agent-copy.log" &
+apid=$!
+wait_for 300 finished_at_least "$T/agent-copy.log" 1 ||
+	tap_diag "the agent (copy) had not finished a segment after 300 s"
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+echo 0 >/sys/module/uvcvideo/parameters/sealcam_copy
+"$AGENT" --config /dev/null --spool "$T/spool-copy" --outbox "" --status-file "" \
+	--url "file://$T/store-copy" --drain --drain-timeout 120 2>>"$T/agent-copy.log"
+mapfile -t csegs < <(find "$T/store-copy" -path '*/segments/*.sealed' -type f | sort)
+"$SC" unseal --key "$T/owner.key" --expect-device "$T/device.pub" -o "$T/copy.mjpeg" \
+	"${csegs[@]}" >/dev/null 2>&1
+res=$(python3 "$EMU" --check MJPG 160x120 "$T/sent.log" "$T/jpg" "$T/copy.mjpeg" 2>&1)
+crc=$?
+n=$(sed -n 's/^frames \([0-9]*\) .*/\1/p' <<<"$res" | tail -n1)
+if [ "$rc" = 0 ] && [ "$crc" = 0 ] && [ "${n:-0}" -ge 100 ] &&
+	dmesg | tail -n +"$((cmark + 1))" | grep -q "sealcam_copy: frames are copied"; then
+	tap_pass "sealcam_copy=1 (frames pushed by copy): $n JPEGs, each byte for byte one the webcam sent"
+else
+	tap_fail "sealcam_copy=1: >= 100 JPEGs byte-exact the webcam's (agent exit $rc)"
+	tap_diag "$res"
+	tap_diag "$(tail -n 20 "$T/agent-copy.log"; dmesg | tail -n +"$((cmark + 1))" | tail -n 20)"
+fi
 # "uvc-emu frame " of every JPEG's COM segment: the scanners' needle below
 JNEEDLE=7576632d656d75206672616d6520
 # needle_only_in HEX FILE OTHER...: HEX is in FILE and in none of the others
