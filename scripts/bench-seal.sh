@@ -50,6 +50,12 @@
 #     kworker and is counted;
 #   - the emulator process (uvc-emu.py, the camera's stand-in), whose
 #     sendmsg() copies each payload into the socket.
+# Each capture is also measured over its steady stream: sc_capture -W N/5
+# dumps the kernel threads' times once N/5 frames are in and reads its own
+# system time after that dump and before the last one, so frames N/5+1..N
+# are counted without the stream's start and stop (buffers allocated and
+# zeroed, the first segment's keys, the wipe at STREAMOFF: paid once per
+# stream, and printed beside as "once").
 # Why not /proc/stat's system time less the excluded tasks': it is sampled
 # by the tick, the tasks' times are not, and under TCG on a loaded host
 # (the vCPU threads preempted) the two disagree so far that the difference
@@ -273,10 +279,26 @@ detach() {
 		{ echo "bench-seal: the emulator failed" >&2; cat "$OUT/emu.err" >&2; return 1; }
 	emu_pid=
 }
+# window WARMFILE ENDFILE: kernel CPU (ns) of every kernel thread but
+# vhci_hcd's between sc_capture -W's two dumps, into WKERN (bash builtins)
+window() {
+	local pid rest ns g
+	local -A W0
+	WKERN=0
+	while read -r pid rest; do W0[$pid]=${rest##* }; done <"$1"
+	while read -r pid rest; do
+		ns=${rest##* }
+		kgroup "${rest% *}"
+		[ "$KGRP" = vhci ] && continue
+		WKERN=$((WKERN + ns - ${W0[$pid]:-0}))
+	done <"$2"
+}
 # run ROUND PATH DEV SCFMT SIZE N: one MMAP capture of N frames, measured
+# whole, and over the steady stream after its first N/5 frames (-W)
 run() {
 	local round=$1 path=$2 dev=$3 f=$4 size=$5 n=$6
 	local s0 s1 e0 e1 t0 t1 frames bytes cs p d groups="" kern=0 vhci=0
+	local warm=$(($6 / 5)) wsys
 	local -A K0 by
 	s0=$(wc -l <"$OUT/sent.log")
 	e0=$(emu_stime)
@@ -287,7 +309,7 @@ run() {
 	# bash's time: the capture's own system time (getrusage), in ms
 	TIMEFORMAT='%3S'
 	{ time build/tests/tools/sc_capture -d "$dev" -f "$f" -s "$size" -r 30 \
-		-n "$n" -m mmap -K "$OUT/kt.txt" >"$OUT/cap.out" 2>"$OUT/cap.err"; } 2>"$OUT/cap.time" || {
+		-n "$n" -m mmap -K "$OUT/kt.txt" -W "$warm" >"$OUT/cap.out" 2>"$OUT/cap.err"; } 2>"$OUT/cap.time" || {
 		echo "bench-seal: $path capture $f $size failed: $(cat "$OUT/cap.err")" >&2
 		return 1
 	}
@@ -323,6 +345,9 @@ run() {
 	}
 	echo "webcam $round $path ${f#plain-} $size $n $bytes $(((${t1/./} - ${t0/./}) * 1000)) $kern $cs $vhci $((e1 - e0)) $(getconf CLK_TCK) $((s1 - s0))" >>"$OUT/raw"
 	echo "webk $round $path ${f#plain-} $size$groups" >>"$OUT/raw"
+	window "$OUT/kt.txt.warm" "$OUT/kt.txt"
+	wsys=$(sed -n 's/.* window_sys_us=\([0-9]*\).*/\1/p' "$OUT/cap.out")
+	echo "webwin $round $path ${f#plain-} $size $((n - warm)) $WKERN $((wsys * 1000))" >>"$OUT/raw"
 }
 # the mean size of the JPEGs the emulator sends at SIZE (4 base JPEGs, each
 # with its COM segment): what libsodium seals per MJPEG frame
@@ -547,6 +572,36 @@ if web:
                        ("" if libv3 is None else f" (v3 {sealed / (stock + libv3):.2f}x)"))
         spread.append(f"{size} {fmt}: " + " / ".join(per))
     print("ratio per round, vs stock + AEAD (vs stock + v3): " + "; ".join(spread))
+    win = {}
+    for l in lines:
+        if l.startswith("webwin "):
+            _, rnd, path, fmt, size, n, kth, cap = l.split()
+            w = win.setdefault((size, fmt, path), [0, 0])
+            w[0] += int(n)
+            w[1] += int(kth) + int(cap)
+    if win:
+        print()
+        print("The steady stream: the same captures, frames N/5+1..N only (sc_capture -W: kernel threads and")
+        print("the capture's system time read after frame N/5 and after frame N, both while streaming), so")
+        print("what a stream pays once (REQBUFS, STREAMON: buffers allocated and zeroed, the first segment's")
+        print("keys; STREAMOFF: buffers wiped and freed) is left out; it is shown as 'once' = whole capture")
+        print("less N x the steady per-frame figure (ms per stream, the mean of the rounds)")
+        print(f"{'size':>9} {'format':>6} {'frames':>6} {'stock':>8} {'sealed':>8} {'sodium':>8} {'sealed/':>11} {'copied':>8} {'copied/':>11} {'once':>7} {'once':>7}")
+        print(f"{'':>9} {'':>6} {'':>6} {'ms/frm':>8} {'ms/frm':>8} {'v3 ms':>8} {'(stock+v3)':>11} {'ms/frm':>8} {'(stock+v3)':>11} {'stock':>7} {'sealed':>7}")
+        for size, fmt in rows:
+            a, b, c = (win.get((size, fmt, p)) for p in ("stock", "sealed", "copied"))
+            lv = sodv3.get((size, fmt), [])
+            if not a or not b or not lv:
+                continue
+            libv3 = sum(lv) / len(lv)
+            sk, ek = a[1] / a[0] / 1e6, b[1] / b[0] / 1e6
+            ratio = ek / (sk + libv3)
+            once = []
+            for path, per in (("stock", sk), ("sealed", ek)):
+                r = web[(size, fmt, path)]
+                once.append((sum(x['kth'] + x['cap'] for x in r) / 1e6 - per * sum(x['n'] for x in r)) / len(r))
+            cs = (f"{c[1] / c[0] / 1e6:>8.2f} {c[1] / c[0] / 1e6 / (sk + libv3):>10.2f}x" if c else f"{'-':>8} {'-':>11}")
+            print(f"{size:>9} {fmt:>6} {b[0]:>6} {sk:>8.2f} {ek:>8.2f} {libv3:>8.2f} {ratio:>10.2f}x {cs} {once[0]:>7.1f} {once[1]:>7.1f}  {'met' if ratio <= 1.2 else 'not met'}")
     if any(p == "copied" for _, _, p in web):
         print()
         print("Sealed in place (sealcam_source_seal, the default) vs handed over by copy (sealcam_copy=1:")

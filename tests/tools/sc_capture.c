@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -191,7 +192,22 @@ static uint32_t fourcc_of(const char *name)
  * frame and before STREAMOFF, so the time of a thread that lives only while
  * the node streams (sealcam's sealing thread) is seen before it exits.
  * Returns the system time the writing took, in microseconds.
+ *
+ * -W N (with -K): the same dump, into FILE.warm, once N frames have been
+ * dequeued and queued again, and the process's own system time measured
+ * after it and before the last dump: "warm=N window_sys_us=US" in the
+ * summary. Between the two dumps lies the steady stream, without the
+ * start (REQBUFS, STREAMON: buffers allocated, a segment's keys) and the
+ * stop a stream pays once.
  */
+static unsigned long long sys_us(void)
+{
+	struct rusage r;
+
+	getrusage(RUSAGE_SELF, &r);
+	return r.ru_stime.tv_sec * 1000000ULL + r.ru_stime.tv_usec;
+}
+
 static unsigned long long dump_kthreads(const char *path)
 {
 	struct rusage r0, r1;
@@ -252,7 +268,7 @@ static void usage(int code)
 		"usage: sc_capture -d DEV [-f yuyv|nv12|grey|mjpeg|plain-yuyv|plain-mjpeg] [-s WxH] [-r FPS]\n"
 		"       [-n FRAMES] [-m mmap|read|userptr|dmabuf] [-e EXPORTER_DEV]\n"
 		"       [-p PATTERN [-P PATTERN_CTRL_ID]] [-o OUT] [-x NEEDLE_HEX [-R REPEAT]] [-b BUFFERS]\n"
-		"       [-K KTHREADS_OUT]\n");
+		"       [-K KTHREADS_OUT [-W WARM_FRAMES]]\n");
 	exit(code);
 }
 
@@ -260,7 +276,8 @@ int main(int argc, char **argv)
 {
 	const char *dev = NULL, *out_path = NULL, *mode = "mmap";
 	const char *exporter = NULL, *fmt_name = "yuyv", *kt_path = NULL;
-	unsigned long long kdump_us = 0;
+	unsigned long long kdump_us = 0, warm_sys = 0, end_sys = 0;
+	unsigned int warm = 0;
 	unsigned int width = 640, height = 480, fps = 30, frames = 30;
 	unsigned int repeat = 1, want_bufs = 4;
 	int pattern = -1, opt, fd, efd = -1, i;
@@ -274,7 +291,7 @@ int main(int argc, char **argv)
 	pthread_t thr;
 	bool is_read;
 
-	while ((opt = getopt(argc, argv, "d:f:s:r:n:m:e:p:P:o:x:R:b:K:h")) != -1) {
+	while ((opt = getopt(argc, argv, "d:f:s:r:n:m:e:p:P:o:x:R:b:K:W:h")) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 'f': fmt_name = optarg; break;
@@ -300,6 +317,7 @@ int main(int argc, char **argv)
 		case 'R': repeat = atoi(optarg); break;
 		case 'b': want_bufs = atoi(optarg); break;
 		case 'K': kt_path = optarg; break;
+		case 'W': warm = atoi(optarg); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -315,6 +333,8 @@ int main(int argc, char **argv)
 	is_read = !strcmp(mode, "read");
 	/* -K is written before STREAMOFF: the streaming I/O modes only */
 	if (is_read && kt_path)
+		usage(2);
+	if (warm && (!kt_path || warm >= frames))
 		usage(2);
 	if (!strcmp(mode, "userptr"))
 		memory = V4L2_MEMORY_USERPTR;
@@ -515,9 +535,18 @@ int main(int argc, char **argv)
 		}
 		if (xioctl(fd, VIDIOC_QBUF, &b))
 			die("VIDIOC_QBUF");
+		if (warm && got == warm) {
+			char wpath[PATH_MAX];
+
+			snprintf(wpath, sizeof(wpath), "%s.warm", kt_path);
+			dump_kthreads(wpath);
+			warm_sys = sys_us();
+		}
 	}
-	if (kt_path)
+	if (kt_path) {
+		end_sys = sys_us();
 		kdump_us = dump_kthreads(kt_path);
+	}
 	{
 		enum v4l2_buf_type t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 
@@ -540,6 +569,8 @@ done:
 	       atomic_load(&unconfirmed));
 	if (kt_path)
 		printf(" kdump_sys_us=%llu", kdump_us);
+	if (warm)
+		printf(" warm=%u window_sys_us=%llu", warm, end_sys - warm_sys);
 	printf("\n");
 	close(fd);
 	if (efd >= 0)
