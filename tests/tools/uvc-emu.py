@@ -283,6 +283,10 @@ class Camera:
                     self.commit = p
                     self.cur = None
                     self.off = 0
+                    # the stream starts: a sensor's first frame takes a
+                    # frame time to expose, it is not there at once
+                    if self.period:
+                        self.due = time.monotonic() + self.period
                 return 0, b""
             if req == 0x81:
                 return 0, self.pack_probe(self.probe if cs == 1 else (self.commit or self.probe), length)
