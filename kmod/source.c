@@ -2,12 +2,15 @@
 /*
  * Where sealcam's frames come from, and the capture thread that seals them.
  *
- * Each streaming camera runs one kernel thread. It gets a frame either from
- * the v4l2-tpg test pattern generator, paced by the frame interval, or from
- * a sensor driver registered through include/sealcam_source.h. The frame
- * (struct sealcam_frame_meta followed by the pixels) is assembled in a
- * kernel-private staging buffer, encrypted there in place and copied into
- * the next queued vb2 buffer; a frame that is not sealed is wiped.
+ * A streaming camera gets its frames either from the v4l2-tpg test pattern
+ * generator, paced by the frame interval, or from a sensor or bridge driver
+ * registered through include/sealcam_source.h. A pattern frame, or a frame
+ * a source pushes, is assembled in a kernel-private staging buffer and
+ * sealed there by the camera's own kernel thread; a source that seals its
+ * frames in place (sealcam_source_seal()) gets neither that buffer nor the
+ * thread. Either way the frame (struct sealcam_frame_meta followed by the
+ * pixels) is encrypted in kernel-only memory and copied into the next
+ * queued vb2 buffer; a frame that is not sealed is wiped.
  *
  * A segment starts with a snapshot of the keyring. It ends with a frame
  * sealed LAST when its frame or time limit is reached, a rotation was
@@ -426,6 +429,33 @@ static void sc_staging_free(struct sc_camera *cam)
 	mutex_unlock(&cam->src_lock);
 }
 
+static int sc_staging_alloc(struct sc_camera *cam, size_t len)
+{
+	u8 *staging = vzalloc(len);
+
+	if (!staging)
+		return -ENOMEM;
+	mutex_lock(&cam->src_lock);
+	cam->staging = staging;
+	cam->staging_len = len;
+	mutex_unlock(&cam->src_lock);
+	return 0;
+}
+
+/* Stop the source if it was started; no frame is taken after this. */
+static void sc_source_end(struct sc_camera *cam)
+{
+	if (!cam->src_streaming)
+		return;
+	mutex_lock(&cam->src_lock);
+	cam->src_streaming = false;
+	mutex_unlock(&cam->src_lock);
+	if (cam->src) {
+		cam->src->ops->stop(cam->src);
+		module_put(cam->src->owner);
+	}
+}
+
 /* Called by vb2 start_streaming, with cam->lock held. */
 int sc_capture_start(struct sc_camera *cam)
 {
@@ -460,20 +490,20 @@ int sc_capture_start(struct sc_camera *cam)
 	}
 
 	mutex_lock(&cam->src_lock);
-	cam->staging = vzalloc(len);
-	cam->staging_len = cam->staging ? len : 0;
 	cam->src_ready = false;
 	cam->src_streaming = false;
 	mutex_unlock(&cam->src_lock);
-	if (!cam->staging) {
-		ret = -ENOMEM;
-		goto err_segment;
-	}
 
-	if (cam->src) {
+	if (!cam->src) {
+		ret = sc_staging_alloc(cam, len);
+		if (ret)
+			goto err_segment;
+		thread = kthread_run(sc_pattern_thread, cam, "sealcam-%u-cap",
+				     cam->index);
+	} else {
 		if (!try_module_get(cam->src->owner)) {
 			ret = -ENODEV;
-			goto err_staging;
+			goto err_segment;
 		}
 		sc_source_fill_format(cam, &sfmt);
 		mutex_lock(&cam->src_lock);
@@ -483,16 +513,27 @@ int sc_capture_start(struct sc_camera *cam)
 		ret = cam->src->ops->start(cam->src, &sfmt);
 		if (ret) {
 			module_put(cam->src->owner);
-			goto err_staging;
+			goto err_segment;
+		}
+		/*
+		 * A source that seals in place needs neither the staging
+		 * buffer nor a thread: each frame is sealed by its caller.
+		 */
+		if (!cam->src->seals_in_place) {
+			ret = sc_staging_alloc(cam, len);
+			if (ret) {
+				cam->src->ops->stop(cam->src);
+				module_put(cam->src->owner);
+				goto err_segment;
+			}
 		}
 		mutex_lock(&cam->src_lock);
 		cam->src_streaming = true;
 		mutex_unlock(&cam->src_lock);
-		thread = kthread_run(sc_source_thread, cam, "sealcam-%u-src",
-				     cam->index);
-	} else {
-		thread = kthread_run(sc_pattern_thread, cam, "sealcam-%u-cap",
-				     cam->index);
+		thread = NULL;
+		if (!cam->src->seals_in_place)
+			thread = kthread_run(sc_source_thread, cam,
+					     "sealcam-%u-src", cam->index);
 	}
 	if (IS_ERR(thread)) {
 		ret = PTR_ERR(thread);
@@ -503,14 +544,7 @@ int sc_capture_start(struct sc_camera *cam)
 	return 0;
 
 err_source:
-	if (cam->src_streaming) {
-		mutex_lock(&cam->src_lock);
-		cam->src_streaming = false;
-		mutex_unlock(&cam->src_lock);
-		cam->src->ops->stop(cam->src);
-		module_put(cam->src->owner);
-	}
-err_staging:
+	sc_source_end(cam);
 	sc_staging_free(cam);
 err_segment:
 	sc_segment_finish(cam);
@@ -520,21 +554,15 @@ err_segment:
 /* Called by vb2 stop_streaming (and on failed start), cam->lock held. */
 void sc_capture_stop(struct sc_camera *cam)
 {
-	if (!cam->thread)
+	if (!cam->streaming)
 		return;
-	kthread_stop(cam->thread);
-	cam->thread = NULL;
+	if (cam->thread) {
+		kthread_stop(cam->thread);
+		cam->thread = NULL;
+	}
 	WRITE_ONCE(cam->streaming, false);
 
-	if (cam->src_streaming) {
-		mutex_lock(&cam->src_lock);
-		cam->src_streaming = false;
-		mutex_unlock(&cam->src_lock);
-		if (cam->src) {
-			cam->src->ops->stop(cam->src);
-			module_put(cam->src->owner);
-		}
-	}
+	sc_source_end(cam);
 	/* The open segment ends without LAST: unseal reports it truncated. */
 	sc_segment_finish(cam);
 	sc_staging_free(cam);
@@ -621,7 +649,7 @@ static int sc_source_accept(struct sc_camera *cam, struct sealcam_source *src,
 	size_t len = frame->len;
 	u32 lost, behind;
 
-	if (cam->src != src || !cam->src_streaming || !cam->staging)
+	if (cam->src != src || !cam->src_streaming)
 		return -EAGAIN;
 	/*
 	 * Frames the source lost before this one: each still takes a sequence
@@ -671,6 +699,11 @@ int sealcam_source_push(struct sealcam_source *src,
 		return -EINVAL;
 	len = frame->len;
 	mutex_lock(&cam->src_lock);
+	/* a source that said it seals in place has no staging buffer */
+	if (cam->src == src && cam->src_streaming && !cam->staging) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	ret = sc_source_accept(cam, src, frame);
 	if (ret)
 		goto out;

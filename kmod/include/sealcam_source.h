@@ -78,6 +78,13 @@ struct sealcam_source {
 	struct module *owner;
 	const struct sealcam_source_ops *ops;
 	void *priv;			/* for the source driver */
+	/*
+	 * Set by the source, at the latest when ops->start returns: this
+	 * stream's frames come only through sealcam_source_seal(). sealcam
+	 * then allocates no staging buffer and starts no thread for it, and
+	 * sealcam_source_push*() returns -EOPNOTSUPP until the next start.
+	 */
+	bool seals_in_place;
 	void *sealcam_priv;		/* owned by sealcam */
 };
 
@@ -96,7 +103,8 @@ void sealcam_source_unregister(struct sealcam_source *src);
  * -EAGAIN when the camera is not streaming, -EINVAL when @len is not the
  * sizeimage given to ops->start (MJPEG: 0, or more than sizeimage), -ESTALE
  * for a frame whose number is not newer than the last one's (see
- * has_sequence). A frame pushed before the previous one was sealed replaces
+ * has_sequence), -EOPNOTSUPP from a source that set seals_in_place for this
+ * stream. A frame pushed before the previous one was sealed replaces
  * it and counts as a drop; a push that comes while sealcam's thread seals
  * the previous frame waits for that seal to end (one staging buffer), so a
  * source that must not wait hands its frames over from a work item of its

@@ -17,7 +17,9 @@
  * payloads, unchanged, into a few kernel-only buffers that stand on its
  * irqqueue in place of vb2 buffers; a complete frame is sealed where it
  * lies (sealcam_source_seal(), before any userspace-visible buffer sees
- * it) and the buffer, ciphertext or wiped, goes back on the queue.
+ * it), in uvcvideo's copy work once its URB is resubmitted, or in a work
+ * item of ours for a frame that completed in URB completion; the buffer,
+ * ciphertext or wiped, goes back on the queue.
  */
 
 #include <linux/module.h>
@@ -46,6 +48,7 @@ MODULE_PARM_DESC(sealcam_copy,
 struct uvc_sealcam_buf {
 	struct uvc_buffer buf;	/* .mem: the frame, after the headroom */
 	struct work_struct work;
+	struct list_head done;	/* on a copy work's list to seal */
 	struct uvc_sealcam *sc;
 	u8 *room;		/* headroom, frame, tailroom (vmalloc) */
 	size_t room_len;
@@ -83,10 +86,9 @@ static void uvc_sealcam_requeue(struct uvc_sealcam *sc,
 	spin_unlock_irqrestore(&queue->irqlock, flags);
 }
 
-static void uvc_sealcam_work(struct work_struct *work)
+/* Seal a completed frame (process context), and put its buffer back. */
+static void uvc_sealcam_seal(struct uvc_sealcam_buf *sb)
 {
-	struct uvc_sealcam_buf *sb = container_of(work, struct uvc_sealcam_buf,
-						  work);
 	struct uvc_sealcam *sc = sb->sc;
 	struct uvc_buffer *buf = &sb->buf;
 	unsigned int used = min(buf->bytesused, buf->length);
@@ -115,7 +117,7 @@ static void uvc_sealcam_work(struct work_struct *work)
 			.has_sequence = true,
 		};
 
-		/* sealed where it lies, in this work item (or copied, to test) */
+		/* sealed where it lies, in this context (or copied, to test) */
 		if (sc->copy)
 			ret = sealcam_source_push(&sc->src, &frame);
 		else
@@ -131,10 +133,15 @@ static void uvc_sealcam_work(struct work_struct *work)
 	uvc_sealcam_requeue(sc, sb);
 }
 
+static void uvc_sealcam_work(struct work_struct *work)
+{
+	uvc_sealcam_seal(container_of(work, struct uvc_sealcam_buf, work));
+}
+
 /*
- * Called by uvc_queue.c when uvcvideo completes a sealed buffer: in URB
- * completion (atomic) or async copy (process) context. Sealing may sleep,
- * so it happens in the work item.
+ * Called by uvc_queue.c when uvcvideo completes a sealed buffer outside its
+ * copy work (which uses uvc_sealcam_buffer_put() below): in URB completion,
+ * atomic context. Sealing may sleep, so it happens in the work item.
  */
 void uvc_sealcam_buffer_done(struct uvc_buffer *buf)
 {
@@ -142,6 +149,37 @@ void uvc_sealcam_buffer_done(struct uvc_buffer *buf)
 						  buf);
 
 	queue_work(sb->sc->wq, &sb->work);
+}
+
+static void uvc_sealcam_released(struct kref *ref)
+{
+	/* the caller learns it from kref_put() and seals the frame itself */
+}
+
+/*
+ * From uvcvideo's copy work (process context), for a sealed buffer: drop
+ * the copy's reference; a frame this completes goes on @done, sealed by
+ * uvc_sealcam_seal_list() in the same work once it has resubmitted its URB
+ * (so a long seal never holds the URB back), saving the hand-off to the
+ * ordered work item that frames completed in URB completion still take.
+ */
+void uvc_sealcam_buffer_put(struct uvc_buffer *buf, struct list_head *done)
+{
+	struct uvc_sealcam_buf *sb = container_of(buf, struct uvc_sealcam_buf,
+						  buf);
+
+	if (kref_put(&buf->ref, uvc_sealcam_released))
+		list_add_tail(&sb->done, done);
+}
+
+void uvc_sealcam_seal_list(struct list_head *done)
+{
+	struct uvc_sealcam_buf *sb, *next;
+
+	list_for_each_entry_safe(sb, next, done, done) {
+		list_del_init(&sb->done);
+		uvc_sealcam_seal(sb);
+	}
 }
 
 static void uvc_sealcam_free_bufs(struct uvc_sealcam *sc)
@@ -218,6 +256,8 @@ static int uvc_sealcam_start(struct sealcam_source *src,
 	}
 	sc->sizeimage = sfmt->sizeimage;
 	sc->copy = READ_ONCE(sealcam_copy);
+	/* sealcam starts no thread and keeps no staging buffer for us */
+	sc->src.seals_in_place = !sc->copy;
 	if (sc->copy)
 		dev_info(&stream->intf->dev,
 			 "sealcam_copy: frames are copied to sealcam, sealed by its thread\n");

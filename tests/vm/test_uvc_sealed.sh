@@ -8,7 +8,8 @@
 #    mode, before and while the sealed node streams
 #  - sealcam-agent stores >= 300 frames (3 segments of 100) in file://
 #    storage; unsealed, every frame is pixel-exact one the emulator sent
-#    (matched by the frame number it carries); a flipped byte is caught
+#    (matched by the frame number it carries); a flipped byte is caught;
+#    sealed in place, the stream has no sealcam thread
 #  - the same in MJPEG (issue 15 point 4): the sealed node offers SLMJ, the
 #    webcam's JPEGs are sealed as they come; >= 300 unseal (-o) to an MJPEG
 #    stream whose every JPEG is byte for byte one the emulator sent, and
@@ -16,7 +17,7 @@
 #    in the stored segments, nor in any buffer of the sealed node in any
 #    I/O mode; v4l2-compliance -s streaming SLMJ
 #  - one MJPEG segment by the copying path (uvcvideo sealcam_copy=1:
-#    sealcam_source_push()), byte-exact as well
+#    sealcam_source_push()), byte-exact as well, sealed by sealcam's thread
 #  - unplugging (detaching the port) after the stream removes the nodes and
 #    detaches the source; modules unload; no kernel complaint
 # One { } block: bash parses it whole before running it, so editing this
@@ -32,7 +33,7 @@ kmm=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 [ "$kmm" = 6.1 ] || [ -f "$SC_ROOT/kmod/uvc/uvcvideo-sealcam-$kmm.patch" ] ||
 	tap_skip_all "no sealcam patch for uvcvideo of Linux $kmm (kmod/uvc/uvcvideo-sealcam-$kmm.patch): build-uvc.sh built no uvcvideo.ko for $(uname -r)"
 
-tap_plan 44
+tap_plan 45
 
 T=$SEALCAM_TMP
 EMU=$SC_ROOT/tests/tools/uvc-emu.py
@@ -130,6 +131,12 @@ kill -USR1 "$emu_pid"
 tap_ok "while the sealed node streams, uvcvideo's node still refuses mmap" raw_refused mmap
 tap_check "while a sealed stream runs on it, uvcvideo cannot be unloaded (sealcam holds its module)" \
 	sh -c '! rmmod uvcvideo 2>/dev/null && grep -q "^uvcvideo " /proc/modules'
+# sealed in place, in uvcvideo's own work items: sealcam starts no thread
+# (and allocates no staging buffer) for this stream; the copying path below
+# must have one
+src_threads() { cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^sealcam-[0-9]*-src$'; }
+tap_check "while frames are sealed in place, sealcam runs no thread of its own for them" \
+	test "$(src_threads)" = 0
 wait_for 600 finished_at_least "$T/agent.log" 3 ||
 	tap_diag "the agent had not finished 3 segments after 600 s"
 kill -USR2 "$emu_pid"
@@ -302,6 +309,7 @@ cmark=$(dmesg | wc -l)
 apid=$!
 wait_for 300 finished_at_least "$T/agent-copy.log" 1 ||
 	tap_diag "the agent (copy) had not finished a segment after 300 s"
+cthreads=$(src_threads)
 kill -TERM "$apid"
 wait "$apid"
 rc=$?
@@ -315,11 +323,11 @@ mapfile -t csegs < <(find "$T/store-copy" -path '*/segments/*.sealed' -type f | 
 res=$(python3 "$EMU" --check MJPG 160x120 "$T/sent.log" "$T/jpg" "$T/copy.mjpeg" 2>&1)
 crc=$?
 n=$(sed -n 's/^frames \([0-9]*\) .*/\1/p' <<<"$res" | tail -n1)
-if [ "$rc" = 0 ] && [ "$crc" = 0 ] && [ "${n:-0}" -ge 100 ] &&
+if [ "$rc" = 0 ] && [ "$crc" = 0 ] && [ "${n:-0}" -ge 100 ] && [ "$cthreads" = 1 ] &&
 	dmesg | tail -n +"$((cmark + 1))" | grep -q "sealcam_copy: frames are copied"; then
-	tap_pass "sealcam_copy=1 (frames pushed by copy): $n JPEGs, each byte for byte one the webcam sent"
+	tap_pass "sealcam_copy=1 (frames pushed by copy, sealed by sealcam's thread): $n JPEGs, each byte for byte one the webcam sent"
 else
-	tap_fail "sealcam_copy=1: >= 100 JPEGs byte-exact the webcam's (agent exit $rc)"
+	tap_fail "sealcam_copy=1: >= 100 JPEGs byte-exact the webcam's, by sealcam's thread (agent exit $rc, $cthreads thread(s))"
 	tap_diag "$res"
 	tap_diag "$(tail -n 20 "$T/agent-copy.log"; dmesg | tail -n +"$((cmark + 1))" | tail -n 20)"
 fi
