@@ -24,7 +24,7 @@
 #     vhci_hcd) streamed by MMAP (sc_capture) at 640x480 and 1280x720, YUYV
 #     and MJPEG, (a) by the stock uvcvideo from its own node, then (b) by
 #     the sealed uvcvideo (scripts/build-uvc.sh) through sealcam's node;
-#     (a) and (b) alternate, 2 rounds (the host's load drifts); and
+#     (a) and (b) alternate, 2 rounds by default (the host's load drifts); and
 #     (c) libsodium sealing the same bytes per frame in userspace
 #     (bench_user; MJPEG: the mean size of the JPEGs the emulator sends),
 #     run before, between and after the captures, the mean taken: the
@@ -81,6 +81,10 @@
 # (sealcam_source_push(): into sealcam's staging buffer, sealed by its
 # thread) instead of having them sealed where they lie
 # (sealcam_source_seal()); the default runs it, beside (b) in every round.
+# SEALCAM_BENCH_WEBCAM_ROUNDS=N (1..9, default 2): rounds of the webcam
+# section; SEALCAM_BENCH_WEBCAM_FORMATS="yuyv mjpeg" (the default) or one
+# of the two: more rounds of the small MJPEG frames, whose ratios spread
+# most, in the same time.
 
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -126,6 +130,28 @@ case $webcam_copy in
 	exit 2
 	;;
 esac
+webcam_rounds=${SEALCAM_BENCH_WEBCAM_ROUNDS:-2}
+case $webcam_rounds in
+[1-9]) ;;
+*)
+	echo "bench-seal: SEALCAM_BENCH_WEBCAM_ROUNDS must be 1..9, not '$webcam_rounds'" >&2
+	exit 2
+	;;
+esac
+webcam_formats=${SEALCAM_BENCH_WEBCAM_FORMATS:-yuyv mjpeg}
+for f in $webcam_formats; do
+	case $f in
+	yuyv | mjpeg) ;;
+	*)
+		echo "bench-seal: SEALCAM_BENCH_WEBCAM_FORMATS takes yuyv and mjpeg, not '$f'" >&2
+		exit 2
+		;;
+	esac
+done
+[ -n "${webcam_formats// /}" ] || {
+	echo "bench-seal: SEALCAM_BENCH_WEBCAM_FORMATS is empty" >&2
+	exit 2
+}
 webcam_split=${SEALCAM_BENCH_WEBCAM_SPLIT:-}
 case $webcam_split in
 '' | 0 | 1) ;;
@@ -189,7 +215,8 @@ fi
 if [ "$(want webcam)" ]; then
 OUT=$out
 WEBCAM_SPECS="640x480:$((50 * scale)):$((150 * scale)) 1280x720:$((25 * scale)):$((100 * scale))"
-WEBCAM_ROUNDS=2
+WEBCAM_ROUNDS=$webcam_rounds
+WEBCAM_FORMATS="$webcam_formats"
 WEBCAM_FPS=$webcam_fps
 WEBCAM_COPY=$webcam_copy
 [ -z "$webcam_split" ] || echo $webcam_split >/sys/module/sealcam/parameters/seal_split
@@ -368,8 +395,12 @@ user() {
 	local spec size n
 	for spec in $WEBCAM_SPECS; do
 		size=${spec%%:*} n=${spec#*:} n=${n%%:*}
-		echo "webuser $1 yuyv $(build/tests/tools/bench_user "$size" "$n")" >>"$OUT/raw"
-		echo "webuser $1 mjpeg $(build/tests/tools/bench_user "$size" "$n" "${jpeg_bytes[$size]}")" >>"$OUT/raw"
+		case " $WEBCAM_FORMATS " in *" yuyv "*)
+			echo "webuser $1 yuyv $(build/tests/tools/bench_user "$size" "$n")" >>"$OUT/raw" ;;
+		esac
+		case " $WEBCAM_FORMATS " in *" mjpeg "*)
+			echo "webuser $1 mjpeg $(build/tests/tools/bench_user "$size" "$n" "${jpeg_bytes[$size]}")" >>"$OUT/raw" ;;
+		esac
 	done
 }
 # captures ROUND PATH DEV PREFIX: every size and format
@@ -377,8 +408,12 @@ captures() {
 	local spec size n nj
 	for spec in $WEBCAM_SPECS; do
 		size=${spec%%:*} n=${spec#*:} nj=${n#*:} n=${n%%:*}
-		run "$1" "$2" "$3" "${4}yuyv" "$size" "$n"
-		run "$1" "$2" "$3" "${4}mjpeg" "$size" "$nj"
+		case " $WEBCAM_FORMATS " in *" yuyv "*)
+			run "$1" "$2" "$3" "${4}yuyv" "$size" "$n" ;;
+		esac
+		case " $WEBCAM_FORMATS " in *" mjpeg "*)
+			run "$1" "$2" "$3" "${4}mjpeg" "$size" "$nj" ;;
+		esac
 	done
 }
 declare -A KT KG jpeg_bytes
