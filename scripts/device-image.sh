@@ -19,8 +19,9 @@
 #
 # In the image, sealcam-devtest.service mounts the 9p share "devtest" at
 # /mnt/devtest and runs /mnt/devtest/guest.sh at every boot (the device
-# test's driver, tests/device/guest.sh); the image has no apt source, so
-# nothing in the guest reaches a network.
+# test's driver, tests/device/guest.sh), and powers the guest off if that
+# fails; the image has no apt source, so nothing in the guest reaches a
+# network.
 set -euo pipefail
 
 prog=device-image.sh
@@ -54,8 +55,16 @@ Description=sealcam device test driver (tests/device/guest.sh)
 After=multi-user.target
 ConditionPathExists=!/etc/sealcam-devtest-disabled
 
+# the test must end, not wait out its timeout, when this unit fails
+FailureAction=poweroff-force
+
 [Service]
 Type=oneshot
+# 9pnet_virtio offers its transport before it has probed the share: a
+# mount while udev is still loading it finds "no channels available".
+# Both wait for that load to end.
+ExecStartPre=/sbin/modprobe 9pnet_virtio
+ExecStartPre=/bin/udevadm settle
 ExecStart=/bin/mkdir -p /mnt/devtest
 ExecStart=/bin/mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 devtest /mnt/devtest
 ExecStart=/bin/bash /mnt/devtest/guest.sh
