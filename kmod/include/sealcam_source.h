@@ -108,8 +108,9 @@ void sealcam_source_unregister(struct sealcam_source *src);
  * it and counts as a drop; a push that comes while sealcam's thread seals
  * the previous frame waits for that seal to end (one staging buffer), so a
  * source that must not wait hands its frames over from a work item of its
- * own, as kmod/uvc/ does. Each push costs a copy of the frame and a switch
- * to sealcam's thread: sealcam_source_seal() costs neither.
+ * own (kmod/uvc/ with its sealcam_copy parameter set). Each push costs a
+ * copy of the frame and a switch to sealcam's thread:
+ * sealcam_source_seal() costs neither.
  */
 int sealcam_source_push_frame(struct sealcam_source *src, const void *pixels,
 			      size_t len);
